@@ -31,3 +31,59 @@ def hermetic_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
     monkeypatch.delenv("SSH_AGENT_PID", raising=False)
     return home
+
+
+# -- real servers ----------------------------------------------------------------
+
+import pytest_asyncio  # noqa: E402
+
+from sshdeck.core.demo import DemoServer, make_sample_tree  # noqa: E402
+from tests.support.openssh import OpenSSHServer, find_sshd  # noqa: E402
+
+
+@pytest.fixture
+def demo_root(tmp_path: Path) -> Path:
+    """A folder holding the demo's sample tree."""
+    root = tmp_path / "demo-root"
+    root.mkdir()
+    make_sample_tree(root)
+    return root
+
+
+@pytest_asyncio.fixture
+async def demo_server(demo_root: Path):
+    """sshdeck's own in-process asyncssh server, serving `demo_root`."""
+    async with DemoServer(demo_root) as server:
+        yield server
+
+
+def _require_sshd() -> None:
+    if find_sshd() is None:
+        message = "OpenSSH's sshd is not installed (apt-get install openssh-server)"
+        if os.environ.get("SSHDECK_REQUIRE_OPENSSH") == "1":
+            pytest.fail(message + ", and SSHDECK_REQUIRE_OPENSSH=1 requires it")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def openssh_server(tmp_path_factory: pytest.TempPathFactory):
+    """Debian's sshd on a free loopback port, key login for the current user."""
+    _require_sshd()
+    with OpenSSHServer(tmp_path_factory.mktemp("sshd")) as server:
+        yield server
+
+
+@pytest.fixture
+def make_openssh_server(tmp_path_factory: pytest.TempPathFactory):
+    """Start extra sshd instances with their own config lines; all stopped at the end."""
+    _require_sshd()
+    started: list[OpenSSHServer] = []
+
+    def make(extra_config: str = "", host_key_type: str = "ed25519") -> OpenSSHServer:
+        server = OpenSSHServer(tmp_path_factory.mktemp("sshd"), extra_config, host_key_type)
+        started.append(server.start())
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
