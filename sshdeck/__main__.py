@@ -1,0 +1,3 @@
+from sshdeck.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,106 @@
+"""The Textual application: wiring only (screens, bindings, themes, crash handling)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+
+from rich.text import Text
+from textual.app import App
+from textual.binding import Binding
+from textual.theme import Theme
+
+from sshdeck.core.fs.local import LocalFS
+from sshdeck.core.logs import log_file
+from sshdeck.core.remote_source import RemoteSource
+from sshdeck.core.settings import Settings, load_settings, save_settings
+from sshdeck.ui.screens.main import MainScreen
+from sshdeck.ui.themes import DEFAULT_THEME, load_themes
+
+log = logging.getLogger(__name__)
+
+
+class SshdeckApp(App):
+    """sshdeck: two file panes over local and remote locations."""
+
+    TITLE = "sshdeck"
+    CSS_PATH = "ui/styles/app.tcss"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit_now"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        local_path: str | None = None,
+        remote: RemoteSource | None = None,
+        theme_name: str | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        super().__init__()
+        self.local_path = local_path or os.getcwd()
+        self.remote = remote
+        self.settings = settings if settings is not None else load_settings()
+        self._startup_problems: list[str] = []
+        if self.settings.problem:
+            self._startup_problems.append(self.settings.problem)
+        self._install_themes(theme_name or self.settings.theme)
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+
+    def _install_themes(self, wanted: str | None) -> None:
+        loaded = load_themes()
+        self._startup_problems.extend(loaded.problems)
+        for theme in loaded.themes:
+            self.register_theme(theme)
+        names = set(self.available_themes)
+        if wanted and wanted not in names:
+            self._startup_problems.append(f"theme '{wanted}' not found; using {DEFAULT_THEME}")
+            wanted = None
+        self.theme = wanted or (DEFAULT_THEME if DEFAULT_THEME in names else "textual-dark")
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen((LocalFS(), self.local_path), self.remote))
+        for problem in self._startup_problems:
+            self.notify(problem, title="Settings", severity="warning", timeout=8)
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        if self.settings.problem:
+            return  # never overwrite a settings file we could not read
+        self.settings.theme = theme.name
+        try:
+            save_settings(self.settings)
+        except OSError as exc:
+            self.notify(f"Could not save settings: {exc.strerror or exc}", severity="warning")
+
+    async def on_unmount(self) -> None:
+        if self.remote is not None:
+            try:
+                await self.remote.close()
+            except Exception:
+                log.exception("closing %s failed", self.remote.label)
+
+    # -- crashes -------------------------------------------------------------
+    # Textual's crash report renders a traceback *with local variables*, and a
+    # password may be in scope.  We log the traceback without locals and show
+    # one short line that says where the log is.
+
+    def _handle_exception(self, error: Exception) -> None:
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        log.error(
+            "unhandled error\n%s",
+            "".join(traceback.format_exception(type(error), error, error.__traceback__)),
+        )
+        message = Text.assemble(
+            ("sshdeck stopped after an unexpected error ", "bold red"),
+            f"({type(error).__name__}).\nDetails are in the log: {log_file()}\n",
+        )
+        self._exit_renderables.append(message)
+        self._close_messages_no_wait()
+

@@ -1,0 +1,1 @@
+"""sshdeck's Textual interface: screens, widgets and their .tcss styles."""

@@ -1,0 +1,1 @@
+"""Screens: the main two-pane screen and modal prompts."""

@@ -1,0 +1,1 @@
+"""Widgets: the file pane and its parts."""
