@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import traceback
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import App
@@ -25,7 +26,8 @@ class SshdeckApp(App):
     """sshdeck: two file panes over local and remote locations."""
 
     TITLE = "sshdeck"
-    CSS_PATH = "ui/styles/app.tcss"
+    # Absolute, so subclasses defined elsewhere (tests, plugins) find it too.
+    CSS_PATH = Path(__file__).parent / "ui" / "styles" / "app.tcss"
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit_now"),

@@ -1,0 +1,52 @@
+"""Screens pinned as SVG snapshots (regenerate on purpose: pytest --snapshot-update)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from sshdeck.app import SshdeckApp
+from sshdeck.core.remote_source import DemoSource
+
+FIXED_TIME = 1_780_000_000  # 2026-05-28, so dates on screen never change
+
+
+def freeze_times(root: Path) -> None:
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            os.utime(os.path.join(folder, name), (FIXED_TIME, FIXED_TIME))
+
+
+@pytest.fixture
+def utc(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+async def wait_until_listed(pilot) -> None:
+    from sshdeck.ui.widgets.file_pane import FilePane
+
+    for _ in range(300):
+        await pilot.pause(0.02)
+        panes = list(pilot.app.screen.query(FilePane))
+        if len(panes) == 2 and all(p.loading_path is None and p.file_list.entries for p in panes):
+            await pilot.pause(0.1)
+            return
+    raise AssertionError("the panes did not finish loading")
+
+
+def test_main_screen_with_demo(snap_compare, demo_root: Path, hermetic_home: Path, utc) -> None:
+    local = hermetic_home / "work"
+    (local / "site").mkdir(parents=True)
+    (local / "backup.tar").write_bytes(b"\0" * 123_456)
+    (local / "notes.txt").write_text("todo\n")
+    freeze_times(local)
+    freeze_times(demo_root)
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(demo_root), theme_name="sshdeck-dark")
+    assert snap_compare(app, terminal_size=(120, 30), run_before=wait_until_listed)
