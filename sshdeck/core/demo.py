@@ -85,13 +85,22 @@ class DemoServer:
     host = "127.0.0.1"
     username = DEMO_USER
 
-    def __init__(self, root: Path, *, shell: bool = True, sftp: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        shell: bool = True,
+        sftp: bool = True,
+        sftp_server: type[asyncssh.SFTPServer] = asyncssh.SFTPServer,
+    ) -> None:
+        """`sftp_server` lets tests serve through a misbehaving SFTPServer subclass."""
         self.root = Path(root).resolve()
         self.port = 0
         self.host_key = asyncssh.generate_private_key("ssh-ed25519")
         self.client_key = asyncssh.generate_private_key("ssh-ed25519")
         self._shell = shell
         self._sftp = sftp
+        self._sftp_server = sftp_server
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._shells: set[asyncio.Task[None]] = set()
 
@@ -101,8 +110,8 @@ class DemoServer:
         )
         options: dict[str, Any] = {}
         if self._sftp:
-            root = str(self.root)
-            options["sftp_factory"] = lambda chan: asyncssh.SFTPServer(chan, chroot=root)
+            root, server_class = str(self.root), self._sftp_server
+            options["sftp_factory"] = lambda chan: server_class(chan, chroot=root)
         if self._shell:
             options["process_factory"] = self._start_shell
         self._acceptor = await asyncssh.create_server(

@@ -119,3 +119,67 @@ async def test_same_listing_against_openssh_sshd(tmp_path: Path, openssh_server)
         await pilot.press("down", "enter")
         await wait_for_panes(pilot, app)
         assert right.path == str(remote_dir / "b folder")
+
+
+class DenyingSFTPServer(asyncssh.SFTPServer):
+    """Refuses to list any folder named 'secret', as a restricted account would."""
+
+    def scandir(self, path: bytes):
+        if path.rstrip(b"/").endswith(b"secret"):
+            raise asyncssh.SFTPPermissionDenied("Permission denied")
+        return super().scandir(path)
+
+
+async def test_permission_denied_is_a_notification_and_the_pane_stays(tmp_path: Path, demo_root: Path) -> None:
+    from sshdeck.core.demo import DemoServer
+
+    (demo_root / "secret").mkdir()
+    async with DemoServer(demo_root, sftp_server=DenyingSFTPServer) as server:
+        source = DirectSftpSource(
+            host=server.host,
+            port=server.port,
+            username=server.username,
+            client_keys=[server.client_key],
+            known_hosts=server.known_hosts(),
+            path="/",
+            label="restricted",
+        )
+        app = SshdeckApp(local_path=str(local_tree(tmp_path)), remote=source)
+        async with app.run_test(size=(120, 40)) as pilot:
+            _left, right = await wait_for_panes(pilot, app)
+            right.file_list.focus()
+            await pilot.press(*["down"] * names(right).index("secret"), "enter")
+            await wait_for_panes(pilot, app)
+            assert right.path == "/"
+            assert any("/secret: permission denied" in n.message for n in app._notifications)
+            await pilot.press("up", "enter")  # projects still opens
+            await wait_for_panes(pilot, app)
+            assert right.path == "/projects"
+
+
+async def test_a_huge_folder_renders_only_the_visible_rows(tmp_path: Path) -> None:
+    from sshdeck.core.fs.base import Entry, EntryKind
+
+    app = SshdeckApp(local_path=str(local_tree(tmp_path)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        left, _right = await wait_for_panes(pilot, app)
+        file_list = left.file_list
+        calls: list[int] = []
+        original = file_list.render_line
+
+        def counting(y: int):
+            calls.append(y)
+            return original(y)
+
+        file_list.render_line = counting  # type: ignore[method-assign]
+        entries = [Entry(name=f"file{i:06d}".encode(), kind=EntryKind.FILE, size=i) for i in range(100_000)]
+        file_list.set_entries(entries)
+        await pilot.pause()
+        assert file_list.virtual_size.height == 100_000
+        assert 0 < len(calls) <= 3 * file_list.size.height
+        calls.clear()
+        await pilot.press("end")
+        await pilot.pause()
+        assert file_list.current is entries[-1]
+        assert file_list.scroll_offset.y >= 100_000 - file_list.size.height
+        assert 0 < len(calls) <= 3 * file_list.size.height
