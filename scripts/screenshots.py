@@ -33,7 +33,7 @@ async def wait_for_panes(pilot) -> None:
     for _ in range(300):
         await pilot.pause(0.02)
         panes = list(pilot.app.screen.query(FilePane))
-        if len(panes) == 2 and all(p.loading_path is None and p.file_list.entries for p in panes):
+        if len(panes) == 2 and all(p.is_idle for p in panes):
             await pilot.pause(0.2)
             return
     raise RuntimeError("the panes did not load")

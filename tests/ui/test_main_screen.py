@@ -20,7 +20,7 @@ async def wait_for_panes(pilot, app: SshdeckApp) -> tuple[FilePane, FilePane]:
     for _ in range(200):
         await pilot.pause(0.02)
         panes = list(app.screen.query(FilePane))
-        if len(panes) == 2 and all(p.loading_path is None and p.file_list.entries for p in panes):
+        if len(panes) == 2 and all(p.is_idle for p in panes):
             return panes[0], panes[1]
     raise AssertionError("the panes did not finish loading")
 

@@ -35,7 +35,7 @@ async def wait_until_listed(pilot) -> None:
     for _ in range(300):
         await pilot.pause(0.02)
         panes = list(pilot.app.screen.query(FilePane))
-        if len(panes) == 2 and all(p.loading_path is None and p.file_list.entries for p in panes):
+        if len(panes) == 2 and all(p.is_idle for p in panes):
             await pilot.pause(0.1)
             return
     raise AssertionError("the panes did not finish loading")

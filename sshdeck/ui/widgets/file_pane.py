@@ -40,11 +40,17 @@ class FilePane(Vertical):
         self.fs = fs
         self.path = path
         self.loading_path: str | None = None
+        self._listed = False
 
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-path")
         yield Static(classes="pane-header")
         yield FileList()
+
+    @property
+    def is_idle(self) -> bool:
+        """True once a folder is listed and no listing is under way."""
+        return self._listed and self.loading_path is None
 
     @property
     def file_list(self) -> FileList:
@@ -104,6 +110,7 @@ class FilePane(Vertical):
         self._draw_path()
         self._draw_header()
         self.file_list.set_entries(rows, keep=keep)
+        self._listed = True
         self.post_message(self.Loaded())
 
     class Loaded(Message):
