@@ -7,8 +7,9 @@ segments, never parsed as markup.
 
 from __future__ import annotations
 
+import stat
+
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
@@ -19,11 +20,13 @@ from textual.strip import Strip
 
 from sshdeck.core.fs.base import Entry, EntryKind
 from sshdeck.core.fs.listing import format_mtime, human_size
+from sshdeck.core.pane_model import PARENT, PaneModel
 
-PARENT = Entry(name=b"..", kind=EntryKind.DIR, display="..")
+__all__ = ["PARENT", "FileList", "Columns", "fit"]
 
 SIZE_WIDTH = 7
 TIME_WIDTH = 16
+PERM_WIDTH = 10
 
 
 def fit(text: str, width: int) -> str:
@@ -35,8 +38,60 @@ def fit(text: str, width: int) -> str:
     return text[: width - 1] + "~"
 
 
+def permissions(entry: Entry) -> str:
+    if entry.mode is None or entry is PARENT:
+        return ""
+    kind = {EntryKind.DIR: stat.S_IFDIR, EntryKind.LINK: stat.S_IFLNK}.get(entry.kind, stat.S_IFREG)
+    return stat.filemode(kind | entry.mode)
+
+
+class Columns:
+    """Where each column starts for a given width; the header and the rows share it."""
+
+    def __init__(self, width: int) -> None:
+        self.show_perms = width >= 60
+        fixed = SIZE_WIDTH + TIME_WIDTH + 2 + (PERM_WIDTH + 1 if self.show_perms else 0)
+        self.name = max(4, width - fixed - 2)  # 2: the selection mark
+
+    def header(self, sort_key: str, reverse: bool) -> str:
+        arrow = "▼" if reverse else "▲"
+
+        def title(text: str, key: str) -> str:
+            return f"{text}{arrow}" if key == sort_key else text
+
+        text = "  " + fit(title("Name", "name") + ("  (.ext" + arrow + ")" if sort_key == "ext" else ""), self.name)
+        text += " " + title("Size", "size").rjust(SIZE_WIDTH) + " " + fit(title("Modified", "mtime"), TIME_WIDTH)
+        if self.show_perms:
+            text += " " + fit("Mode", PERM_WIDTH)
+        return text
+
+    def key_at(self, x: int) -> str:
+        """The sort key of the column under x (a header click)."""
+        if x < 2 + self.name:
+            return "name"
+        if x < 2 + self.name + 1 + SIZE_WIDTH:
+            return "size"
+        return "mtime"
+
+    def row(self, entry: Entry, selected: bool) -> str:
+        if entry is PARENT:
+            size_text = "UP-DIR"
+        elif entry.is_dir:
+            size_text = "<DIR>"
+        else:
+            size_text = human_size(entry.size)
+        name = entry.display + ("/" if entry.is_dir and entry is not PARENT else "")
+        if entry.kind is EntryKind.LINK and entry.link_target is not None:
+            name = f"{name} -> {entry.link_target}"
+        text = ("* " if selected else "  ") + fit(name, self.name)
+        text += " " + size_text.rjust(SIZE_WIDTH)[:SIZE_WIDTH] + " " + fit(format_mtime(entry.mtime), TIME_WIDTH)
+        if self.show_perms:
+            text += " " + fit(permissions(entry), PERM_WIDTH)
+        return text
+
+
 class FileList(ScrollView, can_focus=True):
-    """A scrolling list of folder entries with a cursor."""
+    """A scrolling list of a PaneModel's rows with a cursor."""
 
     COMPONENT_CLASSES = {
         "file-list--cursor",
@@ -44,6 +99,7 @@ class FileList(ScrollView, can_focus=True):
         "file-list--folder",
         "file-list--link",
         "file-list--dim",
+        "file-list--selected",
     }
 
     BINDINGS = [
@@ -54,6 +110,7 @@ class FileList(ScrollView, can_focus=True):
         Binding("home", "first", "First", show=False, id="first"),
         Binding("end", "last", "Last", show=False, id="last"),
         Binding("enter", "open", "Open", id="open"),
+        Binding("space,insert", "toggle_select", "Select", show=False, id="toggle_select"),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -66,19 +123,25 @@ class FileList(ScrollView, can_focus=True):
             self.file_list = file_list
             self.entry = entry
 
-    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(name=name, id=id, classes=classes)
+    class SelectionChanged(Message):
+        """The set of selected entries changed."""
+
+    def __init__(self, model: PaneModel | None = None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.model = model if model is not None else PaneModel()
         self.entries: list[Entry] = []
 
     # -- data --------------------------------------------------------------
 
-    def set_entries(self, entries: list[Entry], keep: bytes | None = None) -> None:
-        """Show `entries`; put the cursor on the entry named `keep` when present."""
-        self.entries = entries
-        self.virtual_size = Size(self.size.width, len(entries))
+    def refresh_rows(self, keep: bytes | None = None) -> None:
+        """Redraw from the model; the cursor stays on `keep` (or the same entry) when present."""
+        if keep is None and self.current is not None:
+            keep = self.current.name
+        self.entries = self.model.rows
+        self.virtual_size = Size(self.size.width, len(self.entries))
         index = 0
         if keep is not None:
-            for position, entry in enumerate(entries):
+            for position, entry in enumerate(self.entries):
                 if entry.name == keep:
                     index = position
                     break
@@ -107,23 +170,8 @@ class FileList(ScrollView, can_focus=True):
         if index >= len(self.entries):
             return Strip.blank(width, self.rich_style)
         entry = self.entries[index]
-        name_width = max(4, width - SIZE_WIDTH - TIME_WIDTH - 2)
-        if entry is PARENT:
-            size_text = "UP-DIR"
-        elif entry.is_dir:
-            size_text = "<DIR>"
-        else:
-            size_text = human_size(entry.size)
-        name = entry.display + ("/" if entry.is_dir and entry is not PARENT else "")
-        if entry.kind is EntryKind.LINK and entry.link_target is not None:
-            name = f"{name} -> {entry.link_target}"
-        text = (
-            fit(name, name_width)
-            + " "
-            + size_text.rjust(SIZE_WIDTH)[:SIZE_WIDTH]
-            + " "
-            + fit(format_mtime(entry.mtime), TIME_WIDTH)
-        )
+        selected = entry.name in self.model.selected and entry is not PARENT
+        text = Columns(width).row(entry, selected)
         style = self.rich_style
         if entry.is_dir:
             style += self.get_component_rich_style("file-list--folder")
@@ -131,6 +179,8 @@ class FileList(ScrollView, can_focus=True):
             style += self.get_component_rich_style("file-list--link")
         elif entry.kind is EntryKind.OTHER:
             style += self.get_component_rich_style("file-list--dim")
+        if selected:
+            style += self.get_component_rich_style("file-list--selected")
         if index == self.cursor:
             cursor_class = "file-list--cursor" if self.has_focus else "file-list--cursor-blurred"
             style += self.get_component_rich_style(cursor_class)
@@ -174,9 +224,21 @@ class FileList(ScrollView, can_focus=True):
         if entry is not None:
             self.post_message(self.Opened(self, entry))
 
+    def action_toggle_select(self) -> None:
+        entry = self.current
+        if entry is None:
+            return
+        self.model.toggle(entry)
+        self.cursor += 1  # like mc: select and move on
+        self.refresh()
+        self.post_message(self.SelectionChanged())
+
     def on_click(self, event: events.Click) -> None:
         index = self.scroll_offset.y + event.y
         if 0 <= index < len(self.entries):
+            if event.ctrl:
+                self.model.toggle(self.entries[index])
+                self.post_message(self.SelectionChanged())
             self.cursor = index
             if event.chain >= 2:
                 self.action_open()

@@ -1,21 +1,23 @@
-"""One side of the main screen: a location, its path bar and its file list."""
+"""One side of the main screen: a location, its path bar, its file list and status line."""
 
 from __future__ import annotations
 
 import logging
 import os
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.content import Content
-from textual.widgets import Static
+from textual.message import Message
+from textual.widgets import Input, Static
 
-from sshdeck.core.fs.base import Entry, FileSystem, FileSystemError, join, parent
-from sshdeck.core.fs.listing import sort_entries
-from sshdeck.ui.widgets.file_list import PARENT, SIZE_WIDTH, TIME_WIDTH, FileList, fit
+from sshdeck.core.fs.base import Entry, FileSystem, FileSystemError, join
+from sshdeck.core.pane_model import PARENT, PaneModel
+from sshdeck.ui.screens.text_prompt import TextPrompt
+from sshdeck.ui.widgets.file_list import Columns, FileList
+from sshdeck.ui.widgets.path_bar import PathInput
 
 log = logging.getLogger(__name__)
 
@@ -27,25 +29,56 @@ def _tilde(path: str) -> str:
     return path
 
 
+class PaneHeader(Static):
+    """Column titles; a click sorts by that column (again: reverse)."""
+
+    class SortRequested(Message):
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    def on_click(self, event: events.Click) -> None:
+        self.post_message(self.SortRequested(Columns(self.size.width).key_at(event.x)))
+
+
 class FilePane(Vertical):
     """Browses one `FileSystem`: Enter opens a folder, Backspace goes up."""
 
     BINDINGS = [
         Binding("backspace", "go_up", "Up", id="go_up"),
         Binding("ctrl+r", "reload", "Reload", id="reload"),
+        Binding("alt+left", "back", "Back", show=False, id="back"),
+        Binding("alt+right", "forward", "Forward", show=False, id="forward"),
+        Binding("ctrl+l", "edit_path", "Go to", id="edit_path"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("s", "sort_next", "Sort", id="sort_next"),
+        Binding("full_stop", "toggle_hidden", "Hidden", id="toggle_hidden"),
+        Binding("plus", "select_pattern", "Select…", show=False, id="select_pattern"),
+        Binding("minus", "unselect_pattern", "Unselect…", show=False, id="unselect_pattern"),
+        Binding("asterisk", "invert_selection", "Invert selection", show=False, id="invert_selection"),
+        Binding("ctrl+a", "select_all", "Select all", show=False, id="select_all"),
     ]
+
+    class Loaded(Message):
+        """A folder finished listing."""
 
     def __init__(self, fs: FileSystem, path: str, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="file-pane")
         self.fs = fs
-        self.path = path
+        self.model = PaneModel(path)
         self.loading_path: str | None = None
         self._listed = False
 
+    @property
+    def path(self) -> str:
+        return self.model.path
+
     def compose(self) -> ComposeResult:
         yield Static(classes="pane-path")
-        yield Static(classes="pane-header")
-        yield FileList()
+        yield PaneHeader(classes="pane-header")
+        yield FileList(self.model)
+        yield Input(placeholder="filter (text or *.glob) — Enter keeps it, Escape clears", classes="pane-filter")
+        yield Static(classes="pane-status")
 
     @property
     def is_idle(self) -> bool:
@@ -57,64 +90,75 @@ class FilePane(Vertical):
         return self.query_one(FileList)
 
     def on_mount(self) -> None:
+        self.query_one(".pane-filter", Input).display = False
         self._draw_path()
-        self.load(self.path)
+        self.load(self.model.path, remember=False)
 
     def on_resize(self) -> None:
         self._draw_header()
+
+    # -- drawing (always plain Content: a name never becomes markup) -------------
 
     def _draw_path(self) -> None:
         label = self.fs.label
         text = f"{label}:{self.path}" if label != "local" else _tilde(self.path)
         if self.loading_path is not None:
             text += "  (loading…)"
-        # Content() is plain text: a path never becomes markup.
         self.query_one(".pane-path", Static).update(Content(text))
 
     def _draw_header(self) -> None:
         width = self.file_list.size.width or self.size.width
-        name_width = max(4, width - SIZE_WIDTH - TIME_WIDTH - 2)
-        header = fit("Name", name_width) + " " + "Size".rjust(SIZE_WIDTH) + " " + fit("Modified", TIME_WIDTH)
-        self.query_one(".pane-header", Static).update(Content(header))
+        self.query_one(PaneHeader).update(Content(Columns(width).header(self.model.sort_key, self.model.reverse)))
+
+    def _draw_status(self) -> None:
+        text = self.model.summary().text()
+        if self.model.filter:
+            text = f"filter: {self.model.filter} · {text}"
+        if self.model.show_hidden:
+            text += " · hidden shown"
+        self.query_one(".pane-status", Static).update(Content(text))
+
+    def _redraw(self, keep: bytes | None = None) -> None:
+        self._draw_header()
+        self.file_list.refresh_rows(keep=keep)
+        self._draw_status()
 
     # -- loading --------------------------------------------------------------
 
-    def load(self, path: str, keep: bytes | None = None) -> None:
+    def load(self, path: str, keep: bytes | None = None, *, remember: bool = True, history: str = "") -> None:
         """List `path` in the background; the pane stays on its old folder on error."""
         self.loading_path = path
         self._draw_path()
-        self._load(path, keep)
+        self._load(path, keep, remember, history)
 
     @work(exclusive=True, group="listing")
-    async def _load(self, path: str, keep: bytes | None) -> None:
+    async def _load(self, path: str, keep: bytes | None, remember: bool, history: str) -> None:
         entries: list[Entry] = []
         try:
             async for batch in self.fs.list(path):
                 entries.extend(batch)
         except FileSystemError as exc:
-            self.loading_path = None
-            self._draw_path()
-            self.notify(str(exc), title="Cannot open folder", severity="error")
+            self._load_failed(str(exc))
             return
-        except Exception:  # a broken connection must not take the app down
-            log.exception("listing %s failed", path)
-            self.loading_path = None
-            self._draw_path()
-            self.notify(f"{path}: the listing failed (see the log)", severity="error")
+        except Exception as exc:  # a broken connection must not take the app down
+            log.warning("listing %r failed: %s", path, type(exc).__name__)
+            self._load_failed(f"{path}: the listing failed ({type(exc).__name__}); see the log")
             return
-        rows = sort_entries(entries)
-        if path != "/":
-            rows.insert(0, PARENT)
-        self.path = path
+        if history == "back":
+            self.model.went_back()
+        elif history == "forward":
+            self.model.went_forward()
+        self.model.set_listing(path, entries, remember=remember and not history)
         self.loading_path = None
-        self._draw_path()
-        self._draw_header()
-        self.file_list.set_entries(rows, keep=keep)
         self._listed = True
+        self._draw_path()
+        self._redraw(keep=keep)
         self.post_message(self.Loaded())
 
-    class Loaded(Message):
-        """A folder finished listing."""
+    def _load_failed(self, message: str) -> None:
+        self.loading_path = None
+        self._draw_path()
+        self.notify(message, title="Cannot open folder", severity="error", markup=False)
 
     # -- navigation -------------------------------------------------------------
 
@@ -126,12 +170,126 @@ class FilePane(Vertical):
         elif event.entry.is_dir:
             self.load(join(self.path, event.entry.name))
 
+    @on(FileList.SelectionChanged)
+    def _selection_changed(self, event: FileList.SelectionChanged) -> None:
+        event.stop()
+        self._draw_status()
+
     def action_go_up(self) -> None:
         if self.path == "/":
             return
         came_from = self.path.rstrip("/").rpartition("/")[2]
-        self.load(parent(self.path), keep=came_from.encode("utf-8", errors="surrogateescape"))
+        self.load(self.model.parent(), keep=came_from.encode("utf-8", errors="surrogateescape"))
+
+    def action_back(self) -> None:
+        target = self.model.back()
+        if target is not None:
+            self.load(target, history="back")
+
+    def action_forward(self) -> None:
+        target = self.model.forward()
+        if target is not None:
+            self.load(target, history="forward")
 
     def action_reload(self) -> None:
-        current = self.file_list.current
-        self.load(self.path, keep=current.name if current else None)
+        self.load(self.path, remember=False)
+
+    # -- the path bar ----------------------------------------------------------------
+
+    def action_edit_path(self) -> None:
+        bar = self.query_one(".pane-path", Static)
+        bar.display = False
+        editor = PathInput(self.fs, self.path)
+        self.mount(editor, before=bar)
+        editor.focus()
+
+    @on(Input.Submitted, ".path-input")
+    def _path_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        target = event.value.strip()
+        self._close_path_editor()
+        if target:
+            if self.fs.label == "local":
+                target = os.path.expanduser(target)
+            self.load(target if target.startswith("/") else join(self.path, target))
+
+    @on(PathInput.Cancelled)
+    def _path_cancelled(self, event: PathInput.Cancelled) -> None:
+        event.stop()
+        self._close_path_editor()
+
+    def _close_path_editor(self) -> None:
+        for editor in self.query(PathInput):
+            editor.remove()
+        self.query_one(".pane-path", Static).display = True
+        self.file_list.focus()
+
+    # -- view options ------------------------------------------------------------------
+
+    @on(PaneHeader.SortRequested)
+    def _sort_requested(self, event: PaneHeader.SortRequested) -> None:
+        event.stop()
+        self.model.set_sort(event.key)
+        self._redraw()
+
+    def action_sort_next(self) -> None:
+        self.model.cycle_sort()
+        self._redraw()
+
+    def action_toggle_hidden(self) -> None:
+        self.model.toggle_hidden()
+        self._redraw()
+
+    def action_filter(self) -> None:
+        box = self.query_one(".pane-filter", Input)
+        box.display = True
+        box.value = self.model.filter
+        box.focus()
+
+    @on(Input.Changed, ".pane-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.model.set_filter(event.value)
+        self._redraw()
+
+    @on(Input.Submitted, ".pane-filter")
+    def _filter_kept(self, event: Input.Submitted) -> None:
+        event.stop()
+        box = self.query_one(".pane-filter", Input)
+        box.display = bool(self.model.filter)
+        self.file_list.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        box = self.query_one(".pane-filter", Input)
+        if event.key == "escape" and box.has_focus:
+            event.stop()
+            box.value = ""
+            box.display = False
+            self.file_list.focus()
+
+    # -- selection ------------------------------------------------------------------------
+
+    def _ask_pattern(self, select: bool) -> None:
+        def apply(pattern: str | None) -> None:
+            if pattern:
+                count = self.model.select_pattern(pattern, select)
+                self._redraw()
+                verb = "selected" if select else "unselected"
+                self.notify(f"{count} {verb}", timeout=2, markup=False)
+
+        title = "Select files matching" if select else "Unselect files matching"
+        self.app.push_screen(TextPrompt(title, value="*"), apply)
+
+    def action_select_pattern(self) -> None:
+        self._ask_pattern(True)
+
+    def action_unselect_pattern(self) -> None:
+        self._ask_pattern(False)
+
+    def action_invert_selection(self) -> None:
+        self.model.invert_selection()
+        self._redraw()
+
+    def action_select_all(self) -> None:
+        self.model.select_all()
+        self._redraw()
