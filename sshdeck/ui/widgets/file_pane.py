@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -211,7 +212,8 @@ class FilePane(Vertical):
         if target:
             if self.fs.label == "local":
                 target = os.path.expanduser(target)
-            self.load(target if target.startswith("/") else join(self.path, target))
+            target = target if target.startswith("/") else join(self.path, target)
+            self.load(posixpath.normpath(target) if target != "//" else "/")
 
     @on(PathInput.Cancelled)
     def _path_cancelled(self, event: PathInput.Cancelled) -> None:

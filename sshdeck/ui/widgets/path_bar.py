@@ -28,7 +28,7 @@ class PathInput(Input):
         """The user left the path bar without going anywhere."""
 
     def __init__(self, fs: FileSystem, value: str, *, id: str | None = None) -> None:
-        super().__init__(value=value, id=id, classes="path-input", select_on_focus=False)
+        super().__init__(value=value, id=id, classes="path-input")
         self.fs = fs
 
     async def action_complete(self) -> None:
