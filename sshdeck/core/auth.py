@@ -1,0 +1,200 @@
+"""What the user is asked while connecting, and the shapes those questions take.
+
+The UI (a modal), the CLI (a terminal prompt) or a batch job (no one) answers
+through the awaitables in `ConnectCallbacks`; core never decides for the user.
+Secrets pass straight from a callback to asyncssh and are never stored or
+logged.  Text the server chose (banners, keyboard-interactive prompts) is
+escaped of control characters and marked as the server's before anyone sees it.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Awaitable, Callable
+
+import asyncssh
+
+from sshdeck.core.trust.check import HostKeyCheck, HostKeyDecision
+
+EXPIRY_WARNING_SECONDS = 3600
+MAX_PASSPHRASE_TRIES = 3
+MAX_PASSWORD_TRIES = 3
+_KEEP = {"\n", "\t"}
+
+
+def escape_server_text(text: str, *, keep_newlines: bool = True) -> str:
+    """`text` with control and format characters (ESC, CR, bidi overrides…) made visible.
+
+    A server must not be able to move the cursor, recolour the screen or
+    reorder what the user reads next to its words.
+    """
+    out = []
+    for ch in text:
+        if ch in _KEEP and (keep_newlines or ch == "\t"):
+            out.append(ch)
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class ServerText:
+    """Text the server sent (a login banner, keyboard-interactive instructions).
+
+    Already escaped; show it as plain text, visibly attributed to the server.
+    """
+
+    kind: str  # "banner" or "instructions"
+    text: str
+    host: str
+    source: str = "server"
+
+    def labelled(self) -> str:
+        return f"[message from {self.host}] {self.text}"
+
+
+@dataclass(frozen=True)
+class PassphraseRequest:
+    """Ask for the passphrase of an encrypted key file."""
+
+    path: str
+    attempt: int  # 1-based; at most MAX_PASSPHRASE_TRIES
+    error: str | None = None  # "Wrong passphrase." after a failed try
+
+
+@dataclass(frozen=True)
+class PasswordRequest:
+    """Ask for the account's password."""
+
+    user: str
+    host: str
+    port: int
+    attempt: int
+    error: str | None = None  # "Wrong password." after the server refused one
+
+
+@dataclass(frozen=True)
+class KbdIntPrompt:
+    """One keyboard-interactive question; `echo` False means type it masked."""
+
+    text: str
+    echo: bool
+
+
+@dataclass(frozen=True)
+class KbdIntChallenge:
+    """One round of keyboard-interactive questions (MFA codes, OTPs, passwords).
+
+    `name`, `instructions` and each prompt's text come from the server and are
+    escaped; answer with one string per prompt, or None to give up.
+    """
+
+    user: str
+    host: str
+    name: str
+    instructions: str
+    prompts: tuple[KbdIntPrompt, ...]
+    round: int
+    from_server: bool = True
+
+
+@dataclass(frozen=True)
+class UserCertificateInfo:
+    """An OpenSSH user certificate offered for login: who it is for and until when."""
+
+    path: str
+    key_id: str
+    principals: tuple[str, ...]
+    valid_after: datetime | None
+    valid_before: datetime | None  # None: valid forever
+
+    @classmethod
+    def from_certificate(cls, path: str, cert: asyncssh.SSHCertificate) -> "UserCertificateInfo":
+        # asyncssh 2.24 keeps key id and validity in private attributes only.
+        after = int(getattr(cert, "_valid_after", 0) or 0)
+        before = int(getattr(cert, "_valid_before", 0) or 0)
+        forever = before >= 2**63
+        return cls(
+            path=path,
+            key_id=str(getattr(cert, "_key_id", "")),
+            principals=tuple(getattr(cert, "principals", ()) or ()),
+            valid_after=datetime.fromtimestamp(after, timezone.utc) if after else None,
+            valid_before=None if forever or not before else datetime.fromtimestamp(before, timezone.utc),
+        )
+
+    def expired(self, now: float | None = None) -> bool:
+        now = time.time() if now is None else now
+        return self.valid_before is not None and self.valid_before.timestamp() <= now
+
+    def expires_soon(self, now: float | None = None) -> bool:
+        now = time.time() if now is None else now
+        return (
+            self.valid_before is not None
+            and not self.expired(now)
+            and self.valid_before.timestamp() - now <= EXPIRY_WARNING_SECONDS
+        )
+
+    def warning(self, now: float | None = None) -> str | None:
+        """A one-line warning when the certificate is expired or expires within the hour."""
+        if self.valid_before is None:
+            return None
+        until = self.valid_before.strftime("%Y-%m-%d %H:%M UTC")
+        if self.expired(now):
+            return f"certificate {self.path} expired at {until}"
+        if self.expires_soon(now):
+            return f"certificate {self.path} expires at {until} (within the hour)"
+        return None
+
+    def summary(self) -> str:
+        until = "forever" if self.valid_before is None else self.valid_before.strftime("%Y-%m-%d %H:%M UTC")
+        names = ", ".join(self.principals) if self.principals else "any"
+        return f"certificate {self.key_id or self.path}: principals {names}; valid until {until}"
+
+
+DecideHostKey = Callable[[HostKeyCheck], Awaitable[HostKeyDecision]]
+AskPassphrase = Callable[[PassphraseRequest], Awaitable["str | None"]]
+AskPassword = Callable[[PasswordRequest], Awaitable["str | None"]]
+AskKbdInt = Callable[[KbdIntChallenge], Awaitable["list[str] | None"]]
+
+
+@dataclass
+class ConnectCallbacks:
+    """The questions only the user can answer, and the news only the user needs.
+
+    Leave a callback None to say "no one can answer" (batch mode): an unknown
+    host key is then rejected, and that authentication method is skipped.
+    """
+
+    decide_host_key: DecideHostKey | None = None
+    passphrase: AskPassphrase | None = None
+    password: AskPassword | None = None
+    keyboard_interactive: AskKbdInt | None = None
+    server_text: Callable[[ServerText], None] | None = None
+    # Plain-language news for the user: certificate expiry, keys skipped, trust decisions.
+    notice: Callable[[str], None] | None = None
+    # Called once when an established connection drops, with a one-line reason.
+    connection_lost: Callable[[str], None] | None = None
+
+    def tell(self, message: str) -> None:
+        if self.notice is not None:
+            self.notice(message)
+
+
+@dataclass
+class AuthRecord:
+    """What happened during authentication, for the failure message and the UI."""
+
+    methods_tried: list[str] = field(default_factory=list)
+    keys_offered: int = 0
+    certificates: list[UserCertificateInfo] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def tried(self, method: str) -> None:
+        if method not in self.methods_tried:
+            self.methods_tried.append(method)
