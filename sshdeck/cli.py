@@ -15,10 +15,18 @@ log = logging.getLogger("sshdeck")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The app's own options; subcommands (`sshdeck ls …`) have their own parser."""
+    commands = "\n".join(f"  sshdeck {name} …" for name in SUBCOMMANDS)
     parser = argparse.ArgumentParser(
         prog="sshdeck",
         description="A terminal file and session manager for SSH/SFTP.",
-        epilog="Run `sshdeck --demo` to try it against a built-in local server.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "TARGET: user@host, user@host:port, user@host:/path, a saved host's name, or\n"
+            "sftp://user@host:port/path; sshdeck opens it in the right pane.\n\n"
+            f"Commands (see `sshdeck COMMAND --help`):\n{commands}\n\n"
+            "Try it without a server of your own: sshdeck --demo"
+        ),
     )
     parser.add_argument("--version", action="version", version=f"sshdeck {__version__}")
     parser.add_argument(
@@ -30,25 +38,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--theme", metavar="NAME", help="colour theme (saved for next time when changed in the app)")
     parser.add_argument("--local", metavar="DIR", help="folder for the local pane (default: the current folder)")
-    if SUBCOMMANDS:
-        subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-        for name in SUBCOMMANDS:
-            importlib.import_module(f"sshdeck.commands.{name}").add_parser(subparsers)
+    parser.add_argument("target", nargs="?", metavar="TARGET", help="a host to connect to at start")
+    return parser
+
+
+def build_command_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sshdeck")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"sshdeck.commands.{name}").add_parser(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    is_command = bool(argv) and argv[0] in SUBCOMMANDS
+    args = (build_command_parser() if is_command else build_parser()).parse_args(argv)
     from sshdeck.core.logs import setup_logging
 
     try:
         setup_logging()
     except OSError as exc:
         print(f"sshdeck: cannot write the log file: {exc}", file=sys.stderr)
-    command = getattr(args, "command", None)
-    if command:
-        module = importlib.import_module(f"sshdeck.commands.{command}")
+    if is_command:
+        module = importlib.import_module(f"sshdeck.commands.{args.command}")
         try:
             return module.run(args)
         except KeyboardInterrupt:

@@ -1,0 +1,176 @@
+"""One file from source to destination, never touching the final name until it is verified.
+
+The bytes go to a deterministic temporary name beside the final one
+(`.<name>.sshdeck-part`, created exclusively, 0600), are counted against the
+listed size, made durable, given their mtime and mode, and only then renamed
+onto the final name.  Anything that goes wrong before the rename leaves the
+final name as it was and keeps the temporary file for a resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from sshdeck.core.transfer.conflicts import Conflict, ConflictChoice, numbered, resolve
+from sshdeck.core.transfer.endpoints import Rel, Stat
+from sshdeck.core.transfer.errors import TransferError
+from sshdeck.core.transfer.model import ItemState, TransferItem
+from sshdeck.core.transfer.names import part_name, show
+from sshdeck.core.transfer.pump import pump
+
+if TYPE_CHECKING:
+    from sshdeck.core.transfer.engine import Transfer
+
+
+def same_mtime(a: float | None, b: float | None) -> bool:
+    # SFTP carries whole seconds; local file systems keep fractions.
+    return a is not None and b is not None and int(a) == int(b)
+
+
+def part_of(final: Rel) -> Rel:
+    return final[:-1] + (part_name(final[-1]),)
+
+
+async def copy_file(transfer: "Transfer", item: TransferItem, attempt: int) -> None:
+    source, dest = transfer.source, transfer.dest
+    stat = item.stat
+    if attempt > 0:
+        # The source may have changed while the link was down: then the partial is worthless.
+        now = await (source.stat(item.src) if item.follow else source.lstat(item.src))
+        if now is None or not now.is_file:
+            raise TransferError(f"{item.name}: the source disappeared")
+        if now.size != stat.size or not same_mtime(now.mtime, stat.mtime):
+            item.stat, stat, item.resume_ok = now, now, False
+
+    final = item.final or item.dst
+    fresh = attempt == 0 and final[:-1] in transfer.fresh_dirs and not transfer.resuming
+    clone_existing = False
+    if not fresh and not item.conflict_settled:
+        existing = await dest.lstat(final)
+        if existing is not None:
+            outcome = await _settle_conflict(transfer, item, stat, existing, final)
+            if outcome is None:
+                return
+            final, clone_existing = outcome
+    item.final, item.conflict_settled = final, True
+    part = part_of(final)
+
+    journal, job_id = transfer.journal, transfer.job_id
+    if clone_existing:
+        await dest.clone(final, part)
+        resume = True
+    elif attempt > 0:
+        resume = item.resume_ok
+    else:
+        resume = _journal_allows_resume(transfer, final, stat)
+    writer, length = await dest.open_part(part, resume=resume, fresh=fresh and not resume)
+    try:
+        if length > stat.size:
+            await writer.close()
+            writer, length = await dest.open_part(part, resume=False)
+        if journal is not None and job_id is not None:
+            journal.item_started(job_id, final, part, stat.size, stat.mtime)
+        item.resume_ok = True
+        item.resumed_from = length or None
+        item.bytes_done = length
+        transfer.meter.start_item(item.id, item.name, stat.size, length)
+
+        def landed(count: int) -> None:
+            item.bytes_done += count
+            transfer.meter.add(item.id, count)
+
+        reader = await source.open_read(item.src, follow=item.follow, checked=True)
+        try:
+            await pump(
+                reader,
+                writer,
+                rel=item.src,
+                start=length,
+                size=stat.size,
+                block=min(source.block_size, dest.block_size),
+                read_window=source.window,
+                write_window=dest.window,
+                budget=transfer.budget,
+                gate=transfer.gate,
+                on_bytes=landed,
+            )
+        except BaseException:
+            await reader.close()
+            raise
+        # Closing the source overlaps with making the copy durable.
+        _, note = await asyncio.gather(reader.close(), writer.finish(stat.mtime, stat.mode))
+    except BaseException:
+        await writer.close()
+        raise
+    if note:
+        item.notes.append(note)
+    note = await dest.commit(part, final)
+    if note:
+        item.notes.append(note)
+    item.state = ItemState.DONE
+    if journal is not None and job_id is not None:
+        journal.item_done(job_id, final)
+    if transfer.options.move:
+        await source.unlink(item.src)
+
+
+def _journal_allows_resume(transfer: "Transfer", final: Rel, stat: Stat) -> bool:
+    if transfer.journal is None or transfer.job_id is None:
+        return False
+    record = transfer.journal.record(transfer.job_id, final)
+    return record is not None and record[1] == stat.size and same_mtime(record[2], stat.mtime)
+
+
+async def _settle_conflict(
+    transfer: "Transfer", item: TransferItem, stat: Stat, existing: Stat, final: Rel
+) -> tuple[Rel, bool] | None:
+    """(where to write, whether to start from the existing file), or None when the item is settled."""
+    if existing.is_dir:
+        raise TransferError(f"{item.name}: a folder of that name is at the destination")
+    if transfer.resuming and existing.is_file and existing.size == stat.size and same_mtime(existing.mtime, stat.mtime):
+        # A killed run had already committed this file.
+        item.state, item.bytes_done = ItemState.DONE, 0
+        item.notes.append("already complete at the destination")
+        return None
+    choice = resolve(await _ask(transfer, item, stat, existing), stat, existing)
+    if choice is ConflictChoice.SKIP:
+        item.state, item.error = ItemState.SKIPPED, f"{item.name}: exists at the destination (skipped)"
+        return None
+    if choice is ConflictChoice.CANCEL:
+        transfer.cancel()
+        raise asyncio.CancelledError
+    if choice is ConflictChoice.RENAME:
+        return await _free_name(transfer, final), False
+    if choice is ConflictChoice.RESUME:
+        if not existing.is_file:
+            raise TransferError(f"{item.name}: the existing entry is not a regular file; cannot resume onto it")
+        if existing.size > stat.size:
+            raise TransferError(f"{item.name}: the existing file is longer than the source; cannot resume")
+        return final, True
+    return final, False  # overwrite: the rename replaces it (a link is replaced, never followed)
+
+
+async def _ask(transfer: "Transfer", item: TransferItem, stat: Stat, existing: Stat) -> ConflictChoice:
+    if transfer.sticky_choice is not None:
+        return transfer.sticky_choice
+    if transfer.options.conflict is not None:
+        return transfer.options.conflict
+    if transfer.on_conflict is None:
+        raise TransferError(f"{item.name}: exists at the destination (no conflict choice given)")
+    # One question at a time: the dialog is modal, and "for all" must reach the next worker.
+    async with transfer.ask_lock:
+        if transfer.sticky_choice is not None:
+            return transfer.sticky_choice
+        decision = await transfer.on_conflict(Conflict(item.id, item.name, stat, existing))
+        if decision.apply_to_all:
+            transfer.sticky_choice = decision.choice
+        return decision.choice
+
+
+async def _free_name(transfer: "Transfer", final: Rel) -> Rel:
+    for number in range(1, 10000):
+        candidate = numbered(final, number)
+        if await transfer.dest.lstat(candidate) is None and await transfer.dest.lstat(part_of(candidate)) is None:
+            return candidate
+    raise TransferError(f"{show(final)}: no free name to keep both")

@@ -1,0 +1,115 @@
+"""The plain data a transfer is made of: options, items and the final report."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from sshdeck.core.transfer.conflicts import ConflictChoice
+from sshdeck.core.transfer.endpoints import Rel, Stat
+from sshdeck.core.transfer.names import show
+
+
+class ItemState(enum.Enum):
+    QUEUED = "queued"
+    ACTIVE = "active"
+    DONE = "done"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class TransferOptions:
+    """How to copy; every field has a safe default."""
+
+    move: bool = False
+    recursive: bool = True
+    follow_links: bool = False  # copy link targets as regular files (loop-checked, depth 64)
+    conflict: ConflictChoice | None = None  # a fixed answer; None asks the callback (or fails without one)
+    parallel_files: int = 32  # files in flight at once (the small-file fast path)
+    memory_limit: int = 64 * 1024 * 1024  # bytes of file data held in memory at once
+    retries: int = 5  # per item, after a lost connection
+    backoff_initial: float = 0.5
+    backoff_cap: float = 30.0
+    progress_interval: float = 0.1
+
+    def to_journal(self) -> dict:
+        return {
+            "move": self.move,
+            "recursive": self.recursive,
+            "follow_links": self.follow_links,
+            "conflict": self.conflict.value if self.conflict else None,
+        }
+
+    @classmethod
+    def from_journal(cls, data: dict) -> "TransferOptions":
+        conflict = data.get("conflict")
+        return cls(
+            move=bool(data.get("move")),
+            recursive=bool(data.get("recursive", True)),
+            follow_links=bool(data.get("follow_links")),
+            conflict=ConflictChoice(conflict) if conflict else None,
+        )
+
+
+@dataclass
+class TransferItem:
+    """One folder or file of a transfer, with its fate."""
+
+    id: int
+    kind: str  # "dir" or "file"; refused entries keep the walker's kind ("skipped", "error")
+    src: Rel
+    dst: Rel
+    stat: Stat
+    follow: bool = False
+    state: ItemState = ItemState.QUEUED
+    error: str = ""
+    notes: list[str] = field(default_factory=list)
+    bytes_done: int = 0
+    resumed_from: int | None = None  # offset the last attempt started at, when it resumed
+    attempts: int = 0
+    final: Rel | None = None  # where it landed (differs from dst after "rename")
+    resume_ok: bool = False  # the temporary file belongs to this version of the source
+    conflict_settled: bool = False
+
+    @property
+    def name(self) -> str:
+        return show(self.final or self.dst)
+
+    @property
+    def size(self) -> int:
+        return self.stat.size if self.kind == "file" else 0
+
+
+@dataclass
+class TransferReport:
+    """What happened, for the summary line and the failure list."""
+
+    items: list[TransferItem]
+    elapsed: float
+    bytes_copied: int
+
+    def _count(self, state: ItemState) -> list[TransferItem]:
+        return [item for item in self.items if item.state is state]
+
+    @property
+    def done(self) -> list[TransferItem]:
+        return self._count(ItemState.DONE)
+
+    @property
+    def skipped(self) -> list[TransferItem]:
+        return self._count(ItemState.SKIPPED)
+
+    @property
+    def failed(self) -> list[TransferItem]:
+        return [i for i in self.items if i.state in (ItemState.FAILED, ItemState.CANCELLED, ItemState.QUEUED)]
+
+    @property
+    def ok(self) -> bool:
+        """Every item arrived and was verified, or was skipped by rule or choice."""
+        return not self.failed
+
+    @property
+    def notes(self) -> list[str]:
+        return sorted({note for item in self.items for note in item.notes})

@@ -1,0 +1,268 @@
+"""A folder on an SFTP server (one asyncssh session) as a transfer endpoint.
+
+Files are opened with asyncssh's block size set to 0 so each `read`/`write`
+is exactly one SFTP request; the engine keeps many of them in flight itself
+and checks every reply (a server that answers a read with more bytes than
+asked is caught here).  Request size stays asyncssh's default: the server's
+`limits@openssh.com` values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import stat as st
+from typing import Awaitable, Callable, Hashable
+
+import asyncssh
+from asyncssh import FXF_CREAT, FXF_EXCL, FXF_READ, FXF_WRITE, SFTPAttrs
+
+from sshdeck.core.fs.base import EntryKind
+from sshdeck.core.transfer.endpoints import Rel, Stat
+from sshdeck.core.transfer.errors import ConnectionLostError, TransferError
+from sshdeck.core.transfer.names import POSIX, NameRules, show
+
+Reconnect = Callable[[], Awaitable[asyncssh.SFTPClient]]
+
+_TYPES = {
+    asyncssh.FILEXFER_TYPE_DIRECTORY: EntryKind.DIR,
+    asyncssh.FILEXFER_TYPE_REGULAR: EntryKind.FILE,
+    asyncssh.FILEXFER_TYPE_SYMLINK: EntryKind.LINK,
+}
+
+
+def _stat(attrs: SFTPAttrs) -> Stat:
+    kind = _TYPES.get(attrs.type, EntryKind.OTHER)
+    if attrs.permissions is not None and st.S_IFMT(attrs.permissions):
+        mode = attrs.permissions
+        kind = (
+            EntryKind.FILE if st.S_ISREG(mode)
+            else EntryKind.DIR if st.S_ISDIR(mode)
+            else EntryKind.LINK if st.S_ISLNK(mode)
+            else EntryKind.OTHER
+        )
+    mode = st.S_IMODE(attrs.permissions) if attrs.permissions is not None else None
+    mtime = attrs.mtime if attrs.mtime is not None else None
+    return Stat(kind, attrs.size or 0, mtime, mode)
+
+
+class SftpReadFile:
+    """A remote file; every read is one SFTP request whose reply is checked."""
+
+    def __init__(self, handle: asyncssh.SFTPClientFile, rel: Rel) -> None:
+        self.handle = handle
+        self.rel = rel
+
+    async def read(self, offset: int, size: int) -> bytes:
+        data = await self.handle.read(size, offset)
+        if len(data) > size:
+            raise TransferError(
+                f"{show(self.rel)}: the server sent {len(data)} bytes for a {size}-byte read (refused)"
+            )
+        return data
+
+    async def close(self) -> None:
+        try:
+            await self.handle.close()
+        except (asyncssh.Error, OSError):
+            pass
+
+
+class SftpWriteFile:
+    """A remote temporary file; writes are single requests, pipelined by the engine."""
+
+    def __init__(self, handle: asyncssh.SFTPClientFile, durable: bool) -> None:
+        self.handle = handle
+        self.durable = durable
+
+    async def write(self, offset: int, data: bytes) -> None:
+        await self.handle.write(data, offset)
+
+    async def finish(self, mtime: float | None, mode: int | None) -> str | None:
+        attrs = SFTPAttrs()
+        if mode is not None:
+            attrs.permissions = mode & 0o777
+        if mtime is not None:
+            attrs.atime = attrs.mtime = int(mtime)
+        # Both requests go out at once: the server answers them in order, one round trip.
+        calls = []
+        if mode is not None or mtime is not None:
+            calls.append(self.handle.setstat(attrs))
+        if self.durable:
+            calls.append(self._fsync())
+        results = await asyncio.gather(*calls)
+        note = next((r for r in results if r), None)
+        await self.handle.close()
+        return note
+
+    async def _fsync(self) -> str | None:
+        try:
+            await self.handle.fsync()
+        except asyncssh.SFTPOpUnsupported:
+            return "the server does not offer fsync@openssh.com: data not forced to disk"
+        return None
+
+    async def close(self) -> None:
+        try:
+            await self.handle.close()
+        except (asyncssh.Error, OSError):
+            pass
+
+
+class SftpEndpoint:
+    """A folder on one SFTP session; `reconnect` returns a fresh SFTPClient after a lost link."""
+
+    is_remote = True
+
+    def __init__(
+        self,
+        sftp: asyncssh.SFTPClient,
+        root: str | bytes,
+        *,
+        label: str = "remote",
+        descriptor: str | None = None,
+        reconnect: Reconnect | None = None,
+        rules: NameRules = POSIX,
+        window: int = 64,
+        durable: bool = True,
+    ) -> None:
+        self.sftp = sftp
+        self.root = root if isinstance(root, bytes) else root.encode("utf-8", "surrogateescape")
+        self.label = label
+        self._descriptor = descriptor or f"sftp://{label}"
+        self._reconnect = reconnect
+        self.rules = rules
+        self.window = window
+        self.durable = durable
+        self.block_size = self._block_size()
+
+    def _block_size(self) -> int:
+        limits = self.sftp.limits
+        sizes = [n for n in (limits.max_read_len, limits.max_write_len) if n]
+        return min(sizes) if sizes else 16 * 1024
+
+    def describe(self) -> str:
+        return f"{self._descriptor}{self.root.decode('utf-8', 'surrogateescape')}"
+
+    def path(self, rel: Rel) -> bytes:
+        if not rel:
+            return self.root
+        return self.root.rstrip(b"/") + b"/" + b"/".join(rel)
+
+    async def lstat(self, rel: Rel) -> Stat | None:
+        try:
+            return _stat(await self.sftp.lstat(self.path(rel)))
+        except asyncssh.SFTPNoSuchFile:
+            return None
+
+    async def stat(self, rel: Rel) -> Stat | None:
+        try:
+            return _stat(await self.sftp.stat(self.path(rel)))
+        except asyncssh.SFTPNoSuchFile:
+            return None
+
+    async def scandir(self, rel: Rel, follow: bool = False) -> list[tuple[bytes, Stat]]:
+        out = []
+        async for entry in self.sftp.scandir(self.path(rel)):
+            name = entry.filename
+            if isinstance(name, str):
+                name = name.encode("utf-8", "surrogateescape")
+            if name in (b".", b".."):
+                continue
+            out.append((name, _stat(entry.attrs)))
+        return out
+
+    async def identity(self, rel: Rel) -> Hashable:
+        # SFTPv3 has no inode numbers; the server's canonical path names the folder.
+        return await self.sftp.realpath(self.path(rel))
+
+    async def open_read(self, rel: Rel, follow: bool = False, checked: bool = False) -> SftpReadFile:
+        # `checked`: the caller's listing already showed a regular file (saves a round trip).
+        if not follow and not checked:
+            found = await self.lstat(rel)
+            if found is None:
+                raise TransferError(f"{show(rel)}: no such file")
+            if not found.is_file:
+                raise TransferError(f"{show(rel)}: not a regular file")
+        handle = await self.sftp.open(self.path(rel), FXF_READ, encoding=None, block_size=0)
+        return SftpReadFile(handle, rel)
+
+    async def make_dir(self, rel: Rel) -> bool:
+        if not rel:
+            return False
+        try:
+            await self.sftp.mkdir(self.path(rel))
+            return True
+        except asyncssh.SFTPError as exc:
+            if exc.code in (asyncssh.sftp.FX_CONNECTION_LOST, asyncssh.sftp.FX_NO_CONNECTION):
+                raise
+            found = await self.lstat(rel)
+            if found is None or not found.is_dir:
+                raise TransferError(f"{show(rel)}: cannot create folder ({exc.reason or 'refused'})") from None
+            return False
+
+    async def open_part(self, rel: Rel, resume: bool, fresh: bool = False) -> tuple[SftpWriteFile, int]:
+        path = self.path(rel)
+        if resume:
+            found = await self.lstat(rel)
+            if found is not None and found.is_file:
+                handle = await self.sftp.open(path, FXF_WRITE, encoding=None, block_size=0)
+                return SftpWriteFile(handle, self.durable), found.size
+        attrs = SFTPAttrs(permissions=0o600)
+        flags = FXF_WRITE | FXF_CREAT | FXF_EXCL
+        try:
+            # Optimistic: a stale temporary file is rare, so try first and clean up on refusal.
+            handle = await self.sftp.open(path, flags, attrs, encoding=None, block_size=0)
+        except asyncssh.SFTPError as exc:
+            if exc.code in (asyncssh.sftp.FX_CONNECTION_LOST, asyncssh.sftp.FX_NO_CONNECTION):
+                raise
+            if await self.lstat(rel) is None:
+                raise
+            await self.sftp.remove(path)
+            handle = await self.sftp.open(path, flags, attrs, encoding=None, block_size=0)
+        return SftpWriteFile(handle, self.durable), 0
+
+    async def clone(self, src: Rel, dst: Rel) -> None:
+        if not self.sftp.supports_remote_copy:
+            raise TransferError(f"{show(src)}: the server cannot copy data in place; choose overwrite")
+        target, _ = await self.open_part(dst, resume=False)
+        await target.close()
+        await self.sftp.remote_copy(self.path(src), self.path(dst))
+
+    async def commit(self, part: Rel, final: Rel) -> str | None:
+        try:
+            await self.sftp.posix_rename(self.path(part), self.path(final))
+            return None
+        except asyncssh.SFTPOpUnsupported:
+            pass
+        # SFTPv3 rename refuses an existing target: remove it first (not atomic, so say so).
+        if await self.lstat(final) is not None:
+            await self.sftp.remove(self.path(final))
+        await self.sftp.rename(self.path(part), self.path(final))
+        return "the server lacks posix-rename@openssh.com: replaced by remove + rename (not atomic)"
+
+    async def unlink(self, rel: Rel) -> None:
+        await self.sftp.remove(self.path(rel))
+
+    async def rmdir(self, rel: Rel) -> None:
+        await self.sftp.rmdir(self.path(rel))
+
+    async def alive(self) -> bool:
+        try:
+            await self.sftp.lstat(self.root)
+            return True
+        except asyncssh.SFTPError as exc:
+            return exc.code not in (asyncssh.sftp.FX_CONNECTION_LOST, asyncssh.sftp.FX_NO_CONNECTION)
+        except (asyncssh.Error, OSError, EOFError):
+            return False
+
+    async def reconnect(self) -> None:
+        if self._reconnect is None:
+            raise ConnectionLostError(f"{self.label}: connection lost and no way to reconnect was given")
+        self.sftp = await self._reconnect()
+        self.block_size = self._block_size()
+
+    async def flush(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
