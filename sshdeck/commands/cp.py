@@ -81,26 +81,12 @@ class Remote:
 
 async def connect_with_session(target: Target, args: argparse.Namespace, err: IO[str]) -> Remote:
     """Connect as `sshdeck ls` does: ssh_config, host-key trust prompts (or --batch), every auth method."""
-    from sshdeck.commands.ls import TerminalPrompts
-    from sshdeck.core.auth import ConnectCallbacks
-    from sshdeck.core.connect_spec import DEFAULT_SSH_CONFIG, ConnectSpec
+    from sshdeck.commands.ls import cli_callbacks, cli_spec
     from sshdeck.core.session import Session
-    from sshdeck.core.trust import TrustPolicy, TrustStore
+    from sshdeck.core.trust import TrustStore
 
-    spec = ConnectSpec(
-        host=target.host,
-        port=target.port,
-        user=target.user,
-        ssh_config=args.ssh_config or DEFAULT_SSH_CONFIG,
-        policy=TrustPolicy.ACCEPT_NEW if args.accept_new else TrustPolicy.ASK,
-    )
-    prompts = TerminalPrompts(sys.stdin, err)
-    callbacks = ConnectCallbacks(server_text=prompts.server_text, notice=prompts.notice)
-    if not args.batch:
-        callbacks.decide_host_key = prompts.decide_host_key
-        callbacks.passphrase = prompts.passphrase
-        callbacks.password = prompts.password
-        callbacks.keyboard_interactive = prompts.keyboard_interactive
+    spec = cli_spec(target, args)
+    callbacks = cli_callbacks(args, sys.stdin, err)
     session = Session(spec, callbacks, trust=TrustStore())
     await session.connect()
 

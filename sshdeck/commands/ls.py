@@ -32,8 +32,7 @@ from sshdeck.core.auth import (
 from sshdeck.core.connect_errors import ConnectError, HostKeyRefused
 from sshdeck.core.connect_spec import DEFAULT_SSH_CONFIG, ConnectSpec
 from sshdeck.core.session import Session
-from sshdeck.core.profile_connect import spec_from_profile
-from sshdeck.core.profile_store import ProfileStore
+from sshdeck.core.profile_connect import spec_for_target
 from sshdeck.core.targets import Target, TargetError, parse_target
 from sshdeck.core.trust import (
     HostKeyCheck,
@@ -85,18 +84,9 @@ async def run_async(
     except TargetError as exc:
         print(f"sshdeck ls: {exc}", file=err)
         return 2
-    spec = _spec_for(target, args)
+    spec = cli_spec(target, args)
     trust = trust or TrustStore()
-    prompts = TerminalPrompts(stdin or sys.stdin, err)
-    callbacks = ConnectCallbacks(
-        server_text=prompts.server_text,
-        notice=prompts.notice,
-    )
-    if not args.batch:
-        callbacks.decide_host_key = prompts.decide_host_key
-        callbacks.passphrase = prompts.passphrase
-        callbacks.password = prompts.password
-        callbacks.keyboard_interactive = prompts.keyboard_interactive
+    callbacks = cli_callbacks(args, stdin or sys.stdin, err)
     session = Session(spec, callbacks, trust=trust)
     try:
         await session.connect()
@@ -120,18 +110,21 @@ async def run_async(
     return 0
 
 
-def _spec_for(target: Target, args: argparse.Namespace) -> ConnectSpec:
+def cli_callbacks(args: argparse.Namespace, stdin: IO[str], err: IO[str]) -> ConnectCallbacks:
+    """Questions on the terminal, or none at all with --batch (shared by ls and cp)."""
+    prompts = TerminalPrompts(stdin, err)
+    callbacks = ConnectCallbacks(server_text=prompts.server_text, notice=prompts.notice)
+    if not args.batch:
+        callbacks.decide_host_key = prompts.decide_host_key
+        callbacks.passphrase = prompts.passphrase
+        callbacks.password = prompts.password
+        callbacks.keyboard_interactive = prompts.keyboard_interactive
+    return callbacks
+
+
+def cli_spec(target: Target, args: argparse.Namespace) -> ConnectSpec:
     """A saved profile named like the target's host wins; otherwise ssh_config resolves it."""
-    ssh_config = args.ssh_config or DEFAULT_SSH_CONFIG
-    profile = None
-    store = None
-    if target.user is None and target.port is None:
-        store = ProfileStore.load()
-        profile = store.find_by_name(target.host)
-    if profile is not None:
-        spec = spec_from_profile(profile, store, ssh_config=ssh_config)
-    else:
-        spec = ConnectSpec(host=target.host, port=target.port, user=target.user, ssh_config=ssh_config)
+    spec, _profile = spec_for_target(target, ssh_config=args.ssh_config or DEFAULT_SSH_CONFIG)
     if args.accept_new and spec.policy == TrustPolicy.ASK:
         spec = dataclasses.replace(spec, policy=TrustPolicy.ACCEPT_NEW)
     return spec

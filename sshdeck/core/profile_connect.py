@@ -7,9 +7,12 @@ A jump host naming another profile becomes that profile's `user@host:port`.
 
 from __future__ import annotations
 
+import dataclasses
+
 from sshdeck.core.connect_spec import DEFAULT_SSH_CONFIG, ConnectSpec
 from sshdeck.core.profile_store import ProfileStore
 from sshdeck.core.profiles import HostProfile
+from sshdeck.core.targets import Target
 from sshdeck.core.trust.check import TrustPolicy
 
 
@@ -53,3 +56,29 @@ def spec_from_profile(
         ssh_config=ssh_config,
         remote_folder=profile.remote_folder or None,
     )
+
+
+def spec_for_target(
+    target: Target,
+    *,
+    ssh_config: str | None = DEFAULT_SSH_CONFIG,
+    store: ProfileStore | None = None,
+) -> tuple[ConnectSpec, HostProfile | None]:
+    """The spec for a typed target; a bare name that is a saved profile uses that profile.
+
+    Otherwise ssh_config resolves it (HostName, User, Port, IdentityFile, …)
+    exactly as `ssh TARGET` would.  Returns the profile used, if any.
+    """
+    profile = None
+    if target.user is None and target.port is None:
+        store = store if store is not None else ProfileStore.load()
+        profile = store.find_by_name(target.host)
+    if profile is not None:
+        spec = spec_from_profile(profile, store, ssh_config=ssh_config)
+        if target.path:
+            spec = dataclasses.replace(spec, remote_folder=target.path)
+        return spec, profile
+    spec = ConnectSpec(
+        host=target.host, port=target.port, user=target.user, ssh_config=ssh_config, remote_folder=target.path
+    )
+    return spec, None
