@@ -1,0 +1,409 @@
+"""The grid: lines, cursor, scroll region, scrollback and the alternate screen.
+
+`Screen` holds the state and the operations that control sequences perform
+(print, line feed, erase, insert/delete, scroll, save/restore cursor...).
+It knows nothing about bytes or escape sequences; `Terminal` parses the
+stream and calls these methods.  Every operation keeps the invariants that
+the renderer relies on: exactly `rows` lines, none longer than `cols`, the
+cursor inside the grid, and the rows it touched recorded in `dirty`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from .line import WIDE_TAIL, Line
+from .modes import Modes
+from .styles import DEFAULT, Style
+from .widths import SPECIAL_RE, char_width
+
+
+
+# DEC special graphics (`ESC ( 0`): the line-drawing set ncurses uses for boxes.
+DEC_GRAPHICS = str.maketrans(
+    dict(zip("`abcdefghijklmnopqrstuvwxyz{|}~", "◆▒␉␌␍␊°±␤␋┘┐┌└┼⎺⎻─⎼⎽├┤┴┬│≤≥π≠£·"))
+)
+
+
+class SavedCursor:
+    """What DECSC keeps: position, pen, wrap state, origin mode and character sets."""
+
+    __slots__ = ("x", "y", "style", "pending_wrap", "origin", "charsets", "shift")
+
+    def __init__(self, screen: Screen) -> None:
+        self.x, self.y, self.style = screen.x, screen.y, screen.style
+        self.pending_wrap = screen.pending_wrap
+        self.origin = screen.modes.origin
+        self.charsets = list(screen.charsets)
+        self.shift = screen.shift
+
+
+class Screen:
+    """A terminal's cells and cursor, with the primitive operations on them."""
+
+    def __init__(self, cols: int, rows: int, scrollback: int = 10_000) -> None:
+        self.cols = max(1, int(cols))
+        self.rows = max(1, int(rows))
+        self.history: deque[Line | str] = deque(maxlen=max(0, scrollback))
+        """Lines that scrolled off the top of the primary screen, oldest first."""
+        self.scroll_count = 0
+        """How many lines have ever entered `history` (lets a scrolled-back view stay put)."""
+        self.dirty: set[int] = set()
+        """Screen rows changed since the last `take_dirty()`."""
+        self._reset_state()
+
+    # -- state ------------------------------------------------------------------
+
+    def _reset_state(self) -> None:
+        self.modes = Modes()
+        self.primary = [Line() for _ in range(self.rows)]
+        self.alternate: list[Line] | None = None
+        self.buffer = self.primary
+        self.x = 0
+        self.y = 0
+        self.pending_wrap = False
+        self.style = DEFAULT
+        self.top = 0
+        self.bottom = self.rows - 1
+        self.tabs = set(range(8, self.cols, 8))
+        self.charsets = ["B", "B"]  # G0, G1: "B" is ASCII, "0" DEC graphics
+        self.shift = 0  # which of G0/G1 is invoked (SI/SO)
+        self.translate: dict[int, str] | None = None
+        self.saved: dict[bool, SavedCursor] = {}
+        self.last_char = " "
+        self.dirty.update(range(self.rows))
+
+    def _update_translate(self) -> None:
+        self.translate = DEC_GRAPHICS if self.charsets[self.shift] == "0" else None
+
+    def erase_style(self) -> Style:
+        """The style of erased cells: the current background only (xterm's BCE)."""
+        style = self.style
+        if style.bg is None:
+            return DEFAULT
+        return Style(None, style.bg, 0)
+
+    def touch_all(self) -> None:
+        self.dirty.update(range(self.rows))
+
+    # -- printing -----------------------------------------------------------------
+
+    def print_text(self, text: str) -> None:
+        """Draw printable text at the cursor with the current style, wrapping as needed."""
+        if self.translate is not None:
+            text = text.translate(self.translate)
+        if not text.isascii() and SPECIAL_RE.search(text):
+            self._print_mixed(text)
+            return
+        self.last_char = text[-1]
+        x = self.x
+        if len(text) < self.cols - x and not self.pending_wrap and not self.modes.insert:
+            # The common case in full-screen redraws: the text fits where it lands.
+            y = self.y
+            self.buffer[y].write(x, text, self.style)
+            self.x = x + len(text)
+            self.dirty.add(y)
+            return
+        cols = self.cols
+        style = self.style
+        modes = self.modes
+        while text:
+            if self.pending_wrap:
+                self._wrap()
+            x = self.x
+            room = cols - x
+            line = self.buffer[self.y]
+            self.dirty.add(self.y)
+            if modes.insert:
+                line.insert_blanks(x, min(len(text), room), DEFAULT, cols)
+            if len(text) < room:
+                line.write(x, text, style)
+                self.x = x + len(text)
+                return
+            if not modes.autowrap:
+                # Without autowrap the rest of the text piles up in the last column.
+                line.write(x, text[: room - 1] + text[-1], style)
+                self.x = cols - 1
+                return
+            line.write(x, text[:room], style)
+            text = text[room:]
+            self.x = cols - 1
+            self.pending_wrap = True
+
+    def _print_mixed(self, text: str) -> None:
+        """Print text holding double-width or zero-width characters."""
+        pos = 0
+        for match in SPECIAL_RE.finditer(text):
+            start = match.start()
+            if start > pos:
+                self.print_text(text[pos:start])
+            self._print_special(match.group())
+            pos = start + 1
+        if pos < len(text):
+            self.print_text(text[pos:])
+
+    def _print_special(self, ch: str) -> None:
+        width = char_width(ch)
+        cols = self.cols
+        if width == 0:
+            col = self.x if self.pending_wrap else self.x - 1
+            line = self.buffer[self.y]
+            if col >= 0:
+                if col < len(line.text) and line.text[col] == WIDE_TAIL:
+                    col -= 1
+                line.add_mark(col, ch)
+                self.dirty.add(self.y)
+            return
+        if cols < 2:
+            ch, width = "?", 1  # nowhere to put a double-width character
+        if self.pending_wrap:
+            self._wrap()
+        if self.x == cols - 1:
+            if not self.modes.autowrap:
+                return
+            self.buffer[self.y].erase(self.x, cols, self.erase_style(), cols)
+            self._wrap()
+        line = self.buffer[self.y]
+        if self.modes.insert:
+            line.insert_blanks(self.x, width, DEFAULT, cols)
+        line.write(self.x, ch + WIDE_TAIL if width == 2 else ch, self.style)
+        self.dirty.add(self.y)
+        self.last_char = ch
+        self.x += width
+        if self.x >= cols:
+            self.x = cols - 1
+            self.pending_wrap = self.modes.autowrap
+
+    def _wrap(self) -> None:
+        self.pending_wrap = False
+        if not self.modes.autowrap:
+            return
+        self.buffer[self.y].wrapped = True
+        self.x = 0
+        self.index()
+
+    def repeat_last(self, count: int) -> None:
+        """REP (`CSI n b`): print the last printed character `count` more times."""
+        count = min(count, self.cols * self.rows)
+        if count > 0:
+            self.print_text(self.last_char * count)
+
+    # -- vertical movement and scrolling ---------------------------------------------
+
+    def carriage_return(self) -> None:
+        self.x = 0
+        self.pending_wrap = False
+
+    def linefeed(self) -> None:
+        """LF, VT and FF: down one line (and to column 0 in newline mode)."""
+        if self.modes.newline:
+            self.x = 0
+        self.index()
+
+    def index(self) -> None:
+        """IND: down one line, scrolling the region when at its bottom."""
+        self.pending_wrap = False
+        y = self.y
+        if y == self.bottom:
+            self.scroll_up(1)
+        elif y < self.rows - 1:
+            self.y = y + 1
+
+    def reverse_index(self) -> None:
+        """RI: up one line, scrolling the region down when at its top."""
+        self.pending_wrap = False
+        if self.y == self.top:
+            self.scroll_down(1)
+        elif self.y > 0:
+            self.y -= 1
+
+    def scroll_up(self, count: int) -> None:
+        """Move the region's lines up; lines leaving the top of the full screen go to history."""
+        top, bottom = self.top, self.bottom
+        count = min(count, bottom - top + 1)
+        if count <= 0:
+            return
+        buf = self.buffer
+        gone = buf[top : top + count]
+        del buf[top : top + count]
+        erase = self.erase_style()
+        buf[bottom - count + 1 : bottom - count + 1] = [Line.blank(self.cols, erase) for _ in range(count)]
+        if top == 0 and buf is self.primary:
+            self.history.extend(gone)
+            self.scroll_count += count
+        self.dirty.update(range(top, bottom + 1))
+
+    def scroll_down(self, count: int) -> None:
+        top, bottom = self.top, self.bottom
+        count = min(count, bottom - top + 1)
+        if count <= 0:
+            return
+        buf = self.buffer
+        del buf[bottom - count + 1 : bottom + 1]
+        erase = self.erase_style()
+        buf[top:top] = [Line.blank(self.cols, erase) for _ in range(count)]
+        self.dirty.update(range(top, bottom + 1))
+
+    def insert_lines(self, count: int) -> None:
+        """IL: open blank lines at the cursor, pushing the region's lines down."""
+        if not self.top <= self.y <= self.bottom:
+            return
+        saved_top, self.top = self.top, self.y
+        self.scroll_down(count)
+        self.top = saved_top
+        self.x = 0
+        self.pending_wrap = False
+
+    def delete_lines(self, count: int) -> None:
+        """DL: remove lines at the cursor, pulling the region's lines up (never into history)."""
+        if not self.top <= self.y <= self.bottom:
+            return
+        top, bottom = self.y, self.bottom
+        count = min(count, bottom - top + 1)
+        buf = self.buffer
+        del buf[top : top + count]
+        erase = self.erase_style()
+        buf[bottom - count + 1 : bottom - count + 1] = [Line.blank(self.cols, erase) for _ in range(count)]
+        self.dirty.update(range(top, bottom + 1))
+        self.x = 0
+        self.pending_wrap = False
+
+    def set_margins(self, top: int, bottom: int) -> None:
+        """DECSTBM: rows are 1-based, 0 means the default; an invalid region is ignored."""
+        top = max(1, top) - 1
+        bottom = (bottom or self.rows) - 1
+        bottom = min(bottom, self.rows - 1)
+        if top >= bottom:
+            return
+        self.top, self.bottom = top, bottom
+        self.cursor_to(0, 0)
+
+    # -- cursor -------------------------------------------------------------------
+
+    def cursor_to(self, x: int, y: int) -> None:
+        """CUP with 0-based arguments, relative to the region in origin mode."""
+        if self.modes.origin:
+            y = min(max(y + self.top, self.top), self.bottom)
+        self.x = min(max(x, 0), self.cols - 1)
+        self.y = min(max(y, 0), self.rows - 1)
+        self.pending_wrap = False
+
+    def cursor_up(self, count: int) -> None:
+        limit = self.top if self.y >= self.top else 0
+        self.y = max(self.y - count, limit)
+        self.pending_wrap = False
+
+    def cursor_down(self, count: int) -> None:
+        limit = self.bottom if self.y <= self.bottom else self.rows - 1
+        self.y = min(self.y + count, limit)
+        self.pending_wrap = False
+
+    def cursor_right(self, count: int) -> None:
+        self.x = min(self.x + count, self.cols - 1)
+        self.pending_wrap = False
+
+    def cursor_left(self, count: int) -> None:
+        self.x = max(self.x - count, 0)
+        self.pending_wrap = False
+
+    def set_column(self, x: int) -> None:
+        self.x = min(max(x, 0), self.cols - 1)
+        self.pending_wrap = False
+
+    def set_row(self, y: int) -> None:
+        """VPA: 0-based row, relative to the region in origin mode."""
+        self.cursor_to(self.x, y)
+
+    def backspace(self) -> None:
+        if self.x > 0:
+            self.x -= 1
+        self.pending_wrap = False
+
+    def tab(self, count: int = 1) -> None:
+        for _ in range(min(count, self.cols)):
+            stops = [t for t in self.tabs if t > self.x]
+            self.x = min(stops) if stops else self.cols - 1
+        self.pending_wrap = False
+
+    def back_tab(self, count: int = 1) -> None:
+        for _ in range(min(count, self.cols)):
+            stops = [t for t in self.tabs if t < self.x]
+            self.x = max(stops) if stops else 0
+        self.pending_wrap = False
+
+    def save_cursor(self) -> None:
+        self.saved[self.buffer is self.alternate] = SavedCursor(self)
+
+    def restore_cursor(self) -> None:
+        saved = self.saved.get(self.buffer is self.alternate)
+        if saved is None:
+            self.style = DEFAULT
+            self.modes.origin = False
+            self.charsets, self.shift = ["B", "B"], 0
+            self._update_translate()
+            self.cursor_to(0, 0)
+            return
+        self.style = saved.style
+        self.modes.origin = saved.origin
+        self.charsets, self.shift = list(saved.charsets), saved.shift
+        self._update_translate()
+        self.x = min(saved.x, self.cols - 1)
+        self.y = min(saved.y, self.rows - 1)
+        self.pending_wrap = saved.pending_wrap and self.x == self.cols - 1
+
+    # -- erasing and editing in a line --------------------------------------------------
+
+    def erase_in_line(self, mode: int) -> None:
+        """EL: 0 to the end, 1 from the start through the cursor, 2 the whole line."""
+        line = self.buffer[self.y]
+        erase = self.erase_style()
+        if mode == 0:
+            line.erase(self.x, self.cols, erase, self.cols)
+            self.pending_wrap = False
+        elif mode == 1:
+            line.erase(0, self.x + 1, erase, self.cols)
+        elif mode == 2:
+            line.erase(0, self.cols, erase, self.cols)
+        else:
+            return
+        line.wrapped = line.wrapped and mode == 1
+        self.dirty.add(self.y)
+
+    def erase_in_display(self, mode: int) -> None:
+        """ED: 0 below, 1 above, 2 all (3 also forgets the scrollback)."""
+        erase = self.erase_style()
+        if mode == 0:
+            self.erase_in_line(0)
+            rows = range(self.y + 1, self.rows)
+        elif mode == 1:
+            self.erase_in_line(1)
+            rows = range(0, self.y)
+        elif mode in (2, 3):
+            rows = range(self.rows)
+            if mode == 3 and self.buffer is self.primary:
+                self.history.clear()
+        else:
+            return
+        for row in rows:
+            self.buffer[row] = Line.blank(self.cols, erase)
+        self.dirty.update(rows)
+
+    def erase_chars(self, count: int) -> None:
+        """ECH: blank `count` cells from the cursor without moving it."""
+        self.buffer[self.y].erase(self.x, self.x + count, self.erase_style(), self.cols)
+        self.dirty.add(self.y)
+        self.pending_wrap = False
+
+    def insert_chars(self, count: int) -> None:
+        """ICH: open blank cells at the cursor."""
+        count = min(count, self.cols - self.x)
+        self.buffer[self.y].insert_blanks(self.x, count, self.erase_style(), self.cols)
+        self.dirty.add(self.y)
+        self.pending_wrap = False
+
+    def delete_chars(self, count: int) -> None:
+        """DCH: remove cells at the cursor."""
+        count = min(count, self.cols - self.x)
+        self.buffer[self.y].delete_chars(self.x, count, self.erase_style(), self.cols)
+        self.dirty.add(self.y)
+        self.pending_wrap = False

@@ -1,0 +1,55 @@
+"""Double-width (East Asian) and combining characters."""
+
+from __future__ import annotations
+
+from sshdeck.core.terminal import Terminal
+
+
+def test_wide_characters_take_two_columns():
+    t = Terminal(10, 2)
+    t.feed("中文x".encode())
+    assert t.display()[0] == "中文x"
+    assert t.cursor.x == 5
+
+
+def test_wide_character_that_does_not_fit_wraps_whole():
+    t = Terminal(5, 3)
+    t.feed("abcd中".encode())
+    assert t.display() == ["abcd", "中", ""]
+    assert t.cursor.x == 2
+
+
+def test_overwriting_half_of_a_wide_character_blanks_the_other_half():
+    t = Terminal(10, 2)
+    t.feed("中文".encode() + b"\x1b[2GX")
+    assert t.display()[0] == " X文"
+    t.feed(b"\x1b[4GY")  # onto the right half of 文
+    assert t.display()[0] == " X Y"
+
+
+def test_combining_marks_join_the_previous_cell():
+    t = Terminal(10, 2)
+    t.feed("e\u0301a\u0308!".encode())
+    assert t.display()[0] == "e\u0301a\u0308!"
+    assert t.cursor.x == 3
+
+
+def test_combining_mark_after_a_wide_character_joins_it():
+    t = Terminal(10, 2)
+    t.feed("中\u0301x".encode())
+    assert t.display()[0] == "中\u0301x"
+
+
+def test_delete_and_insert_chars_keep_wide_characters_whole():
+    t = Terminal(10, 2)
+    t.feed("a中b".encode() + b"\x1b[3G\x1b[P")  # delete the right half of 中
+    assert t.display()[0] == "a b"
+    t.feed(b"\x1b[1;1H" + "中文".encode() + b"\x1b[1;2H\x1b[@")
+    line = t.display()[0]
+    assert "\0" not in line and len(line) <= 10
+
+
+def test_emoji_are_wide():
+    t = Terminal(10, 2)
+    t.feed("😀!".encode())
+    assert t.cursor.x == 3
