@@ -1,0 +1,387 @@
+"""The host sidebar: saved profiles by group, a filter box, recent connections and a status mark per host.
+
+It is the site manager's face: Enter or a double-click asks to connect
+(``ConnectRequested``; the screen does the connecting and reports back with
+:meth:`HostSidebar.set_status`).  Add, edit, duplicate, delete and import run
+here, through the editor and import modals, and end with a save of hosts.toml
+and ``ProfilesChanged``.  A change that could not be saved is undone, so what
+the sidebar shows is always what is on disk.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option, OptionDoesNotExist
+
+from sshdeck.core import secrets
+from sshdeck.core.profile_store import ProfileStore, RecentConnection, SaveError, SaveNeedsConfirmation
+from sshdeck.core.profiles import HostProfile
+from sshdeck.core.targets import Target, TargetError, parse_target
+from sshdeck.ui.screens.confirm import ConfirmScreen
+from sshdeck.ui.screens.profile_editor import ProfileEditor
+from sshdeck.ui.screens.ssh_config_import import SshConfigImportScreen
+from sshdeck.ui.widgets.host_list import (
+    CONNECTED,
+    CONNECTING,
+    ERROR,
+    NOT_CONNECTED,
+    STATUS_MARKS,
+    HostList,
+    host_options,
+)
+
+__all__ = ["CONNECTED", "CONNECTING", "ERROR", "NOT_CONNECTED", "HostList", "HostSidebar"]
+
+RECENT_SHOWN = 5
+MAX_BANNER_PROBLEMS = 3
+
+
+class HostSidebar(Vertical):
+    """Profiles from a ProfileStore, by group, with a filter box; connects, edits and saves them."""
+
+    BINDINGS = [
+        Binding("a,insert", "add_host", "Add host", id="add_host", tooltip="Create a new host profile"),
+        Binding("e,f4", "edit_host", "Edit host", id="edit_host", tooltip="Edit the highlighted host"),
+        Binding("c", "duplicate_host", "Duplicate host", id="duplicate_host",
+                tooltip="Copy the highlighted host under a new name"),
+        Binding("delete,f8", "delete_host", "Delete host", id="delete_host",
+                tooltip="Delete the highlighted host (asks first)"),
+        Binding("i", "import_ssh_config", "Import ssh config", id="import_ssh_config",
+                tooltip="Import hosts from ~/.ssh/config or another file"),
+        Binding("slash", "focus_filter", "Filter hosts", id="filter_hosts", tooltip="Type to narrow the host list"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_host_filter"),
+    ]
+
+    class ConnectRequested(Message):
+        """The user asked to connect to a saved profile (Enter or double-click)."""
+
+        def __init__(self, profile: HostProfile) -> None:
+            super().__init__()
+            self.profile = profile
+
+    class TargetRequested(Message):
+        """The user picked a recent quick-connect address (one that has no profile)."""
+
+        def __init__(self, target: Target, text: str) -> None:
+            super().__init__()
+            self.target = target
+            self.text = text
+
+    class ProfilesChanged(Message):
+        """hosts.toml was saved with added, edited, deleted or imported profiles."""
+
+        def __init__(self, store: ProfileStore) -> None:
+            super().__init__()
+            self.store = store
+
+    def __init__(self, store: ProfileStore, *, id: str | None = None, classes: str = "") -> None:
+        super().__init__(id=id, classes=f"host-sidebar {classes}".strip())
+        self.store = store
+        self._status: dict[str, tuple[str, str]] = {}
+        self._recent: list[RecentConnection] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="hosts-banner", classes="hosts-banner")
+        yield Input(placeholder="Filter hosts…", compact=True, id="hosts-filter", classes="hosts-filter")
+        yield HostList(id="hosts-list", classes="hosts-list")
+        yield Static(id="hosts-detail", classes="hosts-detail")
+
+    def on_mount(self) -> None:
+        self._show_load_problems(notify=True)
+        self.refresh_hosts()
+
+    # -- public face for the screen --------------------------------------------
+
+    @property
+    def host_list(self) -> HostList:
+        return self.query_one(HostList)
+
+    @property
+    def highlighted_profile(self) -> HostProfile | None:
+        """The profile under the cursor (a recent entry counts when it has a profile)."""
+        option = self._highlighted_option()
+        return self._profile_of(option.id) if option is not None and option.id else None
+
+    def set_status(self, profile_id: str, status: str, message: str = "") -> None:
+        """Show a host as not-connected / connecting / connected / error; `message` appears under the list."""
+        if status not in STATUS_MARKS:
+            raise ValueError(f"unknown status {status!r}; use one of {', '.join(STATUS_MARKS)}")
+        self._status[profile_id] = (status, message)
+        self.refresh_hosts()
+
+    def status_of(self, profile_id: str) -> tuple[str, str]:
+        return self._status.get(profile_id, (NOT_CONNECTED, ""))
+
+    def refresh_hosts(self) -> None:
+        """Redraw the list from the store (after the screen changed it, e.g. with mark_connected)."""
+        if not self.query(HostList):
+            return  # not composed yet: on_mount draws it
+        host_list = self.host_list
+        keep = self._highlighted_option()
+        keep_id = keep.id if keep is not None else None
+        query = self.query_one("#hosts-filter", Input).value.strip()
+        self._recent = [] if query else self.store.recent_entries(RECENT_SHOWN)
+        options = host_options(self.store, query, self._recent, lambda pid: self.status_of(pid)[0])
+        host_list.clear_options()
+        host_list.add_options(options)
+        enabled = [i for i, o in enumerate(options) if not o.disabled]
+        wanted = next((i for i, o in enumerate(options) if keep_id and o.id == keep_id), None)
+        if wanted is None and enabled:
+            # After filtering, the best match (the first host, not a recent entry) gets the cursor.
+            hosts = [i for i in enabled if (options[i].id or "").startswith("host:")]
+            wanted = hosts[0] if query and hosts else enabled[0]
+        host_list.highlighted = wanted
+        self._show_detail()
+
+    def focus_filter(self) -> None:
+        self.query_one("#hosts-filter", Input).focus()
+
+    # -- building the options ----------------------------------------------------
+
+    # -- looking things up ------------------------------------------------------
+
+    def _highlighted_option(self) -> Option | None:
+        host_list = self.host_list
+        if host_list.highlighted is None or host_list.highlighted >= host_list.option_count:
+            return None
+        return host_list.get_option_at_index(host_list.highlighted)
+
+    def _profile_of(self, option_id: str) -> HostProfile | None:
+        if option_id.startswith("host:"):
+            return self.store.get(option_id.removeprefix("host:"))
+        if option_id.startswith("recent:"):
+            index = int(option_id.removeprefix("recent:"))
+            entry = self._recent[index] if index < len(self._recent) else None
+            if entry is not None and entry.profile_id:
+                return self.store.get(entry.profile_id)
+        return None
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#hosts-detail", Static)
+        option = self._highlighted_option()
+        profile = self._profile_of(option.id) if option is not None and option.id else None
+        if profile is None:
+            detail.update(Content(""))
+            return
+        status, message = self.status_of(profile.id)
+        text = profile.endpoint + (f" · {status.replace('-', ' ')}" if status != NOT_CONNECTED else "")
+        if message:
+            text += f"\n{message}"
+        detail.update(Content(text))
+        detail.set_class(status == ERROR, "-error")
+
+    def _show_load_problems(self, *, notify: bool = False) -> None:
+        banner = self.query_one("#hosts-banner", Static)
+        problems = self.store.problems
+        banner.display = bool(problems)
+        if not problems:
+            return
+        head = f"{self.store.path.name} has problems; it is read-only until you save (the old file is kept as a backup)."
+        lines = [head] + [str(p) for p in problems[:MAX_BANNER_PROBLEMS]]
+        if len(problems) > MAX_BANNER_PROBLEMS:
+            lines.append(f"…and {len(problems) - MAX_BANNER_PROBLEMS} more")
+        banner.update(Content("\n".join(lines)))
+        if notify:
+            details = "\n".join(str(p) for p in problems[:10])
+            self.notify(f"{self.store.path}:\n{details}\n{head}", title="Host profiles", severity="warning",
+                        timeout=12, markup=False)
+
+    # -- events ------------------------------------------------------------------
+
+    @on(Input.Changed, "#hosts-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.refresh_hosts()
+
+    @on(Input.Submitted, "#hosts-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.host_list.focus()
+
+    @on(OptionList.OptionHighlighted, "#hosts-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._show_detail()
+
+    @on(OptionList.OptionSelected, "#hosts-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        option_id = event.option.id or ""
+        profile = self._profile_of(option_id)
+        if profile is not None:
+            self.post_message(self.ConnectRequested(profile))
+            return
+        if option_id.startswith("recent:"):
+            text = self._recent[int(option_id.removeprefix("recent:"))].target
+            try:
+                self.post_message(self.TargetRequested(parse_target(text), text))
+            except TargetError as exc:
+                self.notify(f"Cannot connect to {text}: {exc}", severity="error", markup=False)
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "down" and self.query_one("#hosts-filter", Input).has_focus:
+            event.stop()
+            self.host_list.focus()
+
+    # -- actions -----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            # Escape is only ours while there is a filter to clear; otherwise the screen gets it.
+            box = self.query_one("#hosts-filter", Input)
+            return bool(box.value) or box.has_focus
+        return True
+
+    def action_focus_filter(self) -> None:
+        self.focus_filter()
+
+    def action_clear_filter(self) -> None:
+        filter_input = self.query_one("#hosts-filter", Input)
+        if filter_input.value:
+            filter_input.value = ""
+        self.host_list.focus()
+
+    def action_add_host(self) -> None:
+        self.add_profile()
+
+    def action_edit_host(self) -> None:
+        self.edit_profile()
+
+    def action_duplicate_host(self) -> None:
+        self.duplicate_profile()
+
+    def action_delete_host(self) -> None:
+        self.delete_profile()
+
+    def action_import_ssh_config(self) -> None:
+        self.import_ssh_config()
+
+    def _chosen(self, profile_id: str | None) -> HostProfile | None:
+        profile = self.store.get(profile_id) if profile_id else self.highlighted_profile
+        if profile is None:
+            self.notify("Choose a host first", severity="warning")
+        return profile
+
+    @work(group="host-sidebar-edit")
+    async def add_profile(self, prefill: HostProfile | None = None) -> None:
+        """Open the editor on a new profile (or a prefilled one, e.g. from quick connect); save when confirmed."""
+        result = await self.app.push_screen_wait(ProfileEditor(prefill, store=self.store, is_new=True))
+        if result is not None:
+            await self._commit(lambda: self.store.add(result), f"Added {result.name}", select=result.id)
+
+    @work(group="host-sidebar-edit")
+    async def edit_profile(self, profile_id: str | None = None) -> None:
+        """Open the editor on a saved profile (the highlighted one by default)."""
+        profile = self._chosen(profile_id)
+        if profile is None:
+            return
+        result = await self.app.push_screen_wait(ProfileEditor(profile, store=self.store))
+        if result is not None:
+            await self._commit(lambda: self.store.update(result), f"Saved {result.name}", select=result.id)
+
+    @work(group="host-sidebar-edit")
+    async def duplicate_profile(self, profile_id: str | None = None) -> None:
+        """Open the editor on a copy under a free name; the copy is added only when saved."""
+        profile = self._chosen(profile_id)
+        if profile is None:
+            return
+        copy = profile.duplicate(self.store.unique_name(f"{profile.name} (copy)"))
+        title = f"Duplicate {profile.name}"
+        result = await self.app.push_screen_wait(ProfileEditor(copy, store=self.store, title=title, is_new=True))
+        if result is not None:
+            await self._commit(lambda: self.store.add(result), f"Added {result.name}", select=result.id)
+
+    @work(group="host-sidebar-edit")
+    async def delete_profile(self, profile_id: str | None = None) -> None:
+        """Ask, then remove the profile, save, and forget its saved password."""
+        profile = self._chosen(profile_id)
+        if profile is None:
+            return
+        confirm = ConfirmScreen(
+            f"Delete the host {profile.name}?",
+            f"{profile.endpoint}\nThe profile and any password saved for it in the keyring are removed.",
+            confirm_label="Delete",
+            cancel_label="Keep",
+            danger=True,
+        )
+        if not await self.app.push_screen_wait(confirm):
+            return
+        if await self._commit(lambda: self.store.remove(profile.id), f"Deleted {profile.name}"):
+            self._status.pop(profile.id, None)
+            if problem := secrets.delete_password(profile.id):
+                self.notify(problem, title="Saved password", severity="warning", markup=False)
+
+    @work(group="host-sidebar-edit")
+    async def import_ssh_config(self, path: Path | None = None) -> None:
+        """Open the ssh_config import preview; add and save what the user imports."""
+        outcome = await self.app.push_screen_wait(SshConfigImportScreen(list(self.store.profiles), path))
+        if outcome is None:
+            return
+        if outcome.imported:
+            def add_all() -> None:
+                for profile in outcome.imported:
+                    self.store.add(profile)
+
+            await self._commit(add_all, f"Imported {len(outcome.imported)} host(s)", select=outcome.imported[0].id)
+        if outcome.skipped:
+            lines = [f"{alias}: {why}" for alias, why in outcome.skipped.items()]
+            self.notify("Not imported:\n" + "\n".join(lines), severity="warning", timeout=12, markup=False)
+
+    # -- saving --------------------------------------------------------------------
+
+    async def _commit(self, change: Callable[[], object], done: str, *, select: str | None = None) -> bool:
+        """Apply `change` to the store and save; undo it when hosts.toml was not written."""
+        before = list(self.store.profiles)
+        change()
+        saved = await self._save()
+        if not saved:
+            self.store.profiles[:] = before
+        self._show_load_problems()
+        self.refresh_hosts()
+        if saved:
+            if select is not None:
+                self._highlight(f"host:{select}")
+            self.notify(done, markup=False)
+            self.post_message(self.ProfilesChanged(self.store))
+        return saved
+
+    async def _save(self) -> bool:
+        try:
+            backup = self.store.save()
+        except SaveNeedsConfirmation as exc:
+            confirm = ConfirmScreen(
+                f"Replace {self.store.path.name}?",
+                str(exc),
+                confirm_label="Save anyway (keeps a backup)",
+                cancel_label="Don't save",
+            )
+            if not await self.app.push_screen_wait(confirm):
+                self.notify(f"Not saved; {self.store.path} is unchanged", severity="warning", markup=False)
+                return False
+            try:
+                backup = self.store.save(replace=True)
+            except SaveError as again:
+                self.notify(str(again), title="Not saved", severity="error", markup=False)
+                return False
+        except SaveError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", markup=False)
+            return False
+        if backup is not None:
+            self.notify(f"The previous file was kept as {backup}", markup=False)
+        return True
+
+    def _highlight(self, option_id: str) -> None:
+        host_list = self.host_list
+        try:
+            host_list.highlighted = host_list.get_option_index(option_id)
+        except OptionDoesNotExist:  # filtered out: keep the cursor where it is
+            return
