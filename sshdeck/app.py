@@ -12,10 +12,13 @@ from textual.app import App
 from textual.binding import Binding
 from textual.theme import Theme
 
-from sshdeck.core.fs.local import LocalFS
+from sshdeck.core.connect_spec import DEFAULT_SSH_CONFIG
+from sshdeck.core.profile_store import ProfileStore
+from sshdeck.core.trust import TrustStore
 from sshdeck.core.logs import log_file
 from sshdeck.core.remote_source import RemoteSource
 from sshdeck.core.settings import Settings, load_settings, save_settings
+from sshdeck.ui.connections import Connections
 from sshdeck.ui.screens.main import MainScreen
 from sshdeck.ui.themes import DEFAULT_THEME, load_themes
 
@@ -27,7 +30,9 @@ class SshdeckApp(App):
 
     TITLE = "sshdeck"
     # Absolute, so subclasses defined elsewhere (tests, plugins) find it too.
-    CSS_PATH = Path(__file__).parent / "ui" / "styles" / "app.tcss"
+    CSS_PATH = [
+        Path(__file__).parent / "ui" / "styles" / name for name in ("app.tcss", "hosts.tcss", "trust.tcss")
+    ]
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit_now"),
@@ -40,10 +45,17 @@ class SshdeckApp(App):
         remote: RemoteSource | None = None,
         theme_name: str | None = None,
         settings: Settings | None = None,
+        initial_target: str | None = None,
+        ssh_config: str | None = DEFAULT_SSH_CONFIG,
+        trust: TrustStore | None = None,
     ) -> None:
         super().__init__()
         self.local_path = local_path or os.getcwd()
         self.remote = remote
+        self.initial_target = initial_target
+        self.ssh_config = ssh_config
+        self.store = ProfileStore.load()
+        self.connections = Connections(self, trust)
         self.settings = settings if settings is not None else load_settings()
         self._startup_problems: list[str] = []
         if self.settings.problem:
@@ -64,7 +76,16 @@ class SshdeckApp(App):
         self.theme = wanted or (DEFAULT_THEME if DEFAULT_THEME in names else "textual-dark")
 
     def on_mount(self) -> None:
-        self.push_screen(MainScreen((LocalFS(), self.local_path), self.remote))
+        self.push_screen(
+            MainScreen(
+                (self.connections.local, self.local_path),
+                self.remote,
+                store=self.store,
+                connections=self.connections,
+                initial_target=self.initial_target,
+                ssh_config=self.ssh_config,
+            )
+        )
         for problem in self._startup_problems:
             self.notify(problem, title="Settings", severity="warning", timeout=8)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
@@ -79,6 +100,7 @@ class SshdeckApp(App):
             self.notify(f"Could not save settings: {exc.strerror or exc}", severity="warning")
 
     async def on_unmount(self) -> None:
+        await self.connections.close_all()
         if self.remote is not None:
             try:
                 await self.remote.close()

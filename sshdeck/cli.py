@@ -85,7 +85,12 @@ def run_tui(args: argparse.Namespace) -> int:
     if local is not None and not Path(local).is_dir():
         print(f"sshdeck: {local}: not a folder", file=sys.stderr)
         return 2
-    app = SshdeckApp(local_path=str(Path(local).resolve()) if local else None, remote=remote, theme_name=args.theme)
+    app = SshdeckApp(
+        local_path=str(Path(local).resolve()) if local else None,
+        remote=remote,
+        theme_name=args.theme,
+        initial_target=args.target,
+    )
     try:
         app.run()
     finally:

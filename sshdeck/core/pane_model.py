@@ -180,3 +180,18 @@ class PaneModel:
 
     def parent(self) -> str:
         return posixpath.dirname(self.path.rstrip("/")) or "/"
+
+
+def check_new_name(text: str) -> str | None:
+    """Why `text` cannot name a new file or folder here, or None when it can."""
+    if not text:
+        return "the name is empty"
+    if text in (".", ".."):
+        return f"'{text}' is not a name a file can have"
+    if "/" in text:
+        return "a name cannot contain '/'"
+    if "\0" in text:
+        return "a name cannot contain a NUL character"
+    if len(text.encode("utf-8", errors="surrogateescape")) > 255:
+        return "the name is longer than 255 bytes"
+    return None

@@ -50,3 +50,32 @@ def test_main_screen_with_demo(snap_compare, demo_root: Path, hermetic_home: Pat
     freeze_times(demo_root)
     app = SshdeckApp(local_path=str(local), remote=DemoSource(demo_root), theme_name="sshdeck-dark")
     assert snap_compare(app, terminal_size=(120, 30), run_before=wait_until_listed)
+
+
+def test_pane_with_a_selection(snap_compare, demo_root: Path, hermetic_home: Path, utc) -> None:
+    freeze_times(demo_root)
+    local = hermetic_home / "work"
+    local.mkdir()
+
+    async def select_two(pilot) -> None:
+        await wait_until_listed(pilot)
+        await pilot.press("tab", "down", "space", "down", "down", "down", "space")
+        await pilot.pause(0.1)
+
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(demo_root), theme_name="sshdeck-dark")
+    assert snap_compare(app, terminal_size=(120, 24), run_before=select_two)
+
+
+def test_chmod_dialog(snap_compare, demo_root: Path, hermetic_home: Path, utc) -> None:
+    freeze_times(demo_root)
+    os.chmod(demo_root / "README.txt", 0o640)
+    local = hermetic_home / "work"
+    local.mkdir()
+
+    async def open_chmod(pilot) -> None:
+        await wait_until_listed(pilot)
+        await pilot.press("tab", "end", "p")
+        await pilot.pause(0.2)
+
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(demo_root), theme_name="sshdeck-dark")
+    assert snap_compare(app, terminal_size=(100, 30), run_before=open_chmod)

@@ -1,51 +1,101 @@
-"""The main screen: a local pane and a remote pane, side by side."""
+"""The main screen: the host sidebar, the quick-connect bar and two file panes."""
 
 from __future__ import annotations
 
 import logging
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
-from textual.content import Content
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
+from sshdeck.core.connect_spec import DEFAULT_SSH_CONFIG
 from sshdeck.core.fs.base import FileSystem
+from sshdeck.core.profile_connect import spec_for_target, spec_from_profile
+from sshdeck.core.profile_store import ProfileStore
+from sshdeck.core.profiles import HostProfile
 from sshdeck.core.remote_source import RemoteSource
+from sshdeck.core.targets import Target, TargetError, parse_target
+from sshdeck.ui.connections import ConnectionFailed, Connections, Location
+from sshdeck.ui.screens.location_picker import LocationPicker
 from sshdeck.ui.widgets.file_list import FileList
 from sshdeck.ui.widgets.file_pane import FilePane
+from sshdeck.ui.widgets.host_sidebar import HostSidebar
+from sshdeck.ui.widgets.quick_connect import QuickConnectBar, profile_from_target
 
 log = logging.getLogger(__name__)
 
 
 class MainScreen(Screen):
-    """Two file panes; Tab moves between them."""
+    """Two file panes; Tab moves between them, F9 shows the hosts, Ctrl+K quick-connects."""
 
     BINDINGS = [
-        Binding("tab", "switch_pane", "Other pane", id="switch_pane"),
+        Binding("tab", "switch_pane", "Other pane", show=False, id="switch_pane"),
+        Binding("f9", "toggle_sidebar", "Hosts", id="toggle_sidebar"),
+        Binding("ctrl+k", "quick_connect", "Connect", id="quick_connect"),
+        Binding("ctrl+o", "pick_location", "Location", id="pick_location"),
     ]
 
-    def __init__(self, left: tuple[FileSystem, str], remote: RemoteSource | None) -> None:
+    def __init__(
+        self,
+        left: tuple[FileSystem, str],
+        remote: RemoteSource | None,
+        *,
+        store: ProfileStore,
+        connections: Connections,
+        initial_target: str | None = None,
+        ssh_config: str | None = DEFAULT_SSH_CONFIG,
+    ) -> None:
         super().__init__()
         self.left = left
         self.remote = remote
+        self.store = store
+        self.connections = connections
+        self.initial_target = initial_target
+        self.ssh_config = ssh_config
 
     def compose(self) -> ComposeResult:
         fs, path = self.left
-        with Horizontal(id="panes"):
-            yield FilePane(fs, path, id="left")
-            if self.remote is not None:
-                yield Static(Content(f"Connecting to {self.remote.label}…"), id="right-message", classes="pane-message")
-            else:
-                yield FilePane(fs, path, id="right")
+        with Horizontal(id="body"):
+            yield HostSidebar(self.store, id="sidebar")
+            with Vertical(id="workspace"):
+                yield QuickConnectBar(id="quick-connect")
+                with Horizontal(id="panes"):
+                    yield FilePane(fs, path, id="left")
+                    yield FilePane(fs, path, id="right", load=self.remote is None)
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#sidebar").display = bool(self.store.profiles) or bool(self.store.problems)
+        self.query_one("#quick-connect").display = False
         self.query_one("#left FileList", FileList).focus()
         if self.remote is not None:
+            self.right.show_message(f"Connecting to {self.remote.label}…")
             self._open_remote()
+        elif self.initial_target and self.store.find_by_name(self.initial_target) is not None:
+            self._connect_profile(self.store.find_by_name(self.initial_target))
+        elif self.initial_target:
+            try:
+                target = parse_target(self.initial_target)
+            except TargetError as exc:
+                self.notify(f"{self.initial_target}: {exc}", title="Cannot connect", severity="error", markup=False)
+            else:
+                self._connect_target(target, self.initial_target)
+
+    @property
+    def right(self) -> FilePane:
+        return self.query_one("#right", FilePane)
+
+    def _active_pane(self) -> FilePane:
+        focused = self.focused
+        for pane in self.query(FilePane):
+            if focused is not None and (focused is pane or pane in focused.ancestors):
+                return pane
+        return self.query_one("#left", FilePane)
+
+    # -- the demo (or any RemoteSource given at start) ---------------------------------
 
     @work(exclusive=True, group="remote")
     async def _open_remote(self) -> None:
@@ -55,17 +105,106 @@ class MainScreen(Screen):
         except Exception as exc:  # any failure is a message, never a crash
             log.warning("opening %s failed: %s", self.remote.label, type(exc).__name__)
             text = f"Could not connect to {self.remote.label}: {exc}"
-            self.query_one("#right-message", Static).update(Content(text))
-            self.notify(text, severity="error")
+            self.right.show_message(text)
+            self.notify(text, severity="error", markup=False)
             return
-        message = self.query_one("#right-message", Static)
-        await self.query_one("#panes", Horizontal).mount(FilePane(fs, path, id="right"), after=message)
-        await message.remove()
+        self.connections.register(Location(self.remote.label, self.remote.label, fs, path))
+        self._show_location(self.right, self.remote.label, fs, path)
+
+    def _show_location(self, pane: FilePane, key: str, fs: FileSystem, path: str) -> None:
+        pane.location_key = key
+        pane.switch_to(fs, path)
+
+    # -- connecting ----------------------------------------------------------------------
+
+    @on(HostSidebar.ConnectRequested)
+    def _connect_profile_requested(self, event: HostSidebar.ConnectRequested) -> None:
+        event.stop()
+        self._connect_profile(event.profile)
+
+    @on(HostSidebar.TargetRequested)
+    @on(QuickConnectBar.ConnectRequested)
+    def _connect_target_requested(self, event: HostSidebar.TargetRequested | QuickConnectBar.ConnectRequested) -> None:
+        event.stop()
+        self._connect_target(event.target, event.text)
+
+    def _connect_profile(self, profile: HostProfile) -> None:
+        spec = spec_from_profile(profile, self.store, ssh_config=self.ssh_config)
+        self._connect(profile.id, profile.name, spec, profile)
+
+    def _connect_target(self, target: Target, text: str) -> None:
+        spec, profile = spec_for_target(target, ssh_config=self.ssh_config, store=self.store)
+        if profile is not None:
+            self._connect(profile.id, profile.name, spec, profile)
+        else:
+            self._connect(f"target:{text}", text, spec, None, quick_text=text)
+
+    @work(group="connect")
+    async def _connect(self, key: str, label: str, spec, profile: HostProfile | None, quick_text: str = "") -> None:
+        sidebar = self.query_one(HostSidebar)
+        if profile is not None:
+            sidebar.set_status(profile.id, "connecting")
+        self.notify(f"Connecting to {label}…", timeout=2, markup=False)
+        try:
+            connection = await self.connections.connect(key, label, spec)
+        except ConnectionFailed as exc:
+            if profile is not None:
+                sidebar.set_status(profile.id, "error", str(exc))
+            if not exc.shown:
+                self.notify(str(exc), title=f"Cannot connect to {label}", severity="error", markup=False)
+            return
+        if profile is not None:
+            sidebar.set_status(profile.id, "connected")
+            self.store.mark_connected(profile.id)
+        elif quick_text:
+            self.store.mark_quick_connected(quick_text)
+        sidebar.refresh_hosts()
+        account = connection.account
+        pane = self.right
+        if connection.fs is None or account is None:
+            pane.location_key = key
+            message = (account.message if account else None) or "This host offers no file access (shell only)"
+            pane.show_message(f"{label}: {message}")
+            return
+        start = account.start_folder or "/"
+        if account.folder_problem:
+            extra = " Showing / instead." if account.start_folder is None else ""
+            self.notify(account.folder_problem + extra, title=label, severity="warning", markup=False)
+        self._show_location(pane, key, connection.fs, start)
+
+    @on(QuickConnectBar.SaveAsProfileRequested)
+    def _save_quick_target(self, event: QuickConnectBar.SaveAsProfileRequested) -> None:
+        event.stop()
+        sidebar = self.query_one(HostSidebar)
+        sidebar.display = True
+        sidebar.add_profile(profile_from_target(event.target, self.store))
+
+    # -- actions -----------------------------------------------------------------------------
 
     def action_switch_pane(self) -> None:
-        lists = list(self.query(FileList))
-        if len(lists) < 2:
-            return
-        focused = self.focused
-        target = lists[1] if focused is lists[0] else lists[0]
-        target.focus()
+        left, right = self.query_one("#left", FilePane), self.query_one("#right", FilePane)
+        target = right if self._active_pane() is left else left
+        target.file_list.focus()
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one(HostSidebar)
+        sidebar.display = not sidebar.display
+        if sidebar.display:
+            sidebar.host_list.focus()
+        else:
+            self._active_pane().file_list.focus()
+
+    def action_quick_connect(self) -> None:
+        bar = self.query_one(QuickConnectBar)
+        bar.display = True
+        bar.input.focus()
+
+    def action_pick_location(self) -> None:
+        pane = self._active_pane()
+
+        def chosen(place: Location | None) -> None:
+            if place is not None:
+                self._show_location(pane, place.key, place.fs, place.start)
+            pane.file_list.focus()
+
+        self.app.push_screen(LocationPicker(self.connections.locations(), pane.location_key), chosen)

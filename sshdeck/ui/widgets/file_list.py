@@ -109,7 +109,7 @@ class FileList(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False, id="page_down"),
         Binding("home", "first", "First", show=False, id="first"),
         Binding("end", "last", "Last", show=False, id="last"),
-        Binding("enter", "open", "Open", id="open"),
+        Binding("enter", "open", "Open", show=False, id="open"),
         Binding("space,insert", "toggle_select", "Select", show=False, id="toggle_select"),
     ]
 

@@ -18,6 +18,7 @@ from sshdeck.core.fs.base import Entry, FileSystem, FileSystemError, join
 from sshdeck.core.pane_model import PARENT, PaneModel
 from sshdeck.ui.screens.text_prompt import TextPrompt
 from sshdeck.ui.widgets.file_list import Columns, FileList
+from sshdeck.ui.widgets.pane_actions import PANE_ACTION_BINDINGS, PaneActions
 from sshdeck.ui.widgets.path_bar import PathInput
 
 log = logging.getLogger(__name__)
@@ -42,33 +43,38 @@ class PaneHeader(Static):
         self.post_message(self.SortRequested(Columns(self.size.width).key_at(event.x)))
 
 
-class FilePane(Vertical):
+class FilePane(PaneActions, Vertical):
     """Browses one `FileSystem`: Enter opens a folder, Backspace goes up."""
 
     BINDINGS = [
-        Binding("backspace", "go_up", "Up", id="go_up"),
-        Binding("ctrl+r", "reload", "Reload", id="reload"),
+        Binding("backspace", "go_up", "Up", show=False, id="go_up"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
         Binding("alt+left", "back", "Back", show=False, id="back"),
         Binding("alt+right", "forward", "Forward", show=False, id="forward"),
-        Binding("ctrl+l", "edit_path", "Go to", id="edit_path"),
-        Binding("slash", "filter", "Filter", id="filter"),
-        Binding("s", "sort_next", "Sort", id="sort_next"),
-        Binding("full_stop", "toggle_hidden", "Hidden", id="toggle_hidden"),
+        Binding("ctrl+l", "edit_path", "Go to", show=False, id="edit_path"),
+        Binding("slash", "filter", "Filter", show=False, id="filter"),
+        Binding("s", "sort_next", "Sort", show=False, id="sort_next"),
+        Binding("full_stop", "toggle_hidden", "Hidden", show=False, id="toggle_hidden"),
         Binding("plus", "select_pattern", "Select…", show=False, id="select_pattern"),
         Binding("minus", "unselect_pattern", "Unselect…", show=False, id="unselect_pattern"),
         Binding("asterisk", "invert_selection", "Invert selection", show=False, id="invert_selection"),
         Binding("ctrl+a", "select_all", "Select all", show=False, id="select_all"),
+        *PANE_ACTION_BINDINGS,
     ]
 
     class Loaded(Message):
         """A folder finished listing."""
 
-    def __init__(self, fs: FileSystem, path: str, *, id: str | None = None) -> None:
+    def __init__(self, fs: FileSystem, path: str, *, id: str | None = None, load: bool = True) -> None:
+        """`load=False`: list nothing yet (the pane is about to show another location)."""
         super().__init__(id=id, classes="file-pane")
+        self._load_at_mount = load
         self.fs = fs
         self.model = PaneModel(path)
         self.loading_path: str | None = None
         self._listed = False
+        # Which Connections location this pane shows ("local" for this computer).
+        self.location_key = "local" if fs.label == "local" else fs.label
 
     @property
     def path(self) -> str:
@@ -78,6 +84,7 @@ class FilePane(Vertical):
         yield Static(classes="pane-path")
         yield PaneHeader(classes="pane-header")
         yield FileList(self.model)
+        yield Static(classes="pane-note")
         yield Input(placeholder="filter (text or *.glob) — Enter keeps it, Escape clears", classes="pane-filter")
         yield Static(classes="pane-status")
 
@@ -92,8 +99,10 @@ class FilePane(Vertical):
 
     def on_mount(self) -> None:
         self.query_one(".pane-filter", Input).display = False
+        self.query_one(".pane-note", Static).display = False
         self._draw_path()
-        self.load(self.model.path, remember=False)
+        if self._load_at_mount:
+            self.load(self.model.path, remember=False)
 
     def on_resize(self) -> None:
         self._draw_header()
@@ -175,6 +184,22 @@ class FilePane(Vertical):
     def _selection_changed(self, event: FileList.SelectionChanged) -> None:
         event.stop()
         self._draw_status()
+
+    def switch_to(self, fs: FileSystem, path: str) -> None:
+        """Show another location (another host, or this computer) in this pane."""
+        self.fs = fs
+        self.model = PaneModel(path)
+        self.file_list.model = self.model
+        self._listed = False
+        self.show_message(None)
+        self.load(path, remember=False)
+
+    def show_message(self, text: str | None) -> None:
+        """Replace the list with a message (e.g. a host with no file access); None restores it."""
+        message = self.query_one(".pane-note", Static)
+        message.update(Content(text or ""))
+        message.display = text is not None
+        self.file_list.display = text is None
 
     def action_go_up(self) -> None:
         if self.path == "/":

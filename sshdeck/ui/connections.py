@@ -1,0 +1,124 @@
+"""The app's open SSH sessions and the locations they offer the panes.
+
+One Session per host (keyed by profile id, or by the typed target for a
+quick connect) is shared by every pane, shell tab and tunnel that uses it.
+Connecting runs in a worker so trust and password prompts can be awaited.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sshdeck.core.account import AccountInfo
+from sshdeck.core.connect_errors import ConnectError, HostKeyRefused
+from sshdeck.core.connect_spec import ConnectSpec
+from sshdeck.core.fs.base import FileSystem
+from sshdeck.core.fs.local import LocalFS
+from sshdeck.core.fs.sftp import SftpFS
+from sshdeck.core.session import Session
+from sshdeck.core.trust import TrustStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Location:
+    """Something a pane can show: this computer, or one connected host's files."""
+
+    key: str
+    label: str
+    fs: FileSystem
+    start: str
+
+
+@dataclass
+class Connection:
+    key: str
+    label: str
+    session: Session
+    account: AccountInfo | None = None
+    fs: SftpFS | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+class ConnectionFailed(Exception):
+    """Connecting failed; the message is one line fit for the user (already shown if `shown`)."""
+
+    def __init__(self, message: str, *, shown: bool = False) -> None:
+        super().__init__(message)
+        self.shown = shown
+
+
+class Connections:
+    """Open sessions by key; `locations()` is what the location picker offers."""
+
+    def __init__(self, app, trust: TrustStore | None = None) -> None:
+        self.app = app
+        self.trust = trust
+        self.open: dict[str, Connection] = {}
+        self.local = LocalFS()
+        self.extra: list[Location] = []
+
+    def trust_store(self) -> TrustStore:
+        if self.trust is None:
+            self.trust = TrustStore()
+        return self.trust
+
+    async def connect(self, key: str, label: str, spec: ConnectSpec) -> Connection:
+        """Connect (or reuse) and detect the account; raises ConnectionFailed."""
+        from sshdeck.ui.connect_callbacks import show_refusal, ui_connect_callbacks
+
+        existing = self.open.get(key)
+        if existing is not None and existing.session.connected:
+            return existing
+        session = Session(spec, ui_connect_callbacks(self.app), trust=self.trust_store())
+        try:
+            await session.connect()
+            account = await session.detect_account()
+        except HostKeyRefused as exc:
+            await session.close()
+            shown = show_refusal(self.app, exc.check, self.trust_store())
+            raise ConnectionFailed(str(exc), shown=shown) from None
+        except ConnectError as exc:
+            await session.close()
+            raise ConnectionFailed(str(exc)) from None
+        except Exception as exc:  # a bug or an odd server must not take the app down
+            log.exception("connecting to %s failed", label)
+            await session.close()
+            raise ConnectionFailed(f"{label}: connecting failed ({type(exc).__name__}); see the log") from None
+        connection = Connection(key, label, session, account)
+        if account.sftp_available:
+            connection.fs = SftpFS(await session.sftp(), label)
+        self.open[key] = connection
+        return connection
+
+    def register(self, location: Location) -> None:
+        """Offer a location opened another way (the demo) in the picker."""
+        self.extra = [place for place in self.extra if place.key != location.key] + [location]
+
+    def locations(self) -> list[Location]:
+        places = [Location("local", "This computer", self.local, self.local_start())]
+        places.extend(self.extra)
+        for connection in self.open.values():
+            if connection.fs is not None and connection.session.connected:
+                start = connection.account.start_folder if connection.account else "/"
+                places.append(Location(connection.key, connection.label, connection.fs, start or "/"))
+        return places
+
+    def local_start(self) -> str:
+        import os
+
+        return os.path.expanduser("~")
+
+    async def disconnect(self, key: str) -> None:
+        connection = self.open.pop(key, None)
+        if connection is not None:
+            await connection.session.close()
+
+    async def close_all(self) -> None:
+        for key in list(self.open):
+            try:
+                await self.disconnect(key)
+            except Exception:
+                log.exception("closing %s failed", key)

@@ -1,0 +1,211 @@
+"""File operations from a pane, on the demo server (remote) and the local disk."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from sshdeck.app import SshdeckApp
+from sshdeck.core.remote_source import DemoSource
+from sshdeck.ui.screens.chmod_dialog import ChmodDialog
+from sshdeck.ui.screens.delete_dialog import DeleteDialog
+from sshdeck.ui.screens.file_viewer import FileViewer
+from sshdeck.ui.screens.text_prompt import TextPrompt
+from sshdeck.ui.widgets.file_pane import FilePane
+
+
+async def idle(pilot, app) -> tuple[FilePane, FilePane]:
+    for _ in range(300):
+        await pilot.pause(0.02)
+        panes = list(app.screen.query(FilePane)) if not app.screen.is_modal else []
+        if len(panes) == 2 and all(p.is_idle for p in panes):
+            return panes[0], panes[1]
+    raise AssertionError("the panes did not finish loading")
+
+
+async def remote_pane(pilot, app) -> FilePane:
+    _left, right = await idle(pilot, app)
+    right.file_list.focus()
+    return right
+
+
+async def go_to(pilot, pane: FilePane, name: str) -> None:
+    names = [e.display for e in pane.file_list.entries]
+    pane.file_list.cursor = names.index(name)
+    await pilot.pause()
+
+
+def make_app(tmp_path: Path, demo_root: Path) -> SshdeckApp:
+    local = tmp_path / "local"
+    local.mkdir(exist_ok=True)
+    return SshdeckApp(local_path=str(local), remote=DemoSource(demo_root))
+
+
+async def test_new_folder_on_the_server_and_a_bad_name_is_refused(tmp_path: Path, demo_root: Path) -> None:
+    app = make_app(tmp_path, demo_root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await remote_pane(pilot, app)
+        await pilot.press("f7")
+        assert isinstance(app.screen, TextPrompt)
+        await pilot.press(*"a/b", "enter")
+        assert isinstance(app.screen, TextPrompt)  # refused, still asking
+        assert "cannot contain '/'" in str(app.screen.query_one(".dialog-error").content)
+        app.screen.query_one("Input").value = ""
+        await pilot.press(*"new [folder] é", "enter")
+        await idle(pilot, app)
+        assert (demo_root / "new [folder] é").is_dir()
+        assert pane.file_list.current.display == "new [folder] é"
+
+
+async def test_rename_on_the_server(tmp_path: Path, demo_root: Path) -> None:
+    app = make_app(tmp_path, demo_root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await remote_pane(pilot, app)
+        await go_to(pilot, pane, "README.txt")
+        await pilot.press("f2")
+        app.screen.query_one("Input").value = "READ ME 'now'.txt"
+        await pilot.press("enter")
+        await idle(pilot, app)
+        assert (demo_root / "READ ME 'now'.txt").read_text().startswith("This is sshdeck")
+        assert not (demo_root / "README.txt").exists()
+        assert pane.file_list.current.display == "READ ME 'now'.txt"
+
+
+async def test_delete_asks_first_and_cancel_is_the_default(tmp_path: Path, demo_root: Path) -> None:
+    app = make_app(tmp_path, demo_root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await remote_pane(pilot, app)
+        await go_to(pilot, pane, "projects")
+        await pilot.press("f8")
+        assert isinstance(app.screen, DeleteDialog)
+        await pilot.press("enter")  # the focused button is Cancel
+        await idle(pilot, app)
+        assert (demo_root / "projects" / "website" / "index.html").exists()
+        await pilot.press("f8", "tab", "enter")  # Delete
+        await idle(pilot, app)
+        assert not (demo_root / "projects").exists()
+        assert "projects" not in [e.display for e in pane.file_list.entries]
+
+
+async def test_delete_a_selection_of_several_items(tmp_path: Path, demo_root: Path) -> None:
+    app = make_app(tmp_path, demo_root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await remote_pane(pilot, app)
+        await go_to(pilot, pane, "logs")
+        await pilot.press("space")
+        await go_to(pilot, pane, "README.txt")
+        await pilot.press("space")
+        await pilot.press("delete")
+        assert "2 items" in str(app.screen.query_one(".dialog-title").content)
+        await pilot.press("tab", "enter")
+        await idle(pilot, app)
+        assert not (demo_root / "logs").exists() and not (demo_root / "README.txt").exists()
+        assert (demo_root / "disk-image.bin").exists()
+        assert pane.model.selected == set()
+
+
+async def test_chmod_dialog_grid_and_octal(tmp_path: Path, demo_root: Path) -> None:
+    os.chmod(demo_root / "README.txt", 0o644)
+    app = make_app(tmp_path, demo_root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await remote_pane(pilot, app)
+        await go_to(pilot, pane, "README.txt")
+        await pilot.press("p")
+        dialog = app.screen
+        assert isinstance(dialog, ChmodDialog)
+        assert dialog.query_one("#octal").value == "0644"
+        await pilot.click("#bit-others-read")  # untick others' read
+        assert dialog.query_one("#octal").value == "0640"
+        dialog.query_one("#octal").value = "0600"
+        await pilot.pause()
+        assert dialog.query_one("#bit-group-read").value is False
+        await pilot.click("#apply")
+        await idle(pilot, app)
+        assert stat.S_IMODE((demo_root / "README.txt").stat().st_mode) == 0o600
+
+
+async def test_view_shows_text_and_names_binary_files(tmp_path: Path, demo_root: Path) -> None:
+    (demo_root / "notes.txt").write_bytes(b"hello\n\x1b[2Jnot an escape\n")
+    app = make_app(tmp_path, demo_root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await remote_pane(pilot, app)
+        await go_to(pilot, pane, "notes.txt")
+        await pilot.press("f3")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, FileViewer)
+        assert app.screen.query_one("TextArea").text == "hello\n^[[2Jnot an escape\n"
+        await pilot.press("escape")
+        await go_to(pilot, pane, "disk-image.bin")
+        (demo_root / "disk-image.bin").write_bytes(b"\0\1\2" * 1000)
+        await pilot.press("f3")
+        await pilot.pause(0.3)
+        assert "binary file" in str(app.screen.query_one(".dialog-title").content)
+
+
+EDITOR = """#!{python}
+import sys, pathlib
+path = pathlib.Path(sys.argv[1])
+path.write_text(path.read_text() + "edited\\n")
+{also}
+"""
+
+
+def write_editor(tmp_path: Path, also: str = "") -> str:
+    script = tmp_path / "fake-editor"
+    script.write_text(EDITOR.format(python=sys.executable, also=also))
+    script.chmod(0o755)
+    return str(script)
+
+
+async def test_edit_uploads_the_changed_file(tmp_path: Path, demo_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VISUAL", write_editor(tmp_path))
+    app = make_app(tmp_path, demo_root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await remote_pane(pilot, app)
+        await go_to(pilot, pane, "README.txt")
+        await pilot.press("f4")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if (demo_root / "README.txt").read_text().endswith("edited\n"):
+                break
+        assert (demo_root / "README.txt").read_text().endswith("Backspace goes up.\nedited\n")
+        assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob("sshdeck-edit-*/README.txt"))
+
+
+async def test_edit_asks_before_overwriting_a_file_changed_on_the_server(
+    tmp_path: Path, demo_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    meanwhile = f"pathlib.Path({str(demo_root / 'README.txt')!r}).write_text('someone else\\n')"
+    monkeypatch.setenv("VISUAL", write_editor(tmp_path, meanwhile))
+    app = make_app(tmp_path, demo_root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await remote_pane(pilot, app)
+        await go_to(pilot, pane, "README.txt")
+        await pilot.press("f4")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, TextPrompt):
+                break
+        assert "changed on the server" in str(app.screen.query_one(".dialog-title").content)
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert (demo_root / "README.txt").read_text() == "someone else\n"
+
+
+async def test_copy_path_falls_back_to_the_terminal_clipboard(tmp_path: Path, demo_root: Path, monkeypatch) -> None:
+    import pyperclip
+
+    def no_clipboard(text: str) -> None:
+        raise pyperclip.PyperclipException("no clipboard tool")
+
+    monkeypatch.setattr(pyperclip, "copy", no_clipboard)
+    app = make_app(tmp_path, demo_root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await remote_pane(pilot, app)
+        await go_to(pilot, pane, "photos 2024")
+        await pilot.press("y")
+        assert app.clipboard == "demo:/photos 2024"
