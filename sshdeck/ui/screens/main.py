@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, TabbedContent, TabPane, Tabs
 
 from sshdeck.core.connect_spec import DEFAULT_SSH_CONFIG
 from sshdeck.core.fs.base import FileSystem
@@ -58,16 +58,19 @@ class MainScreen(Screen):
 
     def compose(self) -> ComposeResult:
         fs, path = self.left
-        with Horizontal(id="body"):
-            yield HostSidebar(self.store, id="sidebar")
-            with Vertical(id="workspace"):
-                yield QuickConnectBar(id="quick-connect")
-                with Horizontal(id="panes"):
-                    yield FilePane(fs, path, id="left")
-                    yield FilePane(fs, path, id="right", load=self.remote is None)
+        with TabbedContent(id="tabs"):
+            with TabPane("Files", id="files-tab"):
+                with Horizontal(id="body"):
+                    yield HostSidebar(self.store, id="sidebar")
+                    with Vertical(id="workspace"):
+                        yield QuickConnectBar(id="quick-connect")
+                        with Horizontal(id="panes"):
+                            yield FilePane(fs, path, id="left")
+                            yield FilePane(fs, path, id="right", load=self.remote is None)
         yield Footer()
 
     def on_mount(self) -> None:
+        self._update_tab_bar()
         self.query_one("#sidebar").display = bool(self.store.profiles) or bool(self.store.problems)
         self.query_one("#quick-connect").display = False
         self.query_one("#left FileList", FileList).focus()
@@ -178,6 +181,27 @@ class MainScreen(Screen):
         sidebar = self.query_one(HostSidebar)
         sidebar.display = True
         sidebar.add_profile(profile_from_target(event.target, self.store))
+
+    # -- tabs ------------------------------------------------------------------------------
+
+    async def open_tab(self, pane: TabPane) -> None:
+        """Add a tab (a shell) after the others and show it."""
+        tabs = self.query_one("#tabs", TabbedContent)
+        await tabs.add_pane(pane)
+        tabs.active = pane.id or ""
+        self._update_tab_bar()
+
+    async def close_tab(self, pane_id: str) -> None:
+        tabs = self.query_one("#tabs", TabbedContent)
+        await tabs.remove_pane(pane_id)
+        tabs.active = "files-tab"
+        self._update_tab_bar()
+        self._active_pane().file_list.focus()
+
+    def _update_tab_bar(self) -> None:
+        # One tab needs no tab bar: the two panes get the rows back.
+        tabs = self.query_one("#tabs", TabbedContent)
+        tabs.query_one(Tabs).display = tabs.tab_count > 1
 
     # -- actions -----------------------------------------------------------------------------
 

@@ -126,6 +126,9 @@ class FileList(ScrollView, can_focus=True):
     class SelectionChanged(Message):
         """The set of selected entries changed."""
 
+    class Resized(Message):
+        """The list's width changed: the header above it must follow."""
+
     def __init__(self, model: PaneModel | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.model = model if model is not None else PaneModel()
@@ -192,6 +195,7 @@ class FileList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.entries))
+        self.post_message(self.Resized())
 
     def on_focus(self) -> None:
         self.refresh()

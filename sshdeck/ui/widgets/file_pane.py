@@ -104,7 +104,9 @@ class FilePane(PaneActions, Vertical):
         if self._load_at_mount:
             self.load(self.model.path, remember=False)
 
-    def on_resize(self) -> None:
+    @on(FileList.Resized)
+    def _list_resized(self, event: FileList.Resized) -> None:
+        event.stop()
         self._draw_header()
 
     # -- drawing (always plain Content: a name never becomes markup) -------------
@@ -117,7 +119,9 @@ class FilePane(PaneActions, Vertical):
         self.query_one(".pane-path", Static).update(Content(text))
 
     def _draw_header(self) -> None:
-        width = self.file_list.size.width or self.size.width
+        width = self.file_list.size.width
+        if not width:
+            return  # not laid out yet; FileList.Resized draws it
         self.query_one(PaneHeader).update(Content(Columns(width).header(self.model.sort_key, self.model.reverse)))
 
     def _draw_status(self) -> None:
