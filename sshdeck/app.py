@@ -18,6 +18,7 @@ from sshdeck.core.trust import TrustStore
 from sshdeck.core.logs import log_file
 from sshdeck.core.remote_source import RemoteSource
 from sshdeck.core.settings import Settings, load_settings, save_settings
+from sshdeck.ui.commands import SshdeckCommands
 from sshdeck.ui.connections import Connections
 from sshdeck.ui.screens.main import MainScreen
 from sshdeck.ui.themes import DEFAULT_THEME, load_themes
@@ -29,6 +30,7 @@ class SshdeckApp(App):
     """sshdeck: two file panes over local and remote locations."""
 
     TITLE = "sshdeck"
+    COMMANDS = App.COMMANDS | {SshdeckCommands}
     # Absolute, so subclasses defined elsewhere (tests, plugins) find it too.
     CSS_PATH = [
         Path(__file__).parent / "ui" / "styles" / name for name in ("app.tcss", "hosts.tcss", "trust.tcss")
@@ -89,6 +91,12 @@ class SshdeckApp(App):
         for problem in self._startup_problems:
             self.notify(problem, title="Settings", severity="warning", timeout=8)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A shell tab gets every key (Ctrl+Q included) while it has focus.
+        if action == "quit" and getattr(self.focused, "captures_all_keys", False):
+            return False
+        return True
 
     def _remember_theme(self, theme: Theme) -> None:
         if self.settings.problem:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,6 +19,7 @@ from sshdeck.core.profile_store import ProfileStore
 from sshdeck.core.profiles import HostProfile
 from sshdeck.core.remote_source import RemoteSource
 from sshdeck.core.targets import Target, TargetError, parse_target
+from sshdeck.ui.commands import PaletteCommand
 from sshdeck.ui.connections import ConnectionFailed, Connections, Location
 from sshdeck.ui.screens.location_picker import LocationPicker
 from sshdeck.ui.widgets.file_list import FileList
@@ -202,6 +204,58 @@ class MainScreen(Screen):
         # One tab needs no tab bar: the two panes get the rows back.
         tabs = self.query_one("#tabs", TabbedContent)
         tabs.query_one(Tabs).display = tabs.tab_count > 1
+
+    # -- the command palette ---------------------------------------------------------------
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """Every action by name, for the command palette (Ctrl+P)."""
+        pane = self._active_pane
+        sidebar = self.query_one(HostSidebar)
+
+        def on_pane(action: str) -> Callable[[], object]:
+            return lambda: getattr(pane(), f"action_{action}")()
+
+        def on_sidebar(method: str) -> Callable[[], object]:
+            def run() -> None:
+                sidebar.display = True
+                getattr(sidebar, method)()
+
+            return run
+
+        pane_commands = [
+            ("View file", "F3: show the file under the cursor", "view"),
+            ("Edit file", "F4: open in $VISUAL / $EDITOR; uploads on save", "edit"),
+            ("New folder", "F7", "mkdir"),
+            ("Rename", "F2 / Shift+F6", "rename"),
+            ("Delete", "F8 / Delete: asks first", "delete"),
+            ("Permissions (chmod)", "p", "chmod"),
+            ("Properties", "i", "properties"),
+            ("Copy path to clipboard", "y", "copy_path"),
+            ("Go to folder…", "Ctrl+L: type a path, Tab completes", "edit_path"),
+            ("Filter this folder", "/", "filter"),
+            ("Sort by next column", "s: name, size, time, extension", "sort_next"),
+            ("Show or hide hidden files", ".", "toggle_hidden"),
+            ("Select files matching…", "+", "select_pattern"),
+            ("Unselect files matching…", "-", "unselect_pattern"),
+            ("Invert selection", "*", "invert_selection"),
+            ("Select all", "Ctrl+A", "select_all"),
+            ("Reload folder", "Ctrl+R", "reload"),
+            ("Back", "Alt+Left", "back"),
+            ("Forward", "Alt+Right", "forward"),
+        ]
+        commands = [PaletteCommand(title, help, on_pane(action)) for title, help, action in pane_commands]
+        commands += [
+            PaletteCommand("Add host", "a / Insert in the host list", on_sidebar("add_profile")),
+            PaletteCommand("Edit host", "e / F4 in the host list", on_sidebar("edit_profile")),
+            PaletteCommand("Duplicate host", "c in the host list", on_sidebar("duplicate_profile")),
+            PaletteCommand("Delete host", "Delete / F8 in the host list; asks first", on_sidebar("delete_profile")),
+            PaletteCommand("Import hosts from ~/.ssh/config", "i in the host list", on_sidebar("import_ssh_config")),
+            PaletteCommand("Show or hide the host list", "F9", self.action_toggle_sidebar),
+            PaletteCommand("Quick connect", "Ctrl+K: user@host, user@host:port, sftp://…", self.action_quick_connect),
+            PaletteCommand("Choose what this pane shows", "Ctrl+O: this computer or a connected host", self.action_pick_location),
+            PaletteCommand("Switch panes", "Tab", self.action_switch_pane),
+        ]
+        return commands
 
     # -- actions -----------------------------------------------------------------------------
 
