@@ -12,6 +12,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.theme import Theme
 
+from sshdeck.core.bookmarks import Bookmarks
 from sshdeck.core.connect_spec import DEFAULT_SSH_CONFIG
 from sshdeck.core.profile_store import ProfileStore
 from sshdeck.core.trust import TrustStore
@@ -57,6 +58,9 @@ class SshdeckApp(App):
         self.initial_target = initial_target
         self.ssh_config = ssh_config
         self.store = ProfileStore.load()
+        self.bookmarks = Bookmarks.load()
+        if self.bookmarks.problem:
+            self._startup_problems.append(self.bookmarks.problem)
         self.connections = Connections(self, trust)
         self.settings = settings if settings is not None else load_settings()
         self._startup_problems: list[str] = []

@@ -74,6 +74,7 @@ class JobRecord:
     options: dict
     items_done: int
     items_unfinished: int
+    bytes_done: int = 0  # bytes of the files already committed (partials not counted)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -163,12 +164,13 @@ class Journal:
         rows = self.db.execute(
             "SELECT j.id, j.created, j.state, j.source, j.dest, j.requests, j.options,"
             " (SELECT COUNT(*) FROM items i WHERE i.job_id = j.id AND i.state = 'done'),"
-            " (SELECT COUNT(*) FROM items i WHERE i.job_id = j.id AND i.state != 'done')"
+            " (SELECT COUNT(*) FROM items i WHERE i.job_id = j.id AND i.state != 'done'),"
+            " (SELECT COALESCE(SUM(i.size), 0) FROM items i WHERE i.job_id = j.id AND i.state = 'done')"
             f" FROM jobs j {where} ORDER BY j.id",
             args,
         ).fetchall()
         return [
-            JobRecord(r[0], r[1], r[2], r[3], r[4], _decode_requests(r[5]), json.loads(r[6]), r[7], r[8])
+            JobRecord(r[0], r[1], r[2], r[3], r[4], _decode_requests(r[5]), json.loads(r[6]), r[7], r[8], r[9])
             for r in rows
         ]
 

@@ -1,4 +1,4 @@
-"""Choose what a pane shows: this computer or any connected host."""
+"""Small pickers: what a pane shows (this computer or a connected host), and bookmarks."""
 
 from __future__ import annotations
 
@@ -14,32 +14,40 @@ from textual.widgets.option_list import Option
 from sshdeck.ui.connections import Location
 
 
-class LocationPicker(ModalScreen[Location | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_location")]
+class ListPicker(ModalScreen[int | None]):
+    """Pick one line of a list; returns its index, or None on Escape."""
 
-    def __init__(self, locations: list[Location], current_key: str | None = None) -> None:
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_pick")]
+
+    def __init__(self, title: str, labels: list[str], highlighted: int | None = None) -> None:
         super().__init__()
-        self.locations = locations
-        self.current_key = current_key
+        self.title_text = title
+        self.labels = labels
+        self.highlighted = highlighted
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Show in this pane", classes="dialog-title")
-            yield OptionList(
-                *[Option(Content(place.label), id=str(index)) for index, place in enumerate(self.locations)],
-                id="locations",
-            )
+            yield Label(Content(self.title_text), classes="dialog-title")
+            yield OptionList(*[Option(Content(text), id=str(i)) for i, text in enumerate(self.labels)], id="choices")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        for index, place in enumerate(self.locations):
-            if place.key == self.current_key:
-                options.highlighted = index
+        if self.highlighted is not None:
+            options.highlighted = self.highlighted
         options.focus()
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.locations[int(event.option.id or 0)])
+        self.dismiss(int(event.option.id or 0))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class LocationPicker(ListPicker):
+    """Choose what a pane shows; `locations[index]` is the answer."""
+
+    def __init__(self, locations: list[Location], current_key: str | None = None) -> None:
+        current = next((i for i, place in enumerate(locations) if place.key == current_key), None)
+        super().__init__("Show in this pane", [place.label for place in locations], current)
+        self.locations = locations

@@ -13,7 +13,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane, Tabs
 
 from sshdeck.core.connect_spec import DEFAULT_SSH_CONFIG
-from sshdeck.core.fs.base import FileSystem
+from sshdeck.core.compare import compare_listings
+from sshdeck.core.fs.base import FileSystem, join
 from sshdeck.core.profile_connect import spec_for_target, spec_from_profile
 from sshdeck.core.profile_store import ProfileStore
 from sshdeck.core.profiles import HostProfile
@@ -38,6 +39,8 @@ class MainScreen(Screen):
         Binding("f9", "toggle_sidebar", "Hosts", id="toggle_sidebar"),
         Binding("ctrl+k", "quick_connect", "Connect", id="quick_connect"),
         Binding("ctrl+o", "pick_location", "Location", id="pick_location"),
+        Binding("ctrl+y", "toggle_sync", "Sync browse", show=False, id="toggle_sync"),
+        Binding("equals_sign", "compare", "Compare", show=False, id="compare"),
     ]
 
     def __init__(
@@ -57,6 +60,7 @@ class MainScreen(Screen):
         self.connections = connections
         self.initial_target = initial_target
         self.ssh_config = ssh_config
+        self.sync_browsing = False
 
     def compose(self) -> ComposeResult:
         fs, path = self.left
@@ -205,6 +209,37 @@ class MainScreen(Screen):
         tabs = self.query_one("#tabs", TabbedContent)
         tabs.query_one(Tabs).display = tabs.tab_count > 1
 
+    # -- synchronised browsing and compare --------------------------------------------------
+
+    def _other(self, pane: FilePane) -> FilePane:
+        left = self.query_one("#left", FilePane)
+        return self.right if pane is left else left
+
+    def action_toggle_sync(self) -> None:
+        self.sync_browsing = not self.sync_browsing
+        state = "on: entering a folder on one side enters it on the other" if self.sync_browsing else "off"
+        self.notify(f"Synchronised browsing {state}", timeout=3)
+
+    @on(FilePane.Navigated)
+    def _follow(self, event: FilePane.Navigated) -> None:
+        event.stop()
+        if not self.sync_browsing:
+            return
+        other = self._other(event.pane)
+        if event.name is None:
+            other.go_up(announce=False)
+        else:
+            other.load(join(other.path, event.name))
+
+    def action_compare(self) -> None:
+        left, right = self.query_one("#left", FilePane), self.right
+        result = compare_listings(left.model.entries, right.model.entries)
+        left.model.selected = set(result.left)
+        right.model.selected = set(result.right)
+        for pane in (left, right):
+            pane.refresh_view()
+        self.notify(f"Compared: {result.summary()}. Differences are selected.", timeout=6, markup=False)
+
     # -- the command palette ---------------------------------------------------------------
 
     def palette_commands(self) -> list[PaletteCommand]:
@@ -242,6 +277,8 @@ class MainScreen(Screen):
             ("Reload folder", "Ctrl+R", "reload"),
             ("Back", "Alt+Left", "back"),
             ("Forward", "Alt+Right", "forward"),
+            ("Bookmark this folder", "b (again: remove)", "bookmark"),
+            ("Go to a bookmark", "g", "bookmarks"),
         ]
         commands = [PaletteCommand(title, help, on_pane(action)) for title, help, action in pane_commands]
         commands += [
@@ -254,6 +291,8 @@ class MainScreen(Screen):
             PaletteCommand("Quick connect", "Ctrl+K: user@host, user@host:port, sftp://…", self.action_quick_connect),
             PaletteCommand("Choose what this pane shows", "Ctrl+O: this computer or a connected host", self.action_pick_location),
             PaletteCommand("Switch panes", "Tab", self.action_switch_pane),
+            PaletteCommand("Synchronised browsing on/off", "Ctrl+Y", self.action_toggle_sync),
+            PaletteCommand("Compare folders", "=: selects what differs on each side", self.action_compare),
         ]
         return commands
 
@@ -280,9 +319,12 @@ class MainScreen(Screen):
     def action_pick_location(self) -> None:
         pane = self._active_pane()
 
-        def chosen(place: Location | None) -> None:
-            if place is not None:
+        places = self.connections.locations()
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                place = places[index]
                 self._show_location(pane, place.key, place.fs, place.start)
             pane.file_list.focus()
 
-        self.app.push_screen(LocationPicker(self.connections.locations(), pane.location_key), chosen)
+        self.app.push_screen(LocationPicker(places, pane.location_key), chosen)

@@ -65,6 +65,14 @@ class FilePane(PaneActions, Vertical):
     class Loaded(Message):
         """A folder finished listing."""
 
+    class Navigated(Message):
+        """The user went into a folder (`name`) or up (`name` None): synchronised browsing follows."""
+
+        def __init__(self, pane: "FilePane", name: bytes | None) -> None:
+            super().__init__()
+            self.pane = pane
+            self.name = name
+
     def __init__(self, fs: FileSystem, path: str, *, id: str | None = None, load: bool = True) -> None:
         """`load=False`: list nothing yet (the pane is about to show another location)."""
         super().__init__(id=id, classes="file-pane")
@@ -72,6 +80,7 @@ class FilePane(PaneActions, Vertical):
         self.fs = fs
         self.model = PaneModel(path)
         self.loading_path: str | None = None
+        self.loading_count = 0
         self._listed = False
         # Which Connections location this pane shows ("local" for this computer).
         self.location_key = "local" if fs.label == "local" else fs.label
@@ -115,7 +124,7 @@ class FilePane(PaneActions, Vertical):
         label = self.fs.label
         text = f"{label}:{self.path}" if label != "local" else _tilde(self.path)
         if self.loading_path is not None:
-            text += "  (loading…)"
+            text += f"  (loading… {self.loading_count:,})" if self.loading_count else "  (loading…)"
         self.query_one(".pane-path", Static).update(Content(text))
 
     def _draw_header(self) -> None:
@@ -131,6 +140,10 @@ class FilePane(PaneActions, Vertical):
         if self.model.show_hidden:
             text += " · hidden shown"
         self.query_one(".pane-status", Static).update(Content(text))
+
+    def refresh_view(self) -> None:
+        """Redraw after the model changed from outside (compare, selection)."""
+        self._redraw()
 
     def _redraw(self, keep: bytes | None = None) -> None:
         self._draw_header()
@@ -148,9 +161,12 @@ class FilePane(PaneActions, Vertical):
     @work(exclusive=True, group="listing")
     async def _load(self, path: str, keep: bytes | None, remember: bool, history: str) -> None:
         entries: list[Entry] = []
+        self.loading_count = 0
         try:
             async for batch in self.fs.list(path):
                 entries.extend(batch)
+                self.loading_count = len(entries)
+                self._draw_path()
         except FileSystemError as exc:
             self._load_failed(str(exc))
             return
@@ -183,6 +199,7 @@ class FilePane(PaneActions, Vertical):
             self.action_go_up()
         elif event.entry.is_dir:
             self.load(join(self.path, event.entry.name))
+            self.post_message(self.Navigated(self, event.entry.name))
 
     @on(FileList.SelectionChanged)
     def _selection_changed(self, event: FileList.SelectionChanged) -> None:
@@ -206,10 +223,16 @@ class FilePane(PaneActions, Vertical):
         self.file_list.display = text is None
 
     def action_go_up(self) -> None:
+        self.go_up()
+
+    def go_up(self, *, announce: bool = True) -> None:
+        """One folder up; `announce=False` when following the other pane (no echo back)."""
         if self.path == "/":
             return
         came_from = self.path.rstrip("/").rpartition("/")[2]
         self.load(self.model.parent(), keep=came_from.encode("utf-8", errors="surrogateescape"))
+        if announce:
+            self.post_message(self.Navigated(self, None))
 
     def action_back(self) -> None:
         target = self.model.back()

@@ -18,6 +18,7 @@ from sshdeck.core.pane_model import PARENT, PaneModel, check_new_name
 from sshdeck.core.remote_edit import EditSession, editor_command
 from sshdeck.ui.screens.chmod_dialog import ChmodDialog
 from sshdeck.ui.screens.delete_dialog import DeleteDialog
+from sshdeck.ui.screens.location_picker import ListPicker
 from sshdeck.ui.screens.file_viewer import VIEW_LIMIT, FileViewer
 from sshdeck.ui.screens.properties import PropertiesScreen
 from sshdeck.ui.screens.text_prompt import TextPrompt
@@ -33,6 +34,8 @@ PANE_ACTION_BINDINGS = [
     Binding("p", "chmod", "Permissions", show=False, id="chmod"),
     Binding("i", "properties", "Properties", show=False, id="properties"),
     Binding("y", "copy_path", "Copy path", show=False, id="copy_path"),
+    Binding("b", "bookmark", "Bookmark", show=False, id="bookmark"),
+    Binding("g", "bookmarks", "Bookmarks", show=False, id="bookmarks"),
 ]
 
 
@@ -146,6 +149,36 @@ class PaneActions:
             self.app.copy_to_clipboard(text)  # type: ignore[attr-defined]
             where = "the terminal's clipboard"
         self.notify(f"Copied {display_path(text)} to {where}", timeout=3, markup=False)  # type: ignore[attr-defined]
+
+    # -- bookmarks (per location: this computer, or one host) -----------------------------
+
+    def action_bookmark(self) -> None:
+        """Bookmark this folder, or remove the bookmark when it has one."""
+        marks = self.app.bookmarks  # type: ignore[attr-defined]
+        key, folder = self.location_key, self.path  # type: ignore[attr-defined]
+        added = marks.add(key, folder)
+        if not added:
+            marks.remove(key, folder)
+        try:
+            marks.save()
+        except OSError as exc:
+            self.notify(str(exc), title="Bookmarks", severity="error", markup=False)  # type: ignore[attr-defined]
+            return
+        verb = "Bookmarked" if added else "Removed the bookmark of"
+        self.notify(f"{verb} {display_path(folder)}", timeout=3, markup=False)  # type: ignore[attr-defined]
+
+    def action_bookmarks(self) -> None:
+        folders = self.app.bookmarks.folders(self.location_key)  # type: ignore[attr-defined]
+        if not folders:
+            self.notify("No bookmarks here yet: press b in a folder to add one", timeout=4)  # type: ignore[attr-defined]
+            return
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self.load(folders[index])  # type: ignore[attr-defined]
+
+        labels = [display_path(folder) for folder in folders]
+        self.app.push_screen(ListPicker("Go to a bookmark", labels), chosen)  # type: ignore[attr-defined]
 
     # -- view and edit ---------------------------------------------------------------------
 

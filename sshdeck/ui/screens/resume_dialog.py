@@ -1,0 +1,109 @@
+"""At start: transfers a killed or failed run left unfinished, to resume, discard or leave for later."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, SelectionList, Static
+
+from sshdeck.core.transfer import JobRecord
+from sshdeck.ui.widgets.transfer_panel import format_bytes
+
+
+@dataclass(frozen=True)
+class UnfinishedJob:
+    """A journaled job and whether it can be resumed right now."""
+
+    record: JobRecord
+    bytes_done: int  # committed files plus the partial files found at the destination
+    problem: str = ""  # why it cannot be resumed now ("connect to demo first"); empty when it can
+
+    @property
+    def line(self) -> str:
+        record = self.record
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created))
+        text = (
+            f"{record.source} → {record.dest}  ({when}; {format_bytes(self.bytes_done)} done, "
+            f"{record.items_done} file(s) done, {record.items_unfinished} unfinished)"
+        )
+        return text + (f" — {self.problem}" if self.problem else "")
+
+
+@dataclass(frozen=True)
+class ResumeAnswer:
+    """`action` is "resume" or "discard"; `jobs` are the ones ticked."""
+
+    action: str
+    jobs: list[UnfinishedJob]
+
+
+class ResumeDialog(ModalScreen[ResumeAnswer | None]):
+    """Lists the unfinished jobs, all ticked; Resume, Discard, or Later (None: ask again next start)."""
+
+    BINDINGS = [
+        Binding("r", "answer('resume')", "Resume", id="resume_jobs"),
+        Binding("d", "answer('discard')", "Discard", id="discard_jobs"),
+        Binding("l,escape", "later", "Later", id="resume_later"),
+    ]
+
+    def __init__(self, jobs: list[UnfinishedJob]) -> None:
+        super().__init__(classes="resume-screen")
+        self.jobs = jobs
+
+    def compose(self) -> ComposeResult:
+        count = len(self.jobs)
+        with Vertical(classes="dialog resume-dialog"):
+            yield Label(
+                Content(f"{count} transfer{'s' if count != 1 else ''} did not finish last time"),
+                classes="dialog-title",
+            )
+            yield SelectionList[int](
+                *((Content(job.line), index, True) for index, job in enumerate(self.jobs)),
+                id="resume-jobs",
+            )
+            yield Static(
+                Content("Resume continues from the partial files; Discard deletes them."), id="resume-hint"
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Later", id="resume-later")
+                yield Button("Discard", id="resume-discard", variant="error")
+                yield Button("Resume", id="resume-resume", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#resume-resume", Button).focus()
+
+    def chosen(self) -> list[UnfinishedJob]:
+        picked = self.query_one("#resume-jobs", SelectionList).selected
+        return [self.jobs[index] for index in sorted(picked)]
+
+    @on(Button.Pressed, "#resume-resume")
+    def _resume(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_answer("resume")
+
+    @on(Button.Pressed, "#resume-discard")
+    def _discard(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_answer("discard")
+
+    @on(Button.Pressed, "#resume-later")
+    def _later(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_later()
+
+    def action_answer(self, action: str) -> None:
+        jobs = self.chosen()
+        if not jobs:
+            self.notify("Tick at least one transfer (Space)", severity="warning", markup=False)
+            return
+        self.dismiss(ResumeAnswer(action, jobs))
+
+    def action_later(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,330 @@
+"""The transfer panel: total and per-file progress, speed, ETA, and the failures with their reasons.
+
+It is a view: the `TransferController` feeds it (`add_job`, `show_progress`,
+`finish_job`) and its keys call back into the controller.  Progress arrives
+up to ten times a second per job from the engine; the panel keeps only the
+latest figures and redraws at most ten times a second whatever the number
+of jobs.  Only a capped number of rows is drawn, however many files are in
+flight.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Label, ProgressBar, Static
+
+from sshdeck.core.transfer import TransferProgress
+
+if TYPE_CHECKING:
+    from sshdeck.ui.transfers import TransferController
+
+REDRAW_INTERVAL = 0.1  # at most ten redraws a second
+ITEM_ROWS_PER_JOB = 5
+FAILURES_SHOWN = 200
+
+MARKS = {"planning": "…", "running": "▶", "paused": "⏸", "done": "✓", "failed": "✗", "cancelled": "■"}
+
+
+def format_bytes(count: float) -> str:
+    """`12.4 MiB`: binary units with one decimal, plain bytes below 1 KiB."""
+    if count < 1024:
+        return f"{int(count)} B"
+    value = float(count)
+    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB"):
+        value /= 1024
+        if value < 1024 or unit == "PiB":
+            return f"{value:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    seconds = int(seconds + 0.5)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _percent(done: int, total: int) -> float:
+    return 1.0 if total <= 0 else min(1.0, done / total)
+
+
+@dataclass
+class JobView:
+    """What the panel knows about one job."""
+
+    key: int
+    title: str
+    state: str = "planning"
+    progress: TransferProgress | None = None
+    finished_items: list[tuple[str, str, int]] = field(default_factory=list)  # (mark, name, size)
+    failures: list[tuple[int, str]] = field(default_factory=list)  # (item id, reason)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One drawn line: a job, a file in flight, or a note."""
+
+    job: int
+    item: int | None
+    mark: str
+    text: str
+    fraction: float | None = None
+    figures: str = ""
+    indent: int = 0
+
+
+class TransferRows(Widget, can_focus=True):
+    """The panel's lines with a cursor; the cursor picks what cancel and retry act on."""
+
+    BINDINGS = [
+        Binding("up", "cursor_up", "Up", show=False, id="transfer_cursor_up"),
+        Binding("down", "cursor_down", "Down", show=False, id="transfer_cursor_down"),
+    ]
+    cursor: reactive[int] = reactive(0)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rows: list[Row] = []
+
+    def set_rows(self, rows: list[Row]) -> None:
+        self.rows = rows
+        self.cursor = min(self.cursor, max(0, len(rows) - 1))
+        self.refresh(layout=True)
+
+    @property
+    def current(self) -> Row | None:
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    def action_cursor_up(self) -> None:
+        self.cursor = max(0, self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.cursor = min(max(0, len(self.rows) - 1), self.cursor + 1)
+
+    def render(self) -> Content:
+        if not self.rows:
+            return Content.styled("No transfers", "$text-muted")
+        width = max(20, self.size.width or 80)
+        lines = [self._line(row, width, index == self.cursor) for index, row in enumerate(self.rows)]
+        return Content("\n").join(lines)
+
+    def _line(self, row: Row, width: int, is_cursor: bool) -> Content:
+        bar_width = 0 if row.fraction is None else (20 if width >= 70 else 10)
+        figures = f" {row.figures}" if row.figures else ""
+        name_width = max(4, width - row.indent - 2 - bar_width - (1 if bar_width else 0) - len(figures))
+        name = row.text if len(row.text) <= name_width else row.text[: name_width - 1] + "…"
+        parts = [
+            Content(" " * row.indent + row.mark + " "),
+            Content.styled(name.ljust(name_width), "bold" if row.item is None else ""),
+        ]
+        if row.fraction is not None:
+            done = round(row.fraction * bar_width)
+            style = "$success" if row.fraction >= 1 else "$primary"
+            parts += [
+                Content(" "),
+                Content.styled("━" * done, style),
+                Content.styled("━" * (bar_width - done), "$panel-lighten-2"),
+            ]
+        parts.append(Content(figures))
+        line = Content("").join(parts)
+        if is_cursor:
+            line = line.stylize("reverse" if self.has_focus else "underline")
+        return line
+
+
+class TransferPanel(Vertical):
+    """Shown under the panes; the lead's toggle key calls `toggle()`."""
+
+    BINDINGS = [
+        Binding("p", "pause", "Pause/resume", id="transfer_pause"),
+        Binding("x", "cancel", "Cancel", id="transfer_cancel"),
+        Binding("r", "retry", "Retry failed", id="transfer_retry"),
+        Binding("c", "clear", "Clear finished", id="transfer_clear"),
+        Binding("escape", "hide", "Hide", show=False, id="transfer_hide"),
+    ]
+
+    def __init__(self, controller: "TransferController | None" = None, **kwargs) -> None:
+        kwargs.setdefault("id", "transfer-panel")
+        super().__init__(**kwargs)
+        self.controller = controller
+        self.jobs: dict[int, JobView] = {}
+        self.draws = 0  # redraws so far (tests check the throttle)
+        self._timer: Timer | None = None
+        self._last_draw = 0.0
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="transfer-head"):
+            yield Label("Transfers", id="transfer-title")
+            yield Static(id="transfer-summary")
+        yield ProgressBar(total=1, show_eta=False, id="transfer-total")
+        yield TransferRows(id="transfer-rows")
+        with VerticalScroll(id="transfer-failures-scroll"):
+            yield Static(id="transfer-failures")
+
+    def on_mount(self) -> None:
+        if self.controller is not None:
+            self.controller.attach(self)
+        self._draw()
+
+    def on_unmount(self) -> None:
+        if self.controller is not None and self.controller.panel is self:
+            self.controller.panel = None
+
+    @property
+    def rows(self) -> TransferRows:
+        return self.query_one(TransferRows)
+
+    # -- fed by the controller -------------------------------------------------------
+
+    def add_job(self, key: int, title: str) -> JobView:
+        view = self.jobs[key] = JobView(key, title)
+        self._schedule()
+        return view
+
+    def show_progress(self, key: int, progress: TransferProgress) -> None:
+        view = self.jobs.get(key)
+        if view is not None:
+            view.progress = progress
+            if view.state == "planning":
+                view.state = "running"
+            self._schedule()
+
+    def set_state(self, key: int, state: str) -> None:
+        view = self.jobs.get(key)
+        if view is not None:
+            view.state = state
+            self._schedule()
+
+    def finish_job(
+        self, key: int, state: str, finished: list[tuple[str, str, int]], failures: list[tuple[int, str]]
+    ) -> None:
+        view = self.jobs.get(key)
+        if view is not None:
+            view.state, view.finished_items, view.failures = state, finished, failures
+            self._draw()  # the end of a job is shown at once
+
+    def toggle(self) -> None:
+        """Show or hide the panel; shown, it takes the focus."""
+        self.display = not self.display
+        if self.display:
+            self._draw()
+            self.rows.focus()
+
+    # -- drawing, throttled ------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        if self._timer is None and self.is_mounted:
+            delay = max(0.0, self._last_draw + REDRAW_INTERVAL - time.monotonic())
+            self._timer = self.set_timer(delay, self._draw)
+
+    def _draw(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if not self.is_mounted:
+            return
+        self._last_draw = time.monotonic()
+        self.draws += 1
+        views = list(self.jobs.values())
+        live = [v for v in views if v.state in ("planning", "running", "paused")] or views
+        done = sum(v.progress.bytes_done for v in live if v.progress)
+        total = sum(v.progress.bytes_total for v in live if v.progress)
+        speed = sum(v.progress.speed for v in live if v.progress and v.state == "running")
+        bar = self.query_one("#transfer-total", ProgressBar)
+        bar.update(total=max(total, 1), progress=total if total and done >= total else done)
+        if not views:
+            summary = "idle"
+        else:
+            running = sum(1 for v in views if v.state in ("planning", "running", "paused"))
+            eta = (total - done) / speed if speed > 0 else None
+            summary = f"{running} running · {format_bytes(done)} of {format_bytes(total)}"
+            if running:
+                summary += f" · {format_bytes(speed)}/s · ETA {format_eta(eta)}"
+        self.query_one("#transfer-summary", Static).update(Content(summary))
+        self.rows.set_rows([row for view in views for row in _rows(view)])
+        failures = [(view, item, reason) for view in views for item, reason in view.failures]
+        text = self.query_one("#transfer-failures", Static)
+        scroll = self.query_one("#transfer-failures-scroll")
+        scroll.display = bool(failures)
+        if failures:
+            lines = [f"Failures ({len(failures)}):"] + [f"  {reason}" for _v, _i, reason in failures[:FAILURES_SHOWN]]
+            if len(failures) > FAILURES_SHOWN:
+                lines.append(f"  … and {len(failures) - FAILURES_SHOWN} more")
+            text.update(Content("\n".join(lines)))
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def _current_job(self) -> tuple[int, int | None] | None:
+        row = self.rows.current
+        if row is None:
+            return None
+        return row.job, row.item
+
+    def action_pause(self) -> None:
+        picked = self._current_job()
+        if picked and self.controller is not None:
+            self.controller.toggle_pause(picked[0])
+
+    def action_cancel(self) -> None:
+        picked = self._current_job()
+        if picked and self.controller is not None:
+            self.controller.cancel(picked[0], picked[1])
+
+    def action_retry(self) -> None:
+        picked = self._current_job()
+        if picked and self.controller is not None:
+            self.controller.retry(picked[0])
+
+    def action_clear(self) -> None:
+        for key in [k for k, v in self.jobs.items() if v.state in ("done", "failed", "cancelled")]:
+            del self.jobs[key]
+            if self.controller is not None:
+                self.controller.forget(key)
+        self._draw()
+
+    def action_hide(self) -> None:
+        self.display = False
+
+
+def _rows(view: JobView) -> list[Row]:
+    progress = view.progress
+    mark = MARKS.get(view.state, "?")
+    if progress is None:
+        return [Row(view.key, None, mark, view.title, None, view.state)]
+    fraction = _percent(progress.bytes_done, progress.bytes_total)
+    figures = f"{progress.items_done}/{progress.items_total} files {fraction:4.0%}"
+    if view.state == "running":
+        figures += f" {format_bytes(progress.speed)}/s ETA {format_eta(progress.eta)}"
+    elif view.state != "done":
+        figures += f" {view.state}"
+    rows = [Row(view.key, None, mark, view.title, fraction, figures)]
+    if view.state in ("running", "paused", "planning"):
+        shown = progress.active[:ITEM_ROWS_PER_JOB]
+        for item in shown:
+            part = _percent(item.done, item.size)
+            rows.append(
+                Row(view.key, item.item_id, "·", item.name, part,
+                    f"{part:4.0%} {format_bytes(item.done)}/{format_bytes(item.size)}", indent=2)
+            )
+        hidden = len(progress.active) - len(shown)
+        if hidden > 0:
+            rows.append(Row(view.key, None, " ", f"… and {hidden} more in flight", indent=2))
+    else:
+        for item_mark, name, size in view.finished_items[:ITEM_ROWS_PER_JOB]:
+            rows.append(Row(view.key, None, item_mark, name, None, format_bytes(size), indent=2))
+        hidden = len(view.finished_items) - ITEM_ROWS_PER_JOB
+        if hidden > 0:
+            rows.append(Row(view.key, None, " ", f"… and {hidden} more", indent=2))
+    return rows
