@@ -12,8 +12,12 @@ upload by accident.
 from __future__ import annotations
 
 import os
+import stat
 from typing import Callable
 from urllib.parse import unquote_to_bytes
+
+from sshdeck.core.fs.base import Entry, EntryKind
+from sshdeck.core.fs.names import display_path
 
 _SPACE = " \t"
 # Inside double quotes the shell only unescapes these.
@@ -112,3 +116,22 @@ def parse_dropped_paths(text: str, exists: Callable[[str], bool] = os.path.lexis
 
 def _keep(path: str, exists: Callable[[str], bool]) -> bool:
     return bool(path) and path.startswith("/") and "\0" not in path and exists(path)
+
+
+def local_entries(paths: list[str]) -> tuple[dict[str, list[Entry]], list[str]]:
+    """Group local paths by their folder, as entries an upload can start from; plus one line per path that failed."""
+    groups: dict[str, list[Entry]] = {}
+    problems: list[str] = []
+    for path in paths:
+        path = os.path.normpath(path)
+        parent, name = os.path.split(path)
+        if not name:
+            continue
+        try:
+            found = os.lstat(path)
+        except OSError as exc:
+            problems.append(f"{display_path(path)}: {exc.strerror or exc}")
+            continue
+        kind = EntryKind.DIR if stat.S_ISDIR(found.st_mode) else EntryKind.FILE
+        groups.setdefault(parent, []).append(Entry(os.fsencode(name), kind, found.st_size))
+    return groups, problems

@@ -7,6 +7,7 @@ Connecting runs in a worker so trust and password prompts can be awaited.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -59,6 +60,7 @@ class Connections:
         self.open: dict[str, Connection] = {}
         self.local = LocalFS()
         self.extra: list[Location] = []
+        self.connecting: dict[str, Session] = {}
 
     def trust_store(self) -> TrustStore:
         if self.trust is None:
@@ -73,9 +75,14 @@ class Connections:
         if existing is not None and existing.session.connected:
             return existing
         session = Session(spec, ui_connect_callbacks(self.app), trust=self.trust_store())
+        self.connecting[key] = session
         try:
             await session.connect()
             account = await session.detect_account()
+        except asyncio.CancelledError:
+            session.cancel()
+            await session.close()
+            raise
         except HostKeyRefused as exc:
             await session.close()
             shown = show_refusal(self.app, exc.check, self.trust_store())
@@ -87,6 +94,8 @@ class Connections:
             log.exception("connecting to %s failed", label)
             await session.close()
             raise ConnectionFailed(f"{label}: connecting failed ({type(exc).__name__}); see the log") from None
+        finally:
+            self.connecting.pop(key, None)
         connection = Connection(key, label, session, account)
         if account.sftp_available:
             connection.fs = SftpFS(await session.sftp(), label)
@@ -110,6 +119,16 @@ class Connections:
         import os
 
         return os.path.expanduser("~")
+
+    async def reconnect(self, key: str) -> Connection | None:
+        """Open a fresh connection for a host whose connection dropped; its panes keep their SftpFS."""
+        connection = self.open.get(key)
+        if connection is None:
+            return None
+        await connection.session.reconnect()
+        if connection.fs is not None:
+            connection.fs.sftp = await connection.session.sftp()
+        return connection
 
     async def disconnect(self, key: str) -> None:
         connection = self.open.pop(key, None)

@@ -150,3 +150,50 @@ async def test_a_host_without_sftp_says_so_in_the_pane(tmp_path: Path, demo_root
             right = await until(pilot, lambda: (p := pane(app, "right")).query_one(".pane-note").display and p, "note")
             assert "This host offers no file access (shell only)" in str(right.query_one(".pane-note").content)
             assert not isinstance(app.screen, HostKeyPrompt)  # the pinned fingerprint matched: no prompt
+
+
+async def test_disconnect_returns_the_pane_to_this_computer(tmp_path: Path, openssh_server) -> None:
+    folder = served_folder(tmp_path)
+    app = SshdeckApp(local_path=str(tmp_path), trust=trust(tmp_path), ssh_config=None)
+    target = f"{openssh_server.username}@{openssh_server.host}:{openssh_server.port}"
+    config = tmp_path / "cfg"
+    config.write_text(f"Host *\n  IdentityFile {openssh_server.client_key}\n")
+    app.ssh_config = str(config)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: pane(app, "left").is_idle, "the local pane")
+        await pilot.press("ctrl+k", *f"sftp://{target}/{folder}", "enter")
+        await until(pilot, lambda: isinstance(app.screen, HostKeyPrompt), "the host-key prompt")
+        await pilot.click("#connect-once")
+        right = await until(pilot, lambda: (p := pane(app, "right")).is_idle and p.path == str(folder) and p, "list")
+        right.file_list.focus()
+        await pilot.press("ctrl+d")
+        await until(pilot, lambda: pane(app, "right").fs.label == "local" and pane(app, "right").is_idle, "local")
+        assert app.connections.open == {}
+
+
+async def test_a_silent_server_can_be_cancelled_while_connecting(tmp_path: Path) -> None:
+    import asyncio
+
+    async def say_nothing(reader, writer):
+        await asyncio.sleep(30)
+
+    server = await asyncio.start_server(say_nothing, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    save_profile(HostProfile(name="silent", host="127.0.0.1", port=port, user="nobody"))
+    try:
+        app = SshdeckApp(local_path=str(tmp_path), trust=trust(tmp_path), ssh_config=None)
+        async with app.run_test(size=(140, 40)) as pilot:
+            sidebar = await until(pilot, lambda: app.screen.query(HostSidebar).first(), "the sidebar")
+            profile = ProfileStore.load().profiles[0]
+            sidebar.host_list.focus()
+            sidebar.host_list.highlighted = next(
+                i for i, option in enumerate(sidebar.host_list.options) if option.id == f"host:{profile.id}"
+            )
+            await pilot.press("enter")
+            await until(pilot, lambda: sidebar.status_of(profile.id)[0] == "connecting", "connecting")
+            await pilot.press("ctrl+d")
+            await until(pilot, lambda: sidebar.status_of(profile.id)[0] == "error", "the cancel to land")
+            assert app.connections.open == {} and app.connections.connecting == {}
+            assert any("cancelled" in n.message.lower() for n in app._notifications)
+    finally:
+        server.close()

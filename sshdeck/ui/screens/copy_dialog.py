@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from textual import on
@@ -12,9 +13,21 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from sshdeck.core.fs.base import Entry, EntryKind, FileSystem
+from sshdeck.core.fs.local import LocalFS
+from sshdeck.core.fs.names import display_path
 from sshdeck.ui.widgets.transfer_panel import format_bytes
 
 NAMES_SHOWN = 5
+
+
+def place(fs: FileSystem, folder: str) -> str:
+    """How a folder is named on screen: `~/work` here, `demo:/srv` on a host."""
+    shown = display_path(folder)
+    if isinstance(fs, LocalFS):
+        home = os.path.expanduser("~")
+        return "~" + shown[len(home):] if shown == home or shown.startswith(home + "/") else shown
+    return f"{fs.label}:{shown}"
 
 
 @dataclass(frozen=True)
@@ -27,6 +40,17 @@ class CopySummary:
     folders: int
     source: str  # "~/work" or "demo:/srv"
     dest: str
+
+    @classmethod
+    def of(cls, entries: list[Entry], move: bool, source: str, dest: str) -> "CopySummary":
+        return cls(
+            move=move,
+            names=[e.display for e in entries],
+            file_bytes=sum(e.size for e in entries if e.kind is not EntryKind.DIR),
+            folders=sum(1 for e in entries if e.kind is EntryKind.DIR),
+            source=source,
+            dest=dest,
+        )
 
     @property
     def verb(self) -> str:

@@ -31,6 +31,16 @@ from sshdeck.ui.widgets.quick_connect import QuickConnectBar, profile_from_targe
 log = logging.getLogger(__name__)
 
 
+def certificate_note(connection) -> str:
+    """Who the login certificate is for and until when, for the host's status line."""
+    certificates = connection.session.auth.certificates
+    if not certificates:
+        return ""
+    cert = certificates[0]
+    until = cert.valid_before.strftime("%Y-%m-%d %H:%M UTC") if cert.valid_before else "no expiry"
+    return f"certificate for {', '.join(cert.principals) or 'any principal'}, valid until {until}"
+
+
 class MainScreen(Screen):
     """Two file panes; Tab moves between them, F9 shows the hosts, Ctrl+K quick-connects."""
 
@@ -41,6 +51,7 @@ class MainScreen(Screen):
         Binding("ctrl+o", "pick_location", "Location", id="pick_location"),
         Binding("ctrl+y", "toggle_sync", "Sync browse", show=False, id="toggle_sync"),
         Binding("equals_sign", "compare", "Compare", show=False, id="compare"),
+        Binding("ctrl+d", "disconnect", "Disconnect", show=False, id="disconnect"),
     ]
 
     def __init__(
@@ -148,7 +159,7 @@ class MainScreen(Screen):
         else:
             self._connect(f"target:{text}", text, spec, None, quick_text=text)
 
-    @work(group="connect")
+    @work(group="connect", name="connect")
     async def _connect(self, key: str, label: str, spec, profile: HostProfile | None, quick_text: str = "") -> None:
         sidebar = self.query_one(HostSidebar)
         if profile is not None:
@@ -163,7 +174,7 @@ class MainScreen(Screen):
                 self.notify(str(exc), title=f"Cannot connect to {label}", severity="error", markup=False)
             return
         if profile is not None:
-            sidebar.set_status(profile.id, "connected")
+            sidebar.set_status(profile.id, "connected", certificate_note(connection))
             self.store.mark_connected(profile.id)
         elif quick_text:
             self.store.mark_quick_connected(quick_text)
@@ -208,6 +219,58 @@ class MainScreen(Screen):
         # One tab needs no tab bar: the two panes get the rows back.
         tabs = self.query_one("#tabs", TabbedContent)
         tabs.query_one(Tabs).display = tabs.tab_count > 1
+
+    # -- disconnect, reconnect ----------------------------------------------------------------
+
+    def _host_key_in_focus(self) -> str | None:
+        sidebar = self.query_one(HostSidebar)
+        focused = self.focused
+        if sidebar.display and focused is not None and (focused is sidebar or sidebar in focused.ancestors):
+            profile = sidebar.highlighted_profile
+            return profile.id if profile is not None else None
+        key = self._active_pane().location_key
+        return key if key in self.connections.open or key in self.connections.connecting else None
+
+    def action_disconnect(self) -> None:
+        """Cancel a connection under way, or close an open one; its panes go back to this computer."""
+        key = self._host_key_in_focus()
+        if key is None:
+            self.notify("No connection here to close", timeout=3)
+            return
+        session = self.connections.connecting.get(key)
+        if session is not None:
+            session.cancel()
+            self.notify("Connecting cancelled", timeout=3)
+            return
+        self._disconnect(key)
+
+    @work(group="disconnect")
+    async def _disconnect(self, key: str) -> None:
+        label = self.connections.open[key].label
+        await self.connections.disconnect(key)
+        for pane in self.query(FilePane):
+            if pane.location_key == key:
+                self._show_location(pane, "local", self.connections.local, self.connections.local_start())
+        if self.store.get(key) is not None:
+            self.query_one(HostSidebar).set_status(key, "not-connected")
+        self.notify(f"Disconnected from {label}", timeout=3, markup=False)
+
+    def action_reconnect(self) -> None:
+        key = self._active_pane().location_key
+        if key in self.connections.open:
+            self._reconnect(key)
+
+    @work(group="disconnect")
+    async def _reconnect(self, key: str) -> None:
+        try:
+            await self.connections.reconnect(key)
+        except Exception as exc:  # a message, never a crash
+            self.notify(f"Reconnect failed: {exc}", severity="error", markup=False)
+            return
+        for pane in self.query(FilePane):
+            if pane.location_key == key:
+                pane.action_reload()
+        self.notify("Reconnected", timeout=3)
 
     # -- synchronised browsing and compare --------------------------------------------------
 
@@ -292,6 +355,8 @@ class MainScreen(Screen):
             PaletteCommand("Choose what this pane shows", "Ctrl+O: this computer or a connected host", self.action_pick_location),
             PaletteCommand("Switch panes", "Tab", self.action_switch_pane),
             PaletteCommand("Synchronised browsing on/off", "Ctrl+Y", self.action_toggle_sync),
+            PaletteCommand("Disconnect", "Ctrl+D: the host in focus (cancels a connection under way)", self.action_disconnect),
+            PaletteCommand("Reconnect", "the host this pane shows, after the connection dropped", self.action_reconnect),
             PaletteCommand("Compare folders", "=: selects what differs on each side", self.action_compare),
         ]
         return commands

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from textual import on
 from textual.app import ComposeResult
@@ -13,7 +14,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, SelectionList, Static
 
-from sshdeck.core.transfer import JobRecord
+from sshdeck.core.transfer import Endpoint, JobRecord, Journal
 from sshdeck.ui.widgets.transfer_panel import format_bytes
 
 
@@ -34,6 +35,26 @@ class UnfinishedJob:
             f"{record.items_done} file(s) done, {record.items_unfinished} unfinished)"
         )
         return text + (f" — {self.problem}" if self.problem else "")
+
+
+async def gather_unfinished(
+    journal: Journal, records: list[JobRecord], resolve: Callable[[str], Endpoint | None]
+) -> list[UnfinishedJob]:
+    """What the dialog lists: `resolve` turns a journal line into an endpoint when it is reachable now."""
+    out = []
+    for record in records:
+        source, dest = resolve(record.source), resolve(record.dest)
+        partial = 0
+        for part in journal.parts(record.id) if dest is not None else []:
+            try:
+                found = await dest.lstat(part)
+            except Exception:  # noqa: BLE001 - a figure for the dialog, not worth failing for
+                found = None
+            partial += found.size if found is not None and found.is_file else 0
+        missing = [text for text, end in ((record.source, source), (record.dest, dest)) if end is None]
+        out.append(UnfinishedJob(record, record.bytes_done + partial,
+                                 f"not reachable now: {', '.join(missing)}" if missing else ""))
+    return out
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar, Static
 
-from sshdeck.core.transfer import TransferProgress
+from sshdeck.core.transfer import ItemState, TransferProgress, TransferReport
 
 if TYPE_CHECKING:
     from sshdeck.ui.transfers import TransferController
@@ -207,13 +207,22 @@ class TransferPanel(Vertical):
             view.state = state
             self._schedule()
 
-    def finish_job(
-        self, key: int, state: str, finished: list[tuple[str, str, int]], failures: list[tuple[int, str]]
-    ) -> None:
+    def finish_job(self, key: int, state: str, report: TransferReport | None, error: str = "") -> None:
+        """A job ended: its files with their fate (problems first), and its failures with reasons."""
         view = self.jobs.get(key)
-        if view is not None:
-            view.state, view.finished_items, view.failures = state, finished, failures
-            self._draw()  # the end of a job is shown at once
+        if view is None:
+            return
+        view.state, view.failures, view.finished_items = state, [], []
+        if report is None:
+            view.failures.append((-1, error or "the transfer failed"))
+        for item in report.items if report is not None else []:
+            if item.state in (ItemState.FAILED, ItemState.CANCELLED, ItemState.QUEUED):
+                view.failures.append((item.id, item.error or f"{item.name}: {item.state.value}"))
+            if item.kind == "file":
+                mark = {ItemState.DONE: "✓", ItemState.SKIPPED: "-"}.get(item.state, "✗")
+                view.finished_items.append((mark, item.name, item.size))
+        view.finished_items.sort(key=lambda row: row[0] == "✓")  # problems first
+        self._draw()  # the end of a job is shown at once
 
     def toggle(self) -> None:
         """Show or hide the panel; shown, it takes the focus."""

@@ -1,0 +1,438 @@
+"""The app's transfers: confirm, run in a worker, feed the panel, ask conflicts, resume after a restart.
+
+One `TransferController` per app.  The main screen calls `start` for F5/F6
+and for a drop of entries onto the other pane, `upload_paths` for a paste
+of local paths, and `offer_resume` once at start.  Each job is one engine
+`Transfer` (sshdeck/core/transfer) whose progress goes to the mounted
+`TransferPanel`, whose conflicts go to the `ConflictDialog`, and which is
+journaled so a killed sshdeck can finish it next time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from sshdeck.core.dropped_paths import local_entries, parse_dropped_paths
+from sshdeck.core.fs.base import Entry, FileSystem, join
+from sshdeck.core.fs.local import LocalFS
+from sshdeck.core.fs.sftp import SftpFS
+from sshdeck.core.transfer import (Conflict, ConflictChoice, ConflictDecision, Endpoint, JobRecord,
+                                   Journal, LocalEndpoint, SftpEndpoint, Transfer, TransferOptions,
+                                   TransferProgress, TransferReport, discard_job)
+from sshdeck.core.transfer.errors import describe
+from sshdeck.ui.screens.conflict_dialog import ConflictDialog
+from sshdeck.ui.screens.copy_dialog import CopyDialog, CopySummary, place
+from sshdeck.ui.screens.resume_dialog import ResumeAnswer, ResumeDialog, UnfinishedJob, gather_unfinished
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from sshdeck.ui.connections import Connection, Connections
+    from sshdeck.ui.widgets.transfer_panel import TransferPanel
+
+log = logging.getLogger(__name__)
+
+DoneCallback = Callable[["TransferReport | None"], None]
+
+__all__ = ["TransferController", "TransferJob", "parse_dropped_paths"]
+
+
+@dataclass
+class TransferJob:
+    """One running (or finished) transfer as the controller tracks it."""
+
+    key: int
+    title: str
+    transfer: Transfer
+    dest_text: str
+    on_done: DoneCallback | None = None
+    state: str = "planning"  # planning, running, paused, done, failed, cancelled
+    report: TransferReport | None = None
+    error: str = ""
+    progress: TransferProgress | None = None
+    cancel_requested: bool = False
+
+
+class TransferController:
+    """Holds the journal and the running transfers; widgets stay thin and call in here."""
+
+    def __init__(
+        self,
+        app: "App",
+        connections: "Connections | None" = None,
+        *,
+        journal: Journal | None = None,
+        options: TransferOptions | None = None,
+    ) -> None:
+        self.app = app
+        self.connections = connections if connections is not None else getattr(app, "connections", None)
+        self._journal = journal
+        self._journal_failed = False
+        self.defaults = options or TransferOptions()  # move= is set per job
+        self.jobs: dict[int, TransferJob] = {}
+        self.panel: "TransferPanel | None" = None
+        self._next_key = 1
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    @property
+    def journal(self) -> Journal | None:
+        """Opened on first use; a journal that cannot be opened means no resume, not no transfers."""
+        if self._journal is None and not self._journal_failed:
+            try:
+                self._journal = Journal()
+            except (OSError, sqlite3.Error) as exc:
+                self._journal_failed = True
+                self.app.notify(f"Transfer journal unavailable ({exc}); transfers cannot be resumed after a restart",
+                                severity="warning", markup=False)
+        return self._journal
+
+    def attach(self, panel: "TransferPanel") -> None:
+        """Called by the panel when mounted; jobs already known are shown in it."""
+        self.panel = panel
+        for job in self.jobs.values():
+            panel.add_job(job.key, job.title)
+            panel.set_state(job.key, job.state)
+            if job.progress is not None:
+                panel.show_progress(job.key, job.progress)
+
+    def endpoint_for(self, fs: FileSystem, folder: str, connection: "Connection | None" = None) -> Endpoint:
+        """The transfer endpoint for a pane's folder; with an SSH connection it can reconnect."""
+        if isinstance(fs, LocalFS):
+            return LocalEndpoint(folder)
+        if not isinstance(fs, SftpFS):
+            raise TypeError(f"cannot transfer with {type(fs).__name__}")
+        connection = connection or self._connection_for(fs)
+        key = connection.key if connection is not None else self._location_key(fs)
+        return SftpEndpoint(fs.sftp, folder, label=fs.label, descriptor=f"sftp://{key}",
+                            reconnect=_reconnector(connection, fs) if connection is not None else None)
+
+    def _connection_for(self, fs: FileSystem) -> "Connection | None":
+        if self.connections is None:
+            return None
+        return next((c for c in self.connections.open.values() if c.fs is fs), None)
+
+    def _location_key(self, fs: FileSystem) -> str:
+        if self.connections is not None:
+            for spot in self.connections.locations():
+                if spot.fs is fs:
+                    return spot.key
+        return fs.label
+
+    # -- starting ----------------------------------------------------------------------
+
+    def start(
+        self,
+        source_fs: FileSystem,
+        source_folder: str,
+        entries: list[Entry],
+        dest_fs: FileSystem,
+        dest_folder: str,
+        *,
+        move: bool = False,
+        on_done: DoneCallback | None = None,
+        confirm: bool = True,
+    ) -> None:
+        """F5/F6 and drops: copy (or move) `entries` of `source_folder` into `dest_folder`, after a confirm."""
+        if not entries:
+            self.app.notify("Nothing selected", severity="warning", markup=False)
+            return
+        problem = self._same_place(source_fs, source_folder, entries, dest_fs, dest_folder)
+        if problem:
+            self.app.notify(problem, title="Copy" if not move else "Move", severity="error", markup=False)
+            return
+        summary = CopySummary.of(entries, move, place(source_fs, source_folder), place(dest_fs, dest_folder))
+
+        def launch() -> None:
+            try:
+                source, dest = self.endpoint_for(source_fs, source_folder), self.endpoint_for(dest_fs, dest_folder)
+            except (OSError, TypeError) as exc:
+                self.app.notify(str(exc), title=summary.verb, severity="error", markup=False)
+                return
+            self._copy(f"{summary.verb} {summary.what} → {summary.dest}", summary.dest, source, dest, entries,
+                       move, on_done)
+
+        self._confirm(summary, launch, confirm)
+
+    def upload_paths(
+        self,
+        local_paths: list[str],
+        dest_fs: FileSystem,
+        dest_folder: str,
+        *,
+        on_done: DoneCallback | None = None,
+        confirm: bool = True,
+    ) -> None:
+        """A pasted or dropped list of local paths (see `parse_dropped_paths`): copy them into `dest_folder`."""
+        groups, problems = local_entries(local_paths)
+        for problem in problems:
+            self.app.notify(problem, title="Upload", severity="error", markup=False)
+        if not groups:
+            return
+        everything = [entry for entries in groups.values() for entry in entries]
+        sources = ", ".join(place(LocalFS(), parent) for parent in groups)
+        summary = CopySummary.of(everything, False, sources, place(dest_fs, dest_folder))
+        pending = [len(groups)]
+
+        def one_done(report: TransferReport | None) -> None:
+            pending[0] -= 1
+            if pending[0] == 0 and on_done is not None:
+                on_done(report)
+
+        def launch() -> None:
+            for parent, entries in groups.items():
+                title = f"Upload {len(entries)} item(s) from {place(LocalFS(), parent)} → {summary.dest}"
+                self._copy(title, summary.dest, LocalEndpoint(parent), self.endpoint_for(dest_fs, dest_folder),
+                           entries, False, one_done)
+
+        self._confirm(summary, launch, confirm)
+
+    def _confirm(self, summary: CopySummary, launch: Callable[[], None], confirm: bool) -> None:
+        if not confirm:
+            launch()
+            return
+        self.app.push_screen(CopyDialog(summary), lambda yes: launch() if yes else None)
+
+    @staticmethod
+    def _same_place(source_fs, source_folder, entries, dest_fs, dest_folder) -> str:
+        if source_fs is not dest_fs:
+            return ""
+        if source_folder.rstrip("/") == dest_folder.rstrip("/"):
+            return "The source and the destination are the same folder"
+        for entry in entries:
+            inside = join(source_folder, entry.name).rstrip("/")
+            if dest_folder == inside or dest_folder.startswith(inside + "/"):
+                return f"Cannot copy {entry.display} into itself"
+        return ""
+
+    def _copy(self, title: str, dest_text: str, source: Endpoint, dest: Endpoint, entries: list[Entry],
+              move: bool, on_done: DoneCallback | None) -> TransferJob:
+        requests = [((e.name,), (e.name,)) for e in entries]
+        options = dataclasses.replace(self.defaults, move=move)
+        return self._launch(title, dest_text, lambda job: Transfer(
+            source, dest, requests, options, journal=self.journal, **self._callbacks(job)), on_done)
+
+    def _callbacks(self, job: TransferJob) -> dict:
+        return {
+            "on_progress": lambda progress: self._progress(job, progress),
+            "on_conflict": lambda conflict: self._ask_conflict(job, conflict),
+        }
+
+    def _launch(self, title: str, dest_text: str, build: Callable[[TransferJob], Transfer],
+                on_done: DoneCallback | None) -> TransferJob:
+        key, self._next_key = self._next_key, self._next_key + 1
+        job = TransferJob(key, title, None, dest_text, on_done)  # type: ignore[arg-type]
+        job.transfer = build(job)
+        self.jobs[key] = job
+        if self.panel is not None:
+            self.panel.add_job(key, title)
+        self.app.run_worker(self._run(job), name=f"transfer-{key}", group="transfers", exit_on_error=False)
+        return job
+
+    # -- running -----------------------------------------------------------------------
+
+    async def _run(self, job: TransferJob, retry: bool = False) -> None:
+        job.state, job.error, job.cancel_requested = "planning", "", False
+        self._set_state(job)
+        report: TransferReport | None = None
+        try:
+            report = await (job.transfer.retry() if retry else job.transfer.run())
+        except asyncio.CancelledError:
+            job.state = "cancelled"
+            self._set_state(job)
+            raise
+        except Exception as exc:  # noqa: BLE001 - one line for the user, the traceback in the log
+            log.info("transfer %s failed: %r", job.title, exc)
+            job.error = describe(exc)
+        job.report = report
+        failed = report.failed if report is not None else []
+        if report is None:
+            job.state = "failed"
+        elif failed and job.cancel_requested:
+            job.state = "cancelled"
+        else:
+            job.state = "failed" if failed else "done"
+        self._finished(job)
+        if job.on_done is not None:
+            try:
+                job.on_done(report)
+            except Exception:  # noqa: BLE001 - a refresh failing must not hide the result
+                log.exception("on_done after %s failed", job.title)
+
+    def _progress(self, job: TransferJob, progress: TransferProgress) -> None:
+        job.progress = progress
+        if job.state == "planning":
+            job.state = "running"
+        if self.panel is not None:
+            self.panel.show_progress(job.key, progress)
+
+    def _set_state(self, job: TransferJob) -> None:
+        if self.panel is not None:
+            self.panel.set_state(job.key, job.state)
+
+    def _finished(self, job: TransferJob) -> None:
+        report = job.report
+        if self.panel is not None:
+            self.panel.finish_job(job.key, job.state, report, job.error)
+        failed = report.failed if report is not None else []
+        if job.state == "done":
+            self.app.notify(f"{job.title}: done ({len(report.done) if report else 0} item(s))", title="Transfer",
+                            markup=False)
+        elif job.state == "cancelled":
+            self.app.notify(f"{job.title}: cancelled; partial files are kept for a retry", title="Transfer",
+                            severity="warning", markup=False)
+        else:
+            first = (failed[0].error or failed[0].state.value) if failed else job.error or "failed"
+            self.app.notify(f"{job.title}: {max(1, len(failed))} failed — {first}", title="Transfer",
+                            severity="error", markup=False)
+
+    async def _ask_conflict(self, job: TransferJob, conflict: Conflict) -> ConflictDecision:
+        """Show the conflict dialog and wait for it (cancelling the item closes it)."""
+        future: asyncio.Future[ConflictDecision] = asyncio.get_running_loop().create_future()
+
+        def answered(decision: ConflictDecision | None) -> None:
+            if not future.done():
+                future.set_result(decision or ConflictDecision(ConflictChoice.CANCEL))
+
+        dialog = ConflictDialog(conflict, dest=job.dest_text)
+        self.app.push_screen(dialog, answered)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if self.app.screen is dialog:
+                dialog.dismiss(None)
+            raise
+
+    # -- controls (the panel's keys) -------------------------------------------------
+
+    def toggle_pause(self, key: int) -> None:
+        job = self.jobs.get(key)
+        if job is None or job.state not in ("running", "paused", "planning"):
+            return
+        if job.transfer.paused:
+            job.transfer.unpause()
+            job.state = "running"
+        else:
+            job.transfer.pause()
+            job.state = "paused"
+        self._set_state(job)
+
+    def cancel(self, key: int, item_id: int | None = None) -> None:
+        """Cancel one file of a job, or the whole job; partial files stay for a retry."""
+        job = self.jobs.get(key)
+        if job is not None and job.state in ("planning", "running", "paused"):
+            job.cancel_requested = job.cancel_requested or item_id is None
+            job.transfer.cancel(item_id)
+
+    def retry(self, key: int) -> None:
+        """Run a finished job's failed and cancelled items again."""
+        job = self.jobs.get(key)
+        if job is None:
+            return
+        if job.state not in ("failed", "cancelled") or job.report is None:
+            self.app.notify("Only a finished transfer with failures can be retried", markup=False)
+            return
+        self.app.run_worker(self._run(job, retry=True), name=f"transfer-{key}", group="transfers",
+                            exit_on_error=False)
+
+    def forget(self, key: int) -> None:
+        job = self.jobs.get(key)
+        if job is not None and job.state in ("done", "failed", "cancelled"):
+            del self.jobs[key]
+
+    # -- after a restart ----------------------------------------------------------------
+
+    def unfinished_jobs(self) -> list[JobRecord]:
+        """Jobs a killed or failed run left in the journal."""
+        journal = self.journal
+        return journal.unfinished() if journal is not None else []
+
+    def endpoint_from_description(self, text: str) -> Endpoint | None:
+        """The endpoint a journal line names (`local:/p`, `sftp://key/p`), when it is reachable now."""
+        if text.startswith("local:"):
+            folder = text[len("local:"):]
+            return LocalEndpoint(folder) if os.path.isdir(folder) else None
+        best = None
+        if self.connections is not None:
+            for spot in self.connections.locations():
+                prefix = f"sftp://{spot.key}"
+                if isinstance(spot.fs, SftpFS) and text.startswith(prefix + "/"):
+                    if best is None or len(prefix) > len(best[0]):
+                        best = (prefix, spot.fs)
+        if best is None:
+            return None
+        return self.endpoint_for(best[1], text[len(best[0]):])
+
+    async def describe_unfinished(self) -> list[UnfinishedJob]:
+        """Each unfinished job with its bytes done and whether both sides are reachable now."""
+        if self.journal is None:
+            return []
+        return await gather_unfinished(self.journal, self.unfinished_jobs(), self.endpoint_from_description)
+
+    def offer_resume(self, on_done: DoneCallback | None = None) -> None:
+        """At start: when the journal holds unfinished jobs, ask whether to resume or discard them."""
+        self.app.run_worker(self._offer_resume(on_done), group="transfers-resume", exit_on_error=False)
+
+    async def _offer_resume(self, on_done: DoneCallback | None) -> None:
+        jobs = await self.describe_unfinished()
+        if not jobs:
+            return
+        future: asyncio.Future[ResumeAnswer | None] = asyncio.get_running_loop().create_future()
+        self.app.push_screen(ResumeDialog(jobs), lambda answer: future.done() or future.set_result(answer))
+        answer = await future
+        if answer is None:
+            return
+        for job in answer.jobs:
+            if answer.action == "resume":
+                self.resume(job.record, on_done)
+            else:
+                await self.discard(job.record)
+
+    def resume(self, record: JobRecord, on_done: DoneCallback | None = None) -> TransferJob | None:
+        """Continue a journaled job; both sides must be reachable (connect first for a host)."""
+        source = self.endpoint_from_description(record.source)
+        dest = self.endpoint_from_description(record.dest)
+        journal = self.journal
+        if source is None or dest is None or journal is None:
+            missing = record.source if source is None else record.dest
+            self.app.notify(f"Cannot resume now: {missing} is not reachable (connect to it first)",
+                            severity="warning", markup=False)
+            return None
+        title = f"Resume {record.source} → {record.dest}"
+        return self._launch(title, record.dest, lambda job: Transfer.resume_job(
+            record, source, dest, journal=journal, **self._callbacks(job)), on_done)
+
+    async def discard(self, record: JobRecord) -> None:
+        """Forget a journaled job and delete its partial files (when the destination is reachable)."""
+        journal = self.journal
+        if journal is None:
+            return
+        dest = self.endpoint_from_description(record.dest)
+        if dest is None:
+            journal.forget_job(record.id)
+            self.app.notify(f"Forgot the transfer to {record.dest}; its partial files there were not removed",
+                            severity="warning", markup=False)
+            return
+        try:
+            await discard_job(journal, record, dest)
+        except Exception as exc:  # noqa: BLE001
+            self.app.notify(f"Discarding the transfer to {record.dest}: {describe(exc)}",
+                            severity="error", markup=False)
+
+
+def _reconnector(connection: "Connection", fs: SftpFS):
+    """The engine's reconnect: a fresh session and SFTP client, which the panes then browse through too."""
+
+    async def reconnect():
+        await connection.session.reconnect()
+        sftp = await connection.session.sftp()
+        fs.sftp = sftp
+        return sftp
+
+    return reconnect
