@@ -22,6 +22,7 @@ from sshdeck.core.settings import Settings, load_settings, save_settings
 from sshdeck.ui.commands import SshdeckCommands
 from sshdeck.ui.connections import Connections
 from sshdeck.ui.screens.main import MainScreen
+from sshdeck.ui.transfers import TransferController
 from sshdeck.ui.themes import DEFAULT_THEME, load_themes
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class SshdeckApp(App):
     COMMANDS = App.COMMANDS | {SshdeckCommands}
     # Absolute, so subclasses defined elsewhere (tests, plugins) find it too.
     CSS_PATH = [
-        Path(__file__).parent / "ui" / "styles" / name for name in ("app.tcss", "hosts.tcss", "trust.tcss")
+        Path(__file__).parent / "ui" / "styles" / name for name in ("app.tcss", "hosts.tcss", "trust.tcss", "transfers.tcss")
     ]
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
@@ -62,6 +63,7 @@ class SshdeckApp(App):
         if self.bookmarks.problem:
             self._startup_problems.append(self.bookmarks.problem)
         self.connections = Connections(self, trust)
+        self.transfers = TransferController(self, self.connections)
         self.settings = settings if settings is not None else load_settings()
         self._startup_problems: list[str] = []
         if self.settings.problem:

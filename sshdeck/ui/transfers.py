@@ -28,7 +28,7 @@ from sshdeck.core.transfer import (Conflict, ConflictChoice, ConflictDecision, E
 from sshdeck.core.transfer.errors import describe
 from sshdeck.ui.screens.conflict_dialog import ConflictDialog
 from sshdeck.ui.screens.copy_dialog import CopyDialog, CopySummary, place
-from sshdeck.ui.screens.resume_dialog import ResumeAnswer, ResumeDialog, UnfinishedJob, gather_unfinished
+from sshdeck.ui.screens.resume_dialog import ResumeAnswer, ResumeDialog, gather_unfinished
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -37,9 +37,7 @@ if TYPE_CHECKING:
     from sshdeck.ui.widgets.transfer_panel import TransferPanel
 
 log = logging.getLogger(__name__)
-
 DoneCallback = Callable[["TransferReport | None"], None]
-
 __all__ = ["TransferController", "TransferJob", "parse_dropped_paths"]
 
 
@@ -62,14 +60,8 @@ class TransferJob:
 class TransferController:
     """Holds the journal and the running transfers; widgets stay thin and call in here."""
 
-    def __init__(
-        self,
-        app: "App",
-        connections: "Connections | None" = None,
-        *,
-        journal: Journal | None = None,
-        options: TransferOptions | None = None,
-    ) -> None:
+    def __init__(self, app: "App", connections: "Connections | None" = None, *,
+                 journal: Journal | None = None, options: TransferOptions | None = None) -> None:
         self.app = app
         self.connections = connections if connections is not None else getattr(app, "connections", None)
         self._journal = journal
@@ -108,37 +100,18 @@ class TransferController:
             return LocalEndpoint(folder)
         if not isinstance(fs, SftpFS):
             raise TypeError(f"cannot transfer with {type(fs).__name__}")
-        connection = connection or self._connection_for(fs)
-        key = connection.key if connection is not None else self._location_key(fs)
+        opened = self.connections.open.values() if self.connections is not None else []
+        connection = connection or next((c for c in opened if c.fs is fs), None)
+        places = self.connections.locations() if self.connections is not None else []
+        key = connection.key if connection else next((p.key for p in places if p.fs is fs), fs.label)
         return SftpEndpoint(fs.sftp, folder, label=fs.label, descriptor=f"sftp://{key}",
                             reconnect=_reconnector(connection, fs) if connection is not None else None)
 
-    def _connection_for(self, fs: FileSystem) -> "Connection | None":
-        if self.connections is None:
-            return None
-        return next((c for c in self.connections.open.values() if c.fs is fs), None)
-
-    def _location_key(self, fs: FileSystem) -> str:
-        if self.connections is not None:
-            for spot in self.connections.locations():
-                if spot.fs is fs:
-                    return spot.key
-        return fs.label
-
     # -- starting ----------------------------------------------------------------------
 
-    def start(
-        self,
-        source_fs: FileSystem,
-        source_folder: str,
-        entries: list[Entry],
-        dest_fs: FileSystem,
-        dest_folder: str,
-        *,
-        move: bool = False,
-        on_done: DoneCallback | None = None,
-        confirm: bool = True,
-    ) -> None:
+    def start(self, source_fs: FileSystem, source_folder: str, entries: list[Entry], dest_fs: FileSystem,
+              dest_folder: str, *, move: bool = False, on_done: DoneCallback | None = None,
+              confirm: bool = True) -> None:
         """F5/F6 and drops: copy (or move) `entries` of `source_folder` into `dest_folder`, after a confirm."""
         if not entries:
             self.app.notify("Nothing selected", severity="warning", markup=False)
@@ -160,15 +133,8 @@ class TransferController:
 
         self._confirm(summary, launch, confirm)
 
-    def upload_paths(
-        self,
-        local_paths: list[str],
-        dest_fs: FileSystem,
-        dest_folder: str,
-        *,
-        on_done: DoneCallback | None = None,
-        confirm: bool = True,
-    ) -> None:
+    def upload_paths(self, local_paths: list[str], dest_fs: FileSystem, dest_folder: str, *,
+                     on_done: DoneCallback | None = None, confirm: bool = True) -> None:
         """A pasted or dropped list of local paths (see `parse_dropped_paths`): copy them into `dest_folder`."""
         groups, problems = local_entries(local_paths)
         for problem in problems:
@@ -232,6 +198,7 @@ class TransferController:
         self.jobs[key] = job
         if self.panel is not None:
             self.panel.add_job(key, title)
+            self.panel.reveal()
         self.app.run_worker(self._run(job), name=f"transfer-{key}", group="transfers", exit_on_error=False)
         return job
 
@@ -281,16 +248,12 @@ class TransferController:
         if self.panel is not None:
             self.panel.finish_job(job.key, job.state, report, job.error)
         failed = report.failed if report is not None else []
-        if job.state == "done":
-            self.app.notify(f"{job.title}: done ({len(report.done) if report else 0} item(s))", title="Transfer",
-                            markup=False)
-        elif job.state == "cancelled":
-            self.app.notify(f"{job.title}: cancelled; partial files are kept for a retry", title="Transfer",
-                            severity="warning", markup=False)
-        else:
-            first = (failed[0].error or failed[0].state.value) if failed else job.error or "failed"
-            self.app.notify(f"{job.title}: {max(1, len(failed))} failed — {first}", title="Transfer",
-                            severity="error", markup=False)
+        first = (failed[0].error or failed[0].state.value) if failed else job.error or "failed"
+        message, severity = {
+            "done": (f"done ({len(report.done) if report else 0} item(s))", "information"),
+            "cancelled": ("cancelled; partial files are kept for a retry", "warning"),
+        }.get(job.state, (f"{max(1, len(failed))} failed — {first}", "error"))
+        self.app.notify(f"{job.title}: {message}", title="Transfer", severity=severity, markup=False)
 
     async def _ask_conflict(self, job: TransferJob, conflict: Conflict) -> ConflictDecision:
         """Show the conflict dialog and wait for it (cancelling the item closes it)."""
@@ -305,7 +268,8 @@ class TransferController:
         try:
             return await future
         except asyncio.CancelledError:
-            if self.app.screen is dialog:
+            # The item was cancelled while asking; during shutdown there may be no screen left.
+            if dialog.is_current and self.app.screen is dialog:
                 dialog.dismiss(None)
             raise
 
@@ -350,8 +314,7 @@ class TransferController:
 
     def unfinished_jobs(self) -> list[JobRecord]:
         """Jobs a killed or failed run left in the journal."""
-        journal = self.journal
-        return journal.unfinished() if journal is not None else []
+        return self.journal.unfinished() if self.journal is not None else []
 
     def endpoint_from_description(self, text: str) -> Endpoint | None:
         """The endpoint a journal line names (`local:/p`, `sftp://key/p`), when it is reachable now."""
@@ -369,18 +332,12 @@ class TransferController:
             return None
         return self.endpoint_for(best[1], text[len(best[0]):])
 
-    async def describe_unfinished(self) -> list[UnfinishedJob]:
-        """Each unfinished job with its bytes done and whether both sides are reachable now."""
-        if self.journal is None:
-            return []
-        return await gather_unfinished(self.journal, self.unfinished_jobs(), self.endpoint_from_description)
-
     def offer_resume(self, on_done: DoneCallback | None = None) -> None:
         """At start: when the journal holds unfinished jobs, ask whether to resume or discard them."""
         self.app.run_worker(self._offer_resume(on_done), group="transfers-resume", exit_on_error=False)
 
     async def _offer_resume(self, on_done: DoneCallback | None) -> None:
-        jobs = await self.describe_unfinished()
+        jobs = await gather_unfinished(self.journal, self.unfinished_jobs(), self.endpoint_from_description)
         if not jobs:
             return
         future: asyncio.Future[ResumeAnswer | None] = asyncio.get_running_loop().create_future()

@@ -42,10 +42,13 @@ class ConflictDialog(ModalScreen[ConflictDecision]):
     """Asks about one existing file; Skip has the focus, Escape cancels the whole transfer."""
 
     BINDINGS = [
-        *(Binding(key, f"choose('{choice.value}')", label, show=False, id=f"conflict_{choice.value}")
+        *(Binding(key, f"choose('{choice.value}')", label, show=False, id=f"conflict_{choice.value}",
+                  tooltip=f"{label} (this file, or all with Apply to all)")
           for choice, label, key, _id in CHOICES),
-        Binding("escape", "choose('cancel')", "Cancel transfer", id="conflict_escape"),
-        Binding("a", "toggle_all", "Apply to all", id="conflict_apply_all"),
+        Binding("escape", "choose('cancel')", "Cancel transfer", id="conflict_escape",
+                tooltip="Stop the whole transfer"),
+        Binding("a", "toggle_all", "Apply to all", id="conflict_apply_all",
+                tooltip="Use this answer for later conflicts"),
     ]
 
     def __init__(self, conflict: Conflict, *, dest: str = "") -> None:

@@ -78,7 +78,7 @@ class CopySummary:
 class CopyDialog(ModalScreen[bool]):
     """Returns True when confirmed; the Copy/Move button has the focus, so Enter confirms."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_copy")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_copy", tooltip="Close; nothing is copied")]
 
     def __init__(self, summary: CopySummary) -> None:
         super().__init__(classes="copy-screen")

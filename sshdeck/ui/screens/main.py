@@ -26,6 +26,7 @@ from sshdeck.ui.screens.location_picker import LocationPicker
 from sshdeck.ui.widgets.file_list import FileList
 from sshdeck.ui.widgets.file_pane import FilePane
 from sshdeck.ui.widgets.host_sidebar import HostSidebar
+from sshdeck.ui.widgets.transfer_panel import TransferPanel
 from sshdeck.ui.widgets.quick_connect import QuickConnectBar, profile_from_target
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,13 @@ class MainScreen(Screen):
     """Two file panes; Tab moves between them, F9 shows the hosts, Ctrl+K quick-connects."""
 
     BINDINGS = [
+        Binding("f5", "copy", "Copy", id="copy"),
+        Binding("f6", "move", "Move", id="move"),
+        Binding("ctrl+t", "toggle_transfers", "Transfers", show=False, id="toggle_transfers"),
         Binding("tab", "switch_pane", "Other pane", show=False, id="switch_pane"),
         Binding("f9", "toggle_sidebar", "Hosts", id="toggle_sidebar"),
         Binding("ctrl+k", "quick_connect", "Connect", id="quick_connect"),
-        Binding("ctrl+o", "pick_location", "Location", id="pick_location"),
+        Binding("ctrl+o", "pick_location", "Location", show=False, id="pick_location"),
         Binding("ctrl+y", "toggle_sync", "Sync browse", show=False, id="toggle_sync"),
         Binding("equals_sign", "compare", "Compare", show=False, id="compare"),
         Binding("ctrl+d", "disconnect", "Disconnect", show=False, id="disconnect"),
@@ -84,10 +88,14 @@ class MainScreen(Screen):
                         with Horizontal(id="panes"):
                             yield FilePane(fs, path, id="left")
                             yield FilePane(fs, path, id="right", load=self.remote is None)
+                        yield TransferPanel(self.app.transfers, id="transfer-panel")
         yield Footer()
 
     def on_mount(self) -> None:
         self._update_tab_bar()
+        self.query_one(TransferPanel).display = False
+        # Transfers interrupted last time (sshdeck killed, machine restarted) are offered once.
+        self.call_after_refresh(self.app.transfers.offer_resume)
         self.query_one("#sidebar").display = bool(self.store.profiles) or bool(self.store.problems)
         self.query_one("#quick-connect").display = False
         self.query_one("#left FileList", FileList).focus()
@@ -219,6 +227,50 @@ class MainScreen(Screen):
         # One tab needs no tab bar: the two panes get the rows back.
         tabs = self.query_one("#tabs", TabbedContent)
         tabs.query_one(Tabs).display = tabs.tab_count > 1
+
+    # -- copy and move (F5, F6, drag and drop, pasted paths) ----------------------------------
+
+    def _transfer(self, source: FilePane, entries, dest: FilePane, dest_folder: str, *, move: bool) -> None:
+        def refresh(_report) -> None:
+            for pane in (source, dest):
+                if pane.is_mounted:
+                    pane.action_reload()
+
+        self.app.transfers.start(source.fs, source.path, entries, dest.fs, dest_folder, move=move, on_done=refresh)
+
+    def action_copy(self, move: bool = False) -> None:
+        source = self._active_pane()
+        dest = self._other(source)
+        if dest.query_one(".pane-note").display:
+            self.notify("The other pane shows no files here", severity="warning")
+            return
+        self._transfer(source, source.model.targets(source.file_list.current), dest, dest.path, move=move)
+
+    def action_move(self) -> None:
+        self.action_copy(move=True)
+
+    @on(FileList.Dropped)
+    def _dropped(self, event: FileList.Dropped) -> None:
+        event.stop()
+        source = next(p for p in self.query(FilePane) if p.file_list is event.source)
+        dest = next(p for p in self.query(FilePane) if p.file_list is event.target)
+        folder = dest.path
+        if event.onto is not None and event.onto.is_dir and event.onto.name != b"..":
+            folder = join(dest.path, event.onto.name)
+        self._transfer(source, event.entries, dest, folder, move=False)
+
+    @on(FilePane.PathsPasted)
+    def _pasted(self, event: FilePane.PathsPasted) -> None:
+        event.stop()
+        pane = event.pane
+
+        def refresh(_report) -> None:
+            pane.action_reload()
+
+        self.app.transfers.upload_paths(event.paths, pane.fs, pane.path, on_done=refresh)
+
+    def action_toggle_transfers(self) -> None:
+        self.query_one(TransferPanel).toggle()
 
     # -- disconnect, reconnect ----------------------------------------------------------------
 
@@ -353,6 +405,10 @@ class MainScreen(Screen):
             PaletteCommand("Show or hide the host list", "F9", self.action_toggle_sidebar),
             PaletteCommand("Quick connect", "Ctrl+K: user@host, user@host:port, sftp://…", self.action_quick_connect),
             PaletteCommand("Choose what this pane shows", "Ctrl+O: this computer or a connected host", self.action_pick_location),
+            PaletteCommand("Copy to the other pane", "F5 (or drag with the mouse)", self.action_copy),
+            PaletteCommand("Move to the other pane", "F6", self.action_move),
+            PaletteCommand("Show or hide transfers", "Ctrl+T", self.action_toggle_transfers),
+            PaletteCommand("Resume interrupted transfers", "after a restart", self.app.transfers.offer_resume),
             PaletteCommand("Switch panes", "Tab", self.action_switch_pane),
             PaletteCommand("Synchronised browsing on/off", "Ctrl+Y", self.action_toggle_sync),
             PaletteCommand("Disconnect", "Ctrl+D: the host in focus (cancels a connection under way)", self.action_disconnect),

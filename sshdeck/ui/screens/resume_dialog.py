@@ -69,9 +69,10 @@ class ResumeDialog(ModalScreen[ResumeAnswer | None]):
     """Lists the unfinished jobs, all ticked; Resume, Discard, or Later (None: ask again next start)."""
 
     BINDINGS = [
-        Binding("r", "answer('resume')", "Resume", id="resume_jobs"),
-        Binding("d", "answer('discard')", "Discard", id="discard_jobs"),
-        Binding("l,escape", "later", "Later", id="resume_later"),
+        Binding("r", "answer('resume')", "Resume", id="resume_jobs", tooltip="Resume the ticked transfers"),
+        Binding("d", "answer('discard')", "Discard", id="discard_jobs",
+                tooltip="Forget the ticked transfers and delete their partial files"),
+        Binding("l,escape", "later", "Later", id="resume_later", tooltip="Ask again at the next start"),
     ]
 
     def __init__(self, jobs: list[UnfinishedJob]) -> None:

@@ -100,6 +100,7 @@ class FileList(ScrollView, can_focus=True):
         "file-list--link",
         "file-list--dim",
         "file-list--selected",
+        "file-list--drop-target",
     }
 
     BINDINGS = [
@@ -126,6 +127,16 @@ class FileList(ScrollView, can_focus=True):
     class SelectionChanged(Message):
         """The set of selected entries changed."""
 
+    class Dropped(Message):
+        """Entries of `source` were dragged onto `target` (onto the row `onto`, or below the rows)."""
+
+        def __init__(self, source: "FileList", entries: list[Entry], target: "FileList", onto: Entry | None) -> None:
+            super().__init__()
+            self.source = source
+            self.entries = entries
+            self.target = target
+            self.onto = onto
+
     class Resized(Message):
         """The list's width changed: the header above it must follow."""
 
@@ -133,6 +144,11 @@ class FileList(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.model = model if model is not None else PaneModel()
         self.entries: list[Entry] = []
+        self.drop_row: int | None = None  # the row a drag hovers over (drawn highlighted)
+        self._press: tuple[int, int, int] | None = None  # screen x, y and row of a mouse press
+        self._dragging = False
+        self._drop_list: FileList | None = None
+        self._ignore_click = False
 
     # -- data --------------------------------------------------------------
 
@@ -184,6 +200,8 @@ class FileList(ScrollView, can_focus=True):
             style += self.get_component_rich_style("file-list--dim")
         if selected:
             style += self.get_component_rich_style("file-list--selected")
+        if index == self.drop_row:
+            style += self.get_component_rich_style("file-list--drop-target")
         if index == self.cursor:
             cursor_class = "file-list--cursor" if self.has_focus else "file-list--cursor-blurred"
             style += self.get_component_rich_style(cursor_class)
@@ -237,7 +255,73 @@ class FileList(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.SelectionChanged())
 
+    # -- drag and drop: press on a row, move onto the other pane, release --------------------
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        index = self.scroll_offset.y + event.y
+        if event.button == 1 and 0 <= index < len(self.entries) and self.entries[index] is not PARENT:
+            self._press = (event.screen_x, event.screen_y, index)
+            self._dragging = False
+            self.capture_mouse()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._press is None:
+            return
+        x, y, _ = self._press
+        if not self._dragging and abs(event.screen_x - x) + abs(event.screen_y - y) < 2:
+            return
+        self._dragging = True
+        target, row = self._list_at(event.screen_x, event.screen_y)
+        self._hint(target, row)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._press is None:
+            return
+        _, _, index = self._press
+        dragging = self._dragging
+        self._press, self._dragging = None, False
+        self.release_mouse()
+        self._hint(None, None)
+        if not dragging:
+            return
+        self._ignore_click = True
+        target, row = self._list_at(event.screen_x, event.screen_y)
+        if target is None or target is self:
+            return
+        pressed = self.entries[index]
+        entries = self.model.targets(pressed) if pressed.name in self.model.selected else [pressed]
+        onto = target.entries[row] if row is not None and row < len(target.entries) else None
+        self.post_message(self.Dropped(self, entries, target, onto))
+
+    def _list_at(self, screen_x: int, screen_y: int) -> tuple["FileList | None", int | None]:
+        try:
+            widget, _ = self.screen.get_widget_at(screen_x, screen_y)
+        except Exception:  # outside every widget
+            return None, None
+        node = widget
+        while node is not None and not isinstance(node, FileList):
+            node = node.parent
+        if node is None:
+            return None, None
+        row = screen_y - node.content_region.y + node.scroll_offset.y
+        return node, row if 0 <= row < len(node.entries) else None
+
+    def _hint(self, target: "FileList | None", row: int | None) -> None:
+        """Highlight the list (and row) a drag would drop onto."""
+        if self._drop_list is not None and self._drop_list is not target:
+            self._drop_list.drop_row = None
+            self._drop_list.remove_class("-drop-target")
+            self._drop_list.refresh()
+        self._drop_list = target if target is not self else None
+        if self._drop_list is not None:
+            self._drop_list.drop_row = row
+            self._drop_list.add_class("-drop-target")
+            self._drop_list.refresh()
+
     def on_click(self, event: events.Click) -> None:
+        if self._ignore_click:
+            self._ignore_click = False
+            return
         index = self.scroll_offset.y + event.y
         if 0 <= index < len(self.entries):
             if event.ctrl:

@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from sshdeck.core.fs.base import Entry, FileSystem, FileSystemError, join
+from sshdeck.core.dropped_paths import parse_dropped_paths
 from sshdeck.core.pane_model import PARENT, PaneModel
 from sshdeck.ui.screens.text_prompt import TextPrompt
 from sshdeck.ui.widgets.file_list import Columns, FileList
@@ -64,6 +65,14 @@ class FilePane(PaneActions, Vertical):
 
     class Loaded(Message):
         """A folder finished listing."""
+
+    class PathsPasted(Message):
+        """Local paths were pasted (what terminals send when files are dropped from the desktop)."""
+
+        def __init__(self, pane: "FilePane", paths: list[str]) -> None:
+            super().__init__()
+            self.pane = pane
+            self.paths = paths
 
     class Navigated(Message):
         """The user went into a folder (`name`) or up (`name` None): synchronised browsing follows."""
@@ -312,6 +321,12 @@ class FilePane(PaneActions, Vertical):
         box = self.query_one(".pane-filter", Input)
         box.display = bool(self.model.filter)
         self.file_list.focus()
+
+    def on_paste(self, event: events.Paste) -> None:
+        paths = parse_dropped_paths(event.text)
+        if paths:
+            event.stop()
+            self.post_message(self.PathsPasted(self, paths))
 
     def on_key(self, event: events.Key) -> None:
         box = self.query_one(".pane-filter", Input)

@@ -89,8 +89,8 @@ class TransferRows(Widget, can_focus=True):
     """The panel's lines with a cursor; the cursor picks what cancel and retry act on."""
 
     BINDINGS = [
-        Binding("up", "cursor_up", "Up", show=False, id="transfer_cursor_up"),
-        Binding("down", "cursor_down", "Down", show=False, id="transfer_cursor_down"),
+        Binding("up", "cursor_up", "Up", show=False, id="transfer_cursor_up", tooltip="Previous row"),
+        Binding("down", "cursor_down", "Down", show=False, id="transfer_cursor_down", tooltip="Next row"),
     ]
     cursor: reactive[int] = reactive(0)
 
@@ -106,6 +106,12 @@ class TransferRows(Widget, can_focus=True):
     @property
     def current(self) -> Row | None:
         return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
 
     def action_cursor_up(self) -> None:
         self.cursor = max(0, self.cursor - 1)
@@ -125,10 +131,10 @@ class TransferRows(Widget, can_focus=True):
         figures = f" {row.figures}" if row.figures else ""
         name_width = max(4, width - row.indent - 2 - bar_width - (1 if bar_width else 0) - len(figures))
         name = row.text if len(row.text) <= name_width else row.text[: name_width - 1] + "…"
-        parts = [
-            Content(" " * row.indent + row.mark + " "),
-            Content.styled(name.ljust(name_width), "bold" if row.item is None else ""),
-        ]
+        style = "bold" if row.indent == 0 else ""
+        if is_cursor:
+            style += " reverse" if self.has_focus else " underline"
+        parts = [Content(" " * row.indent + row.mark + " "), Content.styled(name.ljust(name_width), style.strip())]
         if row.fraction is not None:
             done = round(row.fraction * bar_width)
             style = "$success" if row.fraction >= 1 else "$primary"
@@ -138,21 +144,22 @@ class TransferRows(Widget, can_focus=True):
                 Content.styled("━" * (bar_width - done), "$panel-lighten-2"),
             ]
         parts.append(Content(figures))
-        line = Content("").join(parts)
-        if is_cursor:
-            line = line.stylize("reverse" if self.has_focus else "underline")
-        return line
+        return Content("").join(parts)
 
 
 class TransferPanel(Vertical):
-    """Shown under the panes; the lead's toggle key calls `toggle()`."""
+    """Shown under the panes; the main screen's toggle key calls `toggle()`."""
 
     BINDINGS = [
-        Binding("p", "pause", "Pause/resume", id="transfer_pause"),
-        Binding("x", "cancel", "Cancel", id="transfer_cancel"),
-        Binding("r", "retry", "Retry failed", id="transfer_retry"),
-        Binding("c", "clear", "Clear finished", id="transfer_clear"),
-        Binding("escape", "hide", "Hide", show=False, id="transfer_hide"),
+        Binding("p", "pause", "Pause/resume", id="transfer_pause",
+                tooltip="Pause or resume the transfer under the cursor"),
+        Binding("x", "cancel", "Cancel", id="transfer_cancel",
+                tooltip="Cancel the file or transfer under the cursor; partial files are kept"),
+        Binding("r", "retry", "Retry failed", id="transfer_retry",
+                tooltip="Run the failed and cancelled files of a finished transfer again"),
+        Binding("c", "clear", "Clear finished", id="transfer_clear",
+                tooltip="Remove finished transfers from the list"),
+        Binding("escape", "hide", "Hide", show=False, id="transfer_hide", tooltip="Hide the panel"),
     ]
 
     def __init__(self, controller: "TransferController | None" = None, **kwargs) -> None:
@@ -163,6 +170,8 @@ class TransferPanel(Vertical):
         self.draws = 0  # redraws so far (tests check the throttle)
         self._timer: Timer | None = None
         self._last_draw = 0.0
+        self._ready = False  # children composed: drawing can start
+        self._return_focus: Widget | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="transfer-head"):
@@ -174,6 +183,7 @@ class TransferPanel(Vertical):
             yield Static(id="transfer-failures")
 
     def on_mount(self) -> None:
+        self._ready = True
         if self.controller is not None:
             self.controller.attach(self)
         self._draw()
@@ -225,24 +235,33 @@ class TransferPanel(Vertical):
         self._draw()  # the end of a job is shown at once
 
     def toggle(self) -> None:
-        """Show or hide the panel; shown, it takes the focus."""
-        self.display = not self.display
-        if self.display:
+        """Show or hide the panel; shown, it takes the focus, hidden, it gives it back."""
+        if self.display and self.rows.has_focus:
+            self.action_hide()
+        else:
+            self._return_focus = self.screen.focused
+            self.display = True
             self._draw()
             self.rows.focus()
+
+    def reveal(self) -> None:
+        """Show the panel without taking the focus (a transfer started)."""
+        if not self.display:
+            self.display = True
+            self._draw()
 
     # -- drawing, throttled ------------------------------------------------------------
 
     def _schedule(self) -> None:
-        if self._timer is None and self.is_mounted:
-            delay = max(0.0, self._last_draw + REDRAW_INTERVAL - time.monotonic())
+        if self._timer is None and self._ready:
+            delay = max(0.001, self._last_draw + REDRAW_INTERVAL - time.monotonic())  # Textual refuses 0
             self._timer = self.set_timer(delay, self._draw)
 
     def _draw(self) -> None:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        if not self.is_mounted:
+        if not self._ready:
             return
         self._last_draw = time.monotonic()
         self.draws += 1
@@ -305,35 +324,39 @@ class TransferPanel(Vertical):
 
     def action_hide(self) -> None:
         self.display = False
+        back = self._return_focus
+        if back is not None and back.is_attached and back.focusable:
+            back.focus()
 
 
 def _rows(view: JobView) -> list[Row]:
     progress = view.progress
     mark = MARKS.get(view.state, "?")
     if progress is None:
-        return [Row(view.key, None, mark, view.title, None, view.state)]
-    fraction = _percent(progress.bytes_done, progress.bytes_total)
-    figures = f"{progress.items_done}/{progress.items_total} files {fraction:4.0%}"
-    if view.state == "running":
-        figures += f" {format_bytes(progress.speed)}/s ETA {format_eta(progress.eta)}"
-    elif view.state != "done":
-        figures += f" {view.state}"
-    rows = [Row(view.key, None, mark, view.title, fraction, figures)]
+        rows = [Row(view.key, None, mark, view.title, None, view.state)]
+    else:
+        fraction = _percent(progress.bytes_done, progress.bytes_total)
+        figures = f"{progress.items_done}/{progress.items_total} files {fraction:4.0%}"
+        if view.state == "running":
+            figures += f" {format_bytes(progress.speed)}/s ETA {format_eta(progress.eta)}"
+        elif view.state != "done":
+            figures += f" {view.state}"
+        rows = [Row(view.key, None, mark, view.title, fraction, figures)]
     if view.state in ("running", "paused", "planning"):
-        shown = progress.active[:ITEM_ROWS_PER_JOB]
-        for item in shown:
+        active = progress.active if progress is not None else ()
+        for item in active[:ITEM_ROWS_PER_JOB]:
             part = _percent(item.done, item.size)
             rows.append(
                 Row(view.key, item.item_id, "·", item.name, part,
                     f"{part:4.0%} {format_bytes(item.done)}/{format_bytes(item.size)}", indent=2)
             )
-        hidden = len(progress.active) - len(shown)
+        hidden = len(active) - ITEM_ROWS_PER_JOB
         if hidden > 0:
             rows.append(Row(view.key, None, " ", f"… and {hidden} more in flight", indent=2))
-    else:
-        for item_mark, name, size in view.finished_items[:ITEM_ROWS_PER_JOB]:
-            rows.append(Row(view.key, None, item_mark, name, None, format_bytes(size), indent=2))
-        hidden = len(view.finished_items) - ITEM_ROWS_PER_JOB
-        if hidden > 0:
-            rows.append(Row(view.key, None, " ", f"… and {hidden} more", indent=2))
+        return rows
+    for item_mark, name, size in view.finished_items[:ITEM_ROWS_PER_JOB]:
+        rows.append(Row(view.key, None, item_mark, name, None, format_bytes(size), indent=2))
+    hidden = len(view.finished_items) - ITEM_ROWS_PER_JOB
+    if hidden > 0:
+        rows.append(Row(view.key, None, " ", f"… and {hidden} more", indent=2))
     return rows
