@@ -35,7 +35,7 @@ class SshdeckApp(App):
     COMMANDS = App.COMMANDS | {SshdeckCommands}
     # Absolute, so subclasses defined elsewhere (tests, plugins) find it too.
     CSS_PATH = [
-        Path(__file__).parent / "ui" / "styles" / name for name in ("app.tcss", "hosts.tcss", "trust.tcss", "transfers.tcss")
+        Path(__file__).parent / "ui" / "styles" / name for name in ("app.tcss", "hosts.tcss", "trust.tcss", "transfers.tcss", "terminal.tcss")
     ]
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
@@ -99,8 +99,8 @@ class SshdeckApp(App):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # A shell tab gets every key (Ctrl+Q included) while it has focus.
-        if action == "quit" and getattr(self.focused, "captures_all_keys", False):
+        # A shell tab gets every key (Ctrl+Q and Ctrl+P included) while it has focus.
+        if action in ("quit", "command_palette") and getattr(self.focused, "captures_all_keys", False):
             return False
         return True
 

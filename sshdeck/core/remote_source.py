@@ -60,6 +60,11 @@ class DirectSftpSource:
         start = await fs.realpath(self.path or ".")
         return fs, start
 
+    @property
+    def connection(self) -> asyncssh.SSHClientConnection | None:
+        """The open connection, for shells next to the files."""
+        return self._conn
+
     async def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
@@ -89,6 +94,14 @@ class DemoSource:
             label=self.label,
         )
         return await self._direct.open()
+
+    @property
+    def connection(self) -> asyncssh.SSHClientConnection | None:
+        return self._direct.connection if self._direct is not None else None
+
+    def shell_path(self, sftp_path: str) -> str:
+        """The demo's SFTP is chrooted but its shell is not: the same folder, as the shell sees it."""
+        return str(self.sandbox.path) + ("" if sftp_path == "/" else sftp_path)
 
     async def close(self) -> None:
         try:

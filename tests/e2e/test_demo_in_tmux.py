@@ -90,6 +90,18 @@ def test_demo_draws_both_panes_browses_and_quits(tmux: Tmux, tmp_path: Path) -> 
     tmux.keys("BSpace")
     tmux.wait_for("disk-image.bin")
 
+    # A shell tab on the demo host: keys go to the shell, Ctrl+] gives them back.
+    tmux.keys("C-o")
+    tmux.wait_for("Files")  # the tab bar appears with a second tab
+    tmux.run("send-keys", "-t", "e2e", "-l", "echo e2e-$((6*7))")
+    tmux.keys("Enter")
+    tmux.wait_for("e2e-42")
+    tmux.keys("q")  # typed into the shell, not a quit
+    time.sleep(0.5)
+    assert "sshdeck exited" not in tmux.screen()
+    tmux.keys("BSpace", "C-]", "C-w")
+    tmux.wait_for("disk-image.bin", "local-only-file.txt")
+
     tmux.keys("q")
     tmux.wait_for("sshdeck exited with 0")
     # The sandbox sshdeck made is gone with it.

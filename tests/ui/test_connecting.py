@@ -121,7 +121,7 @@ async def test_quick_connect_uses_ssh_config_and_the_location_picker_shows_the_h
         assert not (tmp_path / "own_known_hosts").exists()  # once: nothing saved
         # The left pane can show the same host too.
         pane(app, "left").file_list.focus()
-        await pilot.press("ctrl+o")
+        await pilot.press("alt+l")
         picker = await until(pilot, lambda: isinstance(app.screen, LocationPicker) and app.screen, "the picker")
         labels = [place.label for place in picker.locations]
         assert labels == ["This computer", "box:" + str(folder)]

@@ -26,6 +26,7 @@ from sshdeck.ui.screens.location_picker import LocationPicker
 from sshdeck.ui.widgets.file_list import FileList
 from sshdeck.ui.widgets.file_pane import FilePane
 from sshdeck.ui.widgets.host_sidebar import HostSidebar
+from sshdeck.ui.widgets.shell_tab import ShellTab, shell_start_for_connection, shell_start_for_session
 from sshdeck.ui.widgets.transfer_panel import TransferPanel
 from sshdeck.ui.widgets.quick_connect import QuickConnectBar, profile_from_target
 
@@ -52,7 +53,9 @@ class MainScreen(Screen):
         Binding("tab", "switch_pane", "Other pane", show=False, id="switch_pane"),
         Binding("f9", "toggle_sidebar", "Hosts", id="toggle_sidebar"),
         Binding("ctrl+k", "quick_connect", "Connect", id="quick_connect"),
-        Binding("ctrl+o", "pick_location", "Location", show=False, id="pick_location"),
+        Binding("ctrl+o", "open_shell", "Shell", id="open_shell"),
+        Binding("ctrl+w", "close_shell", "Close tab", show=False, id="close_shell_tab"),
+        Binding("alt+l", "pick_location", "Location", show=False, id="pick_location"),
         Binding("ctrl+y", "toggle_sync", "Sync browse", show=False, id="toggle_sync"),
         Binding("equals_sign", "compare", "Compare", show=False, id="compare"),
         Binding("ctrl+d", "disconnect", "Disconnect", show=False, id="disconnect"),
@@ -76,6 +79,8 @@ class MainScreen(Screen):
         self.initial_target = initial_target
         self.ssh_config = ssh_config
         self.sync_browsing = False
+        self.follow_shell = False
+        self._shells = 0
 
     def compose(self) -> ComposeResult:
         fs, path = self.left
@@ -227,6 +232,78 @@ class MainScreen(Screen):
         # One tab needs no tab bar: the two panes get the rows back.
         tabs = self.query_one("#tabs", TabbedContent)
         tabs.query_one(Tabs).display = tabs.tab_count > 1
+
+    # -- shell tabs ----------------------------------------------------------------------------
+
+    def _shell_host(self) -> tuple[str, str, object] | None:
+        """(key, label, starter) for the host in focus: the active pane's, else the other pane's."""
+        sidebar = self.query_one(HostSidebar)
+        focused = self.focused
+        keys = []
+        if sidebar.display and focused is not None and (focused is sidebar or sidebar in focused.ancestors):
+            profile = sidebar.highlighted_profile
+            keys.append(profile.id if profile else None)
+        active = self._active_pane()
+        keys += [active.location_key, self._other(active).location_key]
+        for key in keys:
+            connection = self.connections.open.get(key) if key else None
+            if connection is not None:
+                return key, connection.label, shell_start_for_session(connection.session)
+            if key and self.remote is not None and key == self.remote.label:
+                conn = getattr(self.remote, "connection", None)
+                if conn is not None:
+                    return key, self.remote.label, shell_start_for_connection(conn)
+        return None
+
+    def action_open_shell(self) -> None:
+        """A shell tab on the host in focus, starting in the remote pane's folder."""
+        host = self._shell_host()
+        if host is None:
+            self.notify("Connect to a host first (F9 hosts, Ctrl+K quick connect)", severity="warning")
+            return
+        key, label, start = host
+        pane = next((p for p in (self._active_pane(), self._other(self._active_pane())) if p.location_key == key), None)
+        cwd = pane.path if pane is not None and pane.is_idle and pane.fs.label != "local" else None
+        if cwd is not None and self.remote is not None and key == self.remote.label:
+            cwd = getattr(self.remote, "shell_path", lambda path: path)(cwd)
+        self._shells += 1
+        tab = ShellTab(label, start, cwd=cwd, id=f"shell-{self._shells}")
+        tab.location_key = key
+        self.run_worker(self.open_tab(tab))
+
+    def action_close_shell(self) -> None:
+        active = self.query_one("#tabs", TabbedContent).active
+        if active and active != "files-tab":
+            self.run_worker(self.close_tab(active))
+
+    @on(ShellTab.CloseRequested)
+    async def _close_shell(self, event: ShellTab.CloseRequested) -> None:
+        event.stop()
+        await self.close_tab(event.tab.id or "")
+
+    @on(ShellTab.CwdChanged)
+    def _shell_moved(self, event: ShellTab.CwdChanged) -> None:
+        event.stop()
+        if not self.follow_shell:
+            return
+        for pane in self.query(FilePane):
+            if pane.location_key == getattr(event.tab, "location_key", None) and pane.path != event.path:
+                pane.load(event.path)
+
+    def action_toggle_follow_shell(self) -> None:
+        self.follow_shell = not self.follow_shell
+        self.notify(f"The remote pane follows the shell's folder: {'on' if self.follow_shell else 'off'}", timeout=3)
+
+    def action_cd_shell_here(self) -> None:
+        pane = self._active_pane()
+        tabs = [tab for tab in self.query(ShellTab) if getattr(tab, "location_key", None) == pane.location_key]
+        if not tabs:
+            self.notify("No shell tab on this host yet (Ctrl+O opens one)", severity="warning")
+            return
+        if tabs[-1].cd(pane.path):
+            self.query_one("#tabs", TabbedContent).active = tabs[-1].id or ""
+        else:
+            self.notify("The shell is busy with a full-screen program", severity="warning")
 
     # -- copy and move (F5, F6, drag and drop, pasted paths) ----------------------------------
 
@@ -404,11 +481,14 @@ class MainScreen(Screen):
             PaletteCommand("Import hosts from ~/.ssh/config", "i in the host list", on_sidebar("import_ssh_config")),
             PaletteCommand("Show or hide the host list", "F9", self.action_toggle_sidebar),
             PaletteCommand("Quick connect", "Ctrl+K: user@host, user@host:port, sftp://…", self.action_quick_connect),
-            PaletteCommand("Choose what this pane shows", "Ctrl+O: this computer or a connected host", self.action_pick_location),
+            PaletteCommand("Choose what this pane shows", "Alt+L: this computer or a connected host", self.action_pick_location),
             PaletteCommand("Copy to the other pane", "F5 (or drag with the mouse)", self.action_copy),
             PaletteCommand("Move to the other pane", "F6", self.action_move),
             PaletteCommand("Show or hide transfers", "Ctrl+T", self.action_toggle_transfers),
             PaletteCommand("Resume interrupted transfers", "after a restart", self.app.transfers.offer_resume),
+            PaletteCommand("Open a shell", "Ctrl+O: a shell tab on the host in focus, in this folder", self.action_open_shell),
+            PaletteCommand("cd the shell to this folder", "the newest shell tab on this host", self.action_cd_shell_here),
+            PaletteCommand("Pane follows the shell's folder on/off", "uses the folder the shell reports (OSC 7)", self.action_toggle_follow_shell),
             PaletteCommand("Switch panes", "Tab", self.action_switch_pane),
             PaletteCommand("Synchronised browsing on/off", "Ctrl+Y", self.action_toggle_sync),
             PaletteCommand("Disconnect", "Ctrl+D: the host in focus (cancels a connection under way)", self.action_disconnect),

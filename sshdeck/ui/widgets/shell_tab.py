@@ -297,6 +297,8 @@ class ShellTab(TabPane):
     # -- actions ----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.screen.focused is self.view:
+            return False  # the terminal takes these keys itself: do not offer them in the footer
         if action == "reopen":
             return self.ended is not None
         return True

@@ -56,11 +56,11 @@ class StyleMapper:
     def _map(self, style: CellStyle) -> RichStyle:
         fg, bg, flags = style
         color = rich_color(fg) or self.fg
-        bgcolor = rich_color(bg)
+        bgcolor = rich_color(bg) or self.bg
         if flags & REVERSE:
-            color, bgcolor = (bgcolor or self.bg), color
+            color, bgcolor = bgcolor, color
         if flags & HIDDEN:
-            color = bgcolor or self.bg
+            color = bgcolor
         return RichStyle(
             color=color,
             bgcolor=bgcolor,
@@ -90,6 +90,13 @@ def restyle(strip: Strip, start: int, end: int, style: RichStyle) -> Strip:
         return strip
     left, middle, right = strip.divide([start, end, width])
     return Strip.join([left, middle.apply_style(style), right])
+
+
+def corner_label(strip: Strip, text: str, style: RichStyle) -> Strip:
+    """`strip` with `text` drawn over its right end (the "scrolled back" marker)."""
+    width = strip.cell_length
+    start = max(0, width - cell_len(text))
+    return Strip.join([strip.crop(0, start), Strip([Segment(text, style)]).crop(0, width - start)])
 
 
 def cells_text(runs: list[Run], start: int, end: int | None = None) -> str:

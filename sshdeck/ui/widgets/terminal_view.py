@@ -7,9 +7,10 @@ screen is refreshed at most 60 times a second (`FRAME`), so a flood of
 output costs parsing time, not rendering time.
 
 While it has focus every key goes to the remote side, Tab, Escape, Ctrl+C and
-Ctrl+Q included; the one exception is `LEAVE_KEY` (Ctrl+]), which hands
-focus back to sshdeck.  `captures_all_keys` tells the app to refuse its own
-priority bindings (quit, the command palette) while this widget has focus.
+Ctrl+Q included; the exceptions are `LEAVE_KEY` (Ctrl+]), which hands focus
+back to sshdeck, and Shift+PgUp/PgDn, which page through the scrollback
+(outside full-screen programs).  `captures_all_keys` tells the app to refuse
+its own priority bindings (quit, the command palette) while this has focus.
 
 Nothing from the stream reaches the real terminal: titles become a cleaned
 `TitleChanged`, OSC 7 a `CwdChanged`, OSC 52 a clipboard write only when
@@ -22,15 +23,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from typing import Callable
 
-from rich.segment import Segment
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.widgets import TabbedContent, Tabs
 
 from sshdeck.core.terminal import (
     Bell,
@@ -43,7 +45,7 @@ from sshdeck.core.terminal import (
     encode_paste,
 )
 from sshdeck.ui.widgets.terminal_mouse import MouseHandler
-from sshdeck.ui.widgets.terminal_render import StyleMapper, clean_label, line_strip, restyle
+from sshdeck.ui.widgets.terminal_render import StyleMapper, clean_label, corner_label, line_strip, restyle
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +53,11 @@ FRAME = 1 / 60
 """Shortest time between two repaints."""
 FEED_SLICE = 0.012
 """Feeding this long without a pause makes `pace()` sleep so the app can draw and read keys."""
+FEED_PAUSE = 0.002
 SYNC_HOLD = 0.2
 """Longest a program's synchronized-output frame (?2026) may hold repaints."""
 LEAVE_KEY = "ctrl+right_square_bracket"
 """The one key a focused terminal keeps for sshdeck: hands focus back to the panes."""
-LOCAL_SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1}
-
-Sender = Callable[[bytes], None]
 
 
 def terminal_has_focus(app) -> bool:
@@ -79,6 +79,8 @@ class TerminalView(Widget, can_focus=True):
             id="leave_terminal",
             tooltip="Give the keyboard back to sshdeck (every other key goes to the remote shell)",
         ),
+        Binding("shift+pageup", "page_back(1)", "Scroll back", show=False, priority=True, id="terminal_page_up"),
+        Binding("shift+pagedown", "page_back(-1)", "Scroll forward", show=False, priority=True, id="terminal_page_down"),
     ]
     COMPONENT_CLASSES = {
         "terminal-view--cursor",
@@ -87,29 +89,26 @@ class TerminalView(Widget, can_focus=True):
         "terminal-view--scrolled",
     }
 
+    @dataclass
     class TitleChanged(Message):
         """The program set its window title (cleaned of control characters and capped)."""
 
-        def __init__(self, view: TerminalView, title: str) -> None:
-            super().__init__()
-            self.view = view
-            self.title = title
+        view: TerminalView
+        title: str
 
+    @dataclass
     class CwdChanged(Message):
         """The shell reported its folder (OSC 7)."""
 
-        def __init__(self, view: TerminalView, path: str, host: str) -> None:
-            super().__init__()
-            self.view = view
-            self.path = path
-            self.host = host
+        view: TerminalView
+        path: str
+        host: str
 
+    @dataclass
     class Left(Message):
         """The user pressed the leave key: focus went back to sshdeck."""
 
-        def __init__(self, view: TerminalView) -> None:
-            super().__init__()
-            self.view = view
+        view: TerminalView
 
     def __init__(
         self,
@@ -122,7 +121,7 @@ class TerminalView(Widget, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.allow_osc52 = allow_osc52
-        self.send: Sender | None = None
+        self.send: Callable[[bytes], None] | None = None
         """Where keys, pastes, mouse reports and device-query replies go (the process's stdin)."""
         self.on_terminal_resize: Callable[[int, int], None] | None = None
         """Called with (cols, rows) when the widget's size changes the terminal's."""
@@ -139,25 +138,26 @@ class TerminalView(Widget, can_focus=True):
         self._flush_handle: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
         self._sync_since: float | None = None
-        self._busy_since: float | None = None
-        self._last_bell = 0.0
+        self._busy_since = self._last_pace = self._last_bell = 0.0
 
     # -- output from the remote side ------------------------------------------------
 
     def feed(self, data: bytes) -> None:
         """Process output; the screen catches up at the next frame."""
-        if self._busy_since is None:
-            self._busy_since = time.perf_counter()
+        now = time.perf_counter()
+        if now - self._last_pace > FEED_SLICE:  # the reader was waiting for data: not a flood
+            self._busy_since = now
         self.terminal.feed(data)
         self._schedule()
 
     async def pace(self) -> None:
         """Await between reads: yields, and sleeps a little once feeding has held the loop for a slice."""
-        if self._busy_since is not None and time.perf_counter() - self._busy_since > FEED_SLICE:
-            self._busy_since = None
-            await asyncio.sleep(FRAME / 4)
+        if time.perf_counter() - self._busy_since > FEED_SLICE:
+            await asyncio.sleep(FEED_PAUSE)
+            self._busy_since = time.perf_counter()
         else:
             await asyncio.sleep(0)
+        self._last_pace = time.perf_counter()
 
     def _reply(self, data: bytes) -> None:
         if self.send is not None:
@@ -182,7 +182,7 @@ class TerminalView(Widget, can_focus=True):
         terminal = self.terminal
         if terminal.modes.synchronized_output:
             self._sync_since = self._sync_since or now
-            if now - self._sync_since < SYNC_HOLD:
+            if now - self._sync_since < SYNC_HOLD and self.is_mounted:
                 self._flush_handle = asyncio.get_running_loop().call_later(FRAME, self.flush)
                 return
         self._sync_since = None
@@ -273,9 +273,7 @@ class TerminalView(Widget, can_focus=True):
                 strip = restyle(strip, cursor.x, cursor.x + 1, self.get_component_rich_style(name))
             if back and y == 0:
                 label = f" ↑ {back} lines back · Shift+PgDn "
-                style = self.get_component_rich_style("terminal-view--scrolled")
-                start = max(0, width - len(label))
-                strip = Strip.join([strip.crop(0, start), Strip([Segment(label[: width - start], style)])])
+                strip = corner_label(strip, label, self.get_component_rich_style("terminal-view--scrolled"))
             return strip
         except Exception:  # noqa: BLE001
             log.exception("terminal view: drawing line %d failed", index)
@@ -321,6 +319,13 @@ class TerminalView(Widget, can_focus=True):
             self.back = back
             self.refresh()
 
+    def action_page_back(self, pages: int) -> None:
+        """Shift+PgUp/PgDn: a page through the scrollback (the keys go to a full-screen program)."""
+        if self.terminal.modes.alternate_screen:
+            self.write(encode_key("shift+pageup" if pages > 0 else "shift+pagedown"))
+        else:
+            self.scroll_back(pages * max(1, self.terminal.rows - 1))
+
     def follow(self) -> None:
         """Jump back to the live screen."""
         self.scroll_back(-self.back)
@@ -338,9 +343,6 @@ class TerminalView(Widget, can_focus=True):
     def on_key(self, event: events.Key) -> None:
         event.stop()
         event.prevent_default()
-        if event.key in LOCAL_SCROLL_KEYS and not self.terminal.modes.alternate_screen:
-            self.scroll_back(-LOCAL_SCROLL_KEYS[event.key] * max(1, self.terminal.rows - 1))
-            return
         self.write(encode_key(event.key, event.character, app_cursor=self.terminal.modes.app_cursor))
 
     def on_paste(self, event: events.Paste) -> None:
@@ -355,17 +357,12 @@ class TerminalView(Widget, can_focus=True):
         self._focus_changed(False)
 
     def _focus_changed(self, focused: bool) -> None:
-        if self.send is not None:
-            data = encode_focus(self.terminal.modes, focused)
-            if data:
-                self.send(data)
-        self._rows.pop(self.terminal.cursor.y, None)
-        self.refresh()
+        if self.send is not None and (data := encode_focus(self.terminal.modes, focused)):
+            self.send(data)
+        self.refresh()  # the cursor's look follows the focus
 
     def action_leave(self) -> None:
         """Give the keyboard back to sshdeck: the tab bar if there is one, else the next widget."""
-        from textual.widgets import TabbedContent, Tabs
-
         self.post_message(self.Left(self))
         for ancestor in self.ancestors:
             if isinstance(ancestor, TabbedContent):
@@ -401,4 +398,3 @@ class TerminalView(Widget, can_focus=True):
     def on_unmount(self) -> None:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
-            self._flush_handle = None

@@ -1,0 +1,61 @@
+"""Shell tabs inside the app: opened next to the files, keys routed, closed again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import TabbedContent
+
+from sshdeck.app import SshdeckApp
+from sshdeck.core.remote_source import DemoSource
+from sshdeck.ui.widgets.file_pane import FilePane
+from sshdeck.ui.widgets.shell_tab import ShellTab
+from sshdeck.ui.widgets.terminal_view import TerminalView
+
+
+async def until(pilot, predicate, what: str):
+    for _ in range(400):
+        await pilot.pause(0.025)
+        result = predicate()
+        if result:
+            return result
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def screen_text(tab: ShellTab) -> str:
+    return "\n".join(tab.view.terminal.display())
+
+
+async def test_ctrl_o_opens_a_shell_in_the_remote_folder_and_ctrl_q_goes_to_the_shell(tmp_path: Path, demo_root: Path) -> None:
+    app = SshdeckApp(local_path=str(tmp_path), remote=DemoSource(demo_root))
+    async with app.run_test(size=(120, 36)) as pilot:
+        right = await until(pilot, lambda: (p := app.screen.query_one("#right", FilePane)).is_idle and p, "demo")
+        right.file_list.focus()
+        right.file_list.cursor = [e.display for e in right.file_list.entries].index("projects")
+        await pilot.press("enter")
+        await until(pilot, lambda: right.is_idle and right.path == "/projects", "projects")
+        await pilot.press("ctrl+o")
+        tab = await until(pilot, lambda: app.screen.query(ShellTab).first(None), "a shell tab")
+        assert app.screen.query_one("#tabs", TabbedContent).active == tab.id
+        await until(pilot, lambda: isinstance(app.focused, TerminalView), "the terminal to take the keys")
+        await pilot.press(*"pwd; echo done-$((6*7))", "enter")
+        await until(pilot, lambda: "done-42" in screen_text(tab), "the shell to answer")
+        # The demo's SFTP root is its folder, so "/projects" is <demo root>/projects for the shell.
+        assert str(demo_root.resolve() / "projects") in screen_text(tab)
+        await pilot.press("ctrl+q")  # goes to the shell, does not quit
+        await pilot.pause(0.2)
+        assert app.is_running
+        await pilot.press("ctrl+right_square_bracket")  # give the keys back
+        assert not isinstance(app.focused, TerminalView)
+        await pilot.press("ctrl+w")
+        await until(pilot, lambda: not app.screen.query(ShellTab), "the tab to close")
+        assert app.screen.query_one("#tabs", TabbedContent).active == "files-tab"
+
+
+async def test_ctrl_o_without_a_host_says_what_to_do(tmp_path: Path) -> None:
+    app = SshdeckApp(local_path=str(tmp_path))
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: all(p.is_idle for p in app.screen.query(FilePane)), "panes")
+        await pilot.press("ctrl+o")
+        assert not app.screen.query(ShellTab)
+        assert any("Connect to a host first" in n.message for n in app._notifications)
