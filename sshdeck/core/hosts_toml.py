@@ -41,6 +41,7 @@ _KINDS: dict[str, str] = {
     "local_folder": _TEXT,
     "remote_command": _TEXT,
     "force_pty": _BOOL,
+    "allow_osc52": _BOOL,
     "pinned_fingerprints": _TEXT_LIST,
     "host_key_policy": _TEXT,
     "tunnels": _TUNNELS,

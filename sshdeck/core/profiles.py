@@ -90,6 +90,8 @@ class HostProfile:
     local_folder: str = ""
     remote_command: str = ""
     force_pty: bool = False
+    # Programs in a shell tab may set the clipboard (OSC 52) only when this is on.
+    allow_osc52: bool = False
     pinned_fingerprints: list[str] = field(default_factory=list)
     host_key_policy: str = "ask"
     tunnels: list[Tunnel] = field(default_factory=list)
@@ -308,8 +310,8 @@ def validate_field(name: str, value: object, *, check_files: bool = True) -> str
         return None
     if name == "remote_command":
         return _text_problem("remote command", value, MAX_TEXT)
-    if name == "force_pty":
-        return None if isinstance(value, bool) else "force_pty must be true or false"
+    if name in ("force_pty", "allow_osc52"):
+        return None if isinstance(value, bool) else f"{name} must be true or false"
     if name == "pinned_fingerprints":
         if problem := _list_problem("pinned fingerprints", value):
             return problem

@@ -267,7 +267,9 @@ class MainScreen(Screen):
         if cwd is not None and self.remote is not None and key == self.remote.label:
             cwd = getattr(self.remote, "shell_path", lambda path: path)(cwd)
         self._shells += 1
-        tab = ShellTab(label, start, cwd=cwd, id=f"shell-{self._shells}")
+        profile = self.store.get(key)
+        allow_osc52 = profile.allow_osc52 if profile is not None else False
+        tab = ShellTab(label, start, cwd=cwd, allow_osc52=allow_osc52, id=f"shell-{self._shells}")
         tab.location_key = key
         self.run_worker(self.open_tab(tab))
 

@@ -64,6 +64,7 @@ SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
         FieldSpec("local_folder", "Local folder", placeholder="start folder on this computer"),
         FieldSpec("remote_command", "Remote command", placeholder="run instead of a shell (gateways)"),
         FieldSpec("force_pty", "Force PTY", "check"),
+        FieldSpec("allow_osc52", "Let shells set the clipboard (OSC 52)", "check"),
         FieldSpec("keepalive_interval", "Keepalive (s)", "number", "0 = off"),
     )),
     ("Tunnels", (FieldSpec("tunnels", "Local forwards", "tunnels"),)),
