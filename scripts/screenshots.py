@@ -64,6 +64,11 @@ async def shoot(theme: str, filename: str) -> None:
 
 
 async def main() -> None:
+    # Screenshots must not show (or touch) the user's own hosts, settings or journal.
+    home = Path(tempfile.mkdtemp(prefix="sshdeck-shots-"))
+    os.environ["HOME"] = str(home)
+    for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        os.environ[variable] = str(home / variable.lower())
     await shoot("sshdeck-dark", "main-screen.svg")
     await shoot("sshdeck-light", "main-screen-light.svg")
 

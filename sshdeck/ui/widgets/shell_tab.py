@@ -83,6 +83,9 @@ def describe_exit(process: asyncssh.SSHClientProcess | None) -> str:
     return f"The shell exited with status {status}."
 
 
+# Keys typed before the channel is open are kept up to this many bytes.
+EARLY_KEYS_LIMIT = 64 * 1024
+
 class ShellTab(TabPane):
     """A tab holding a remote shell: TerminalView on top, an 'ended' bar when the process exits."""
 
@@ -136,6 +139,7 @@ class ShellTab(TabPane):
         self.cwd = cwd
         self.allow_osc52 = allow_osc52
         self.process: asyncssh.SSHClientProcess | None = None
+        self._early: list[bytes] = []
         self.ended: str | None = None
         """Why the shell is not running (None while it runs or starts)."""
 
@@ -192,6 +196,9 @@ class ShellTab(TabPane):
             self._resize(view.terminal.cols, view.terminal.rows)
         if self.cwd:
             self.cd(self.cwd)
+        early, self._early = self._early, []
+        for data in early:
+            self._send(data)
         try:
             await asyncio.gather(self._pump(process.stdout), self._pump(process.stderr))
             await process.wait_closed()
@@ -231,6 +238,11 @@ class ShellTab(TabPane):
 
     def _send(self, data: bytes) -> None:
         process = self.process
+        if process is None and self.ended is None:
+            # Typed while the channel opens: keep it (bounded) and send it once the shell is there.
+            if sum(map(len, self._early)) + len(data) <= EARLY_KEYS_LIMIT:
+                self._early.append(data)
+            return
         if process is None or self.ended is not None:
             return
         try:
