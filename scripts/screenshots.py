@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sshdeck.app import SshdeckApp  # noqa: E402
-from sshdeck.core.demo import make_sample_tree  # noqa: E402
-from sshdeck.core.remote_source import DemoSource  # noqa: E402
+from sshdeck.core.ssh.demo import make_sample_tree  # noqa: E402
+from sshdeck.core.ssh.remote_source import DemoSource  # noqa: E402
 from sshdeck.ui.widgets.file_pane import FilePane  # noqa: E402
 
 FIXED_TIME = 1_780_000_000

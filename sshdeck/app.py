@@ -12,12 +12,12 @@ from textual.app import App
 from textual.binding import Binding
 from textual.theme import Theme
 
-from sshdeck.core.bookmarks import Bookmarks
-from sshdeck.core.connect_spec import DEFAULT_SSH_CONFIG
-from sshdeck.core.profile_store import ProfileStore
+from sshdeck.core.hosts.bookmarks import Bookmarks
+from sshdeck.core.ssh.connect_spec import DEFAULT_SSH_CONFIG
+from sshdeck.core.hosts.profile_store import ProfileStore
 from sshdeck.core.trust import TrustStore
 from sshdeck.core.logs import log_file
-from sshdeck.core.remote_source import RemoteSource
+from sshdeck.core.ssh.remote_source import RemoteSource
 from sshdeck.core.settings import Settings, load_settings, save_settings
 from sshdeck.ui.commands import SshdeckCommands
 from sshdeck.ui.connections import Connections

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_tui(args: argparse.Namespace) -> int:
     from sshdeck.app import SshdeckApp
-    from sshdeck.core.remote_source import DemoSource
+    from sshdeck.core.ssh.remote_source import DemoSource
 
     remote = None
     if args.demo is not None:

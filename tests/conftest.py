@@ -37,7 +37,7 @@ def hermetic_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 import pytest_asyncio  # noqa: E402
 
-from sshdeck.core.demo import DemoServer, make_sample_tree  # noqa: E402
+from sshdeck.core.ssh.demo import DemoServer, make_sample_tree  # noqa: E402
 from tests.support.openssh import OpenSSHServer, find_sshd  # noqa: E402
 
 

@@ -25,7 +25,7 @@ from typing import IO, Awaitable, Callable
 import asyncssh
 
 from sshdeck.core.fs.listing import human_size
-from sshdeck.core.targets import Target, TargetError, parse_target
+from sshdeck.core.hosts.targets import Target, TargetError, parse_target
 from sshdeck.core.transfer import (
     ConflictChoice,
     Endpoint,
@@ -82,7 +82,7 @@ class Remote:
 async def connect_with_session(target: Target, args: argparse.Namespace, err: IO[str]) -> Remote:
     """Connect as `sshdeck ls` does: ssh_config, host-key trust prompts (or --batch), every auth method."""
     from sshdeck.commands.ls import cli_callbacks, cli_spec
-    from sshdeck.core.session import Session
+    from sshdeck.core.ssh.session import Session
     from sshdeck.core.trust import TrustStore
 
     spec = cli_spec(target, args)

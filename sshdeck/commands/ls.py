@@ -21,7 +21,7 @@ from typing import IO
 
 import asyncssh
 
-from sshdeck.core.auth import (
+from sshdeck.core.ssh.auth import (
     ConnectCallbacks,
     KbdIntChallenge,
     PassphraseRequest,
@@ -29,11 +29,11 @@ from sshdeck.core.auth import (
     ServerText,
     escape_server_text,
 )
-from sshdeck.core.connect_errors import ConnectError, HostKeyRefused
-from sshdeck.core.connect_spec import DEFAULT_SSH_CONFIG, ConnectSpec
-from sshdeck.core.session import Session
-from sshdeck.core.profile_connect import spec_for_target
-from sshdeck.core.targets import Target, TargetError, parse_target
+from sshdeck.core.ssh.connect_errors import ConnectError, HostKeyRefused
+from sshdeck.core.ssh.connect_spec import DEFAULT_SSH_CONFIG, ConnectSpec
+from sshdeck.core.ssh.session import Session
+from sshdeck.core.ssh.profile_connect import spec_for_target
+from sshdeck.core.hosts.targets import Target, TargetError, parse_target
 from sshdeck.core.trust import (
     HostKeyCheck,
     HostKeyDecision,

@@ -18,7 +18,7 @@ from textual.app import App
 from textual.screen import Screen
 from textual.worker import NoActiveWorker, get_current_worker
 
-from sshdeck.core.auth import (
+from sshdeck.core.ssh.auth import (
     ConnectCallbacks,
     KbdIntChallenge,
     PassphraseRequest,

@@ -11,13 +11,13 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from sshdeck.core.account import AccountInfo
-from sshdeck.core.connect_errors import ConnectError, HostKeyRefused
-from sshdeck.core.connect_spec import ConnectSpec
+from sshdeck.core.ssh.account import AccountInfo
+from sshdeck.core.ssh.connect_errors import ConnectError, HostKeyRefused
+from sshdeck.core.ssh.connect_spec import ConnectSpec
 from sshdeck.core.fs.base import FileSystem
 from sshdeck.core.fs.local import LocalFS
 from sshdeck.core.fs.sftp import SftpFS
-from sshdeck.core.session import Session
+from sshdeck.core.ssh.session import Session
 from sshdeck.core.trust import TrustStore
 
 log = logging.getLogger(__name__)

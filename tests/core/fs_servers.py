@@ -15,7 +15,7 @@ from typing import AsyncIterator, Callable
 
 import asyncssh
 
-from sshdeck.core.demo import DemoServer
+from sshdeck.core.ssh.demo import DemoServer
 from sshdeck.core.fs.base import FileSystem
 from sshdeck.core.fs.local import LocalFS
 from sshdeck.core.fs.sftp import SftpFS

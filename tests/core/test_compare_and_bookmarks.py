@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sshdeck.core.bookmarks import Bookmarks, bookmarks_path
+from sshdeck.core.hosts.bookmarks import Bookmarks, bookmarks_path
 from sshdeck.core.compare import Difference, compare_listings
 from sshdeck.core.fs.base import Entry, EntryKind
 

@@ -7,9 +7,9 @@ import socket
 
 import pytest
 
-from sshdeck.core.auth import ConnectCallbacks
-from sshdeck.core.connect_errors import ConnectError
-from sshdeck.core.session import ConnectSpec, Session
+from sshdeck.core.ssh.auth import ConnectCallbacks
+from sshdeck.core.ssh.connect_errors import ConnectError
+from sshdeck.core.ssh.session import ConnectSpec, Session
 from sshdeck.core.trust import HostKeyDecision
 from tests.core.conftest import PASSWORD, keygen
 

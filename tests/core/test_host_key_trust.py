@@ -8,9 +8,9 @@ import subprocess
 import asyncssh
 import pytest
 
-from sshdeck.core.auth import ConnectCallbacks
-from sshdeck.core.connect_errors import HostKeyRefused
-from sshdeck.core.session import ConnectSpec, Session
+from sshdeck.core.ssh.auth import ConnectCallbacks
+from sshdeck.core.ssh.connect_errors import HostKeyRefused
+from sshdeck.core.ssh.session import ConnectSpec, Session
 from sshdeck.core.trust import (
     HostKeyCheck,
     HostKeyDecision,

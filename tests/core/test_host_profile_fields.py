@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sshdeck.core.profiles import (
+from sshdeck.core.hosts.profiles import (
     HostProfile,
     Tunnel,
     fingerprint_problem,

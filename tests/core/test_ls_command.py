@@ -138,8 +138,8 @@ def test_run_as_a_command_uses_the_default_known_hosts_files(openssh_server, ssh
 
 
 async def test_profile_alias_with_a_pinned_fingerprint_lists_without_known_hosts(openssh_server, trust_store, remote_folder) -> None:
-    from sshdeck.core.profile_store import ProfileStore
-    from sshdeck.core.profiles import HostProfile
+    from sshdeck.core.hosts.profile_store import ProfileStore
+    from sshdeck.core.hosts.profiles import HostProfile
 
     fingerprint = asyncssh.import_public_key(openssh_server.host_public_key()).get_fingerprint("sha256")
     store = ProfileStore.load()

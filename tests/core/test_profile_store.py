@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sshdeck.core import paths
-from sshdeck.core.profile_store import (
+from sshdeck.core.hosts.profile_store import (
     ProfileStore,
     SaveError,
     SaveNeedsConfirmation,
     hosts_path,
 )
-from sshdeck.core.profiles import HostProfile, Tunnel
+from sshdeck.core.hosts.profiles import HostProfile, Tunnel
 
 FINGERPRINT = "SHA256:" + base64.b64encode(hashlib.sha256(b"blob").digest()).decode().rstrip("=")
 

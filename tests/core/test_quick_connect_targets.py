@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sshdeck.core.targets import (
+from sshdeck.core.hosts.targets import (
     PORT_MESSAGE,
     Target,
     TargetError,

@@ -13,7 +13,7 @@ import types
 
 import pytest
 
-from sshdeck.core import secrets
+from sshdeck.core.hosts import secrets
 
 
 def backend(module: str, name: str = "Keyring", priority: float = 5, **attrs: object) -> object:

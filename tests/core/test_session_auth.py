@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from sshdeck.core.auth import ConnectCallbacks, KbdIntChallenge, PassphraseRequest, PasswordRequest
-from sshdeck.core.connect_errors import AuthenticationFailed, ConnectError
-from sshdeck.core.session import ConnectSpec, Session
+from sshdeck.core.ssh.auth import ConnectCallbacks, KbdIntChallenge, PassphraseRequest, PasswordRequest
+from sshdeck.core.ssh.connect_errors import AuthenticationFailed, ConnectError
+from sshdeck.core.ssh.session import ConnectSpec, Session
 from sshdeck.core.trust import HostKeyDecision
 from tests.core.conftest import OTP, PASSWORD, keygen, sign_user_key
 

@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from sshdeck.core.account import NO_FILE_ACCESS
-from sshdeck.core.auth import ConnectCallbacks
-from sshdeck.core.connect_errors import ConnectError
-from sshdeck.core.session import ConnectSpec, Session, SessionState
+from sshdeck.core.ssh.account import NO_FILE_ACCESS
+from sshdeck.core.ssh.auth import ConnectCallbacks
+from sshdeck.core.ssh.connect_errors import ConnectError
+from sshdeck.core.ssh.session import ConnectSpec, Session, SessionState
 from sshdeck.core.trust import HostKeyDecision
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sshdeck.core.profiles import HostProfile
-from sshdeck.core.ssh_config_import import (
+from sshdeck.core.hosts.profiles import HostProfile
+from sshdeck.core.hosts.ssh_config_import import (
     ImportCandidate,
     import_candidates,
     preview_ssh_config,

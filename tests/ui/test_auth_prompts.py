@@ -9,8 +9,8 @@ from typing import Any
 from textual.app import App
 from textual.widgets import Input, Label
 
-from sshdeck.core.auth import KbdIntChallenge, KbdIntPrompt as Question, PassphraseRequest, PasswordRequest
-from sshdeck.core.connect_errors import AuthenticationFailed
+from sshdeck.core.ssh.auth import KbdIntChallenge, KbdIntPrompt as Question, PassphraseRequest, PasswordRequest
+from sshdeck.core.ssh.connect_errors import AuthenticationFailed
 from sshdeck.ui.connect_callbacks import ui_connect_callbacks
 from sshdeck.ui.screens.auth_prompts import KbdIntPrompt, PassphrasePrompt, PasswordPrompt
 from tests.core.conftest import OTP, PASSWORD, make_asyncssh_server  # noqa: F401  (a fixture)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sshdeck.app import SshdeckApp
-from sshdeck.core.demo import DemoServer
-from sshdeck.core.profile_store import ProfileStore
-from sshdeck.core.profiles import HostProfile
+from sshdeck.core.ssh.demo import DemoServer
+from sshdeck.core.hosts.profile_store import ProfileStore
+from sshdeck.core.hosts.profiles import HostProfile
 from sshdeck.core.trust import TrustStore
 from sshdeck.ui.screens.host_key_prompt import HostKeyPrompt
 from sshdeck.ui.screens.location_picker import LocationPicker

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sshdeck.app import SshdeckApp
-from sshdeck.core.remote_source import DemoSource
+from sshdeck.core.ssh.remote_source import DemoSource
 from sshdeck.ui.screens.copy_dialog import CopyDialog
 from sshdeck.ui.widgets.file_pane import FilePane
 

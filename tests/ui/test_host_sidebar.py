@@ -10,8 +10,8 @@ from textual.binding import Binding
 from textual.widgets import Input, Static
 
 import sshdeck
-from sshdeck.core.profile_store import ProfileStore
-from sshdeck.core.profiles import HostProfile
+from sshdeck.core.hosts.profile_store import ProfileStore
+from sshdeck.core.hosts.profiles import HostProfile
 from sshdeck.ui.screens.confirm import ConfirmScreen
 from sshdeck.ui.screens.profile_editor import ProfileEditor
 from sshdeck.ui.widgets import host_sidebar

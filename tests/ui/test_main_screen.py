@@ -7,7 +7,7 @@ from pathlib import Path
 import asyncssh
 
 from sshdeck.app import SshdeckApp
-from sshdeck.core.remote_source import DemoSource, DirectSftpSource
+from sshdeck.core.ssh.remote_source import DemoSource, DirectSftpSource
 from sshdeck.ui.widgets.file_list import FileList
 from sshdeck.ui.widgets.file_pane import FilePane
 
@@ -131,7 +131,7 @@ class DenyingSFTPServer(asyncssh.SFTPServer):
 
 
 async def test_permission_denied_is_a_notification_and_the_pane_stays(tmp_path: Path, demo_root: Path) -> None:
-    from sshdeck.core.demo import DemoServer
+    from sshdeck.core.ssh.demo import DemoServer
 
     (demo_root / "secret").mkdir()
     async with DemoServer(demo_root, sftp_server=DenyingSFTPServer) as server:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sshdeck.app import SshdeckApp
-from sshdeck.core.remote_source import DemoSource
+from sshdeck.core.ssh.remote_source import DemoSource
 from sshdeck.ui.screens.chmod_dialog import ChmodDialog
 from sshdeck.ui.screens.delete_dialog import DeleteDialog
 from sshdeck.ui.screens.file_viewer import FileViewer

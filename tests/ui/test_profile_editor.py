@@ -8,9 +8,9 @@ from textual.app import App
 from textual.widgets import Button, Input, Static, TextArea
 
 import sshdeck
-from sshdeck.core.profile_store import ProfileStore
-from sshdeck.core.profiles import HostProfile, Tunnel
-from sshdeck.core.targets import PORT_MESSAGE
+from sshdeck.core.hosts.profile_store import ProfileStore
+from sshdeck.core.hosts.profiles import HostProfile, Tunnel
+from sshdeck.core.hosts.targets import PORT_MESSAGE
 from sshdeck.ui.screens.profile_editor import ProfileEditor
 from sshdeck.ui.widgets.tunnel_editor import TunnelEditor
 

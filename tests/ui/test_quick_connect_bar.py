@@ -8,9 +8,9 @@ import pytest
 from textual.app import App, ComposeResult
 
 import sshdeck
-from sshdeck.core.profile_store import ProfileStore
-from sshdeck.core.profiles import HostProfile
-from sshdeck.core.targets import PORT_MESSAGE, Target
+from sshdeck.core.hosts.profile_store import ProfileStore
+from sshdeck.core.hosts.profiles import HostProfile
+from sshdeck.core.hosts.targets import PORT_MESSAGE, Target
 from sshdeck.ui.screens.profile_editor import ProfileEditor
 from sshdeck.ui.widgets.host_sidebar import HostSidebar
 from sshdeck.ui.widgets.quick_connect import QuickConnectBar, profile_from_target

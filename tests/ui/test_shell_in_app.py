@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.widgets import TabbedContent
 
 from sshdeck.app import SshdeckApp
-from sshdeck.core.remote_source import DemoSource
+from sshdeck.core.ssh.remote_source import DemoSource
 from sshdeck.ui.widgets.file_pane import FilePane
 from sshdeck.ui.widgets.shell_tab import ShellTab
 from sshdeck.ui.widgets.terminal_view import TerminalView

@@ -13,8 +13,8 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
-from sshdeck.core.auth import ConnectCallbacks
-from sshdeck.core.session import ConnectSpec, Session
+from sshdeck.core.ssh.auth import ConnectCallbacks
+from sshdeck.core.ssh.session import ConnectSpec, Session
 from sshdeck.core.terminal.styles import BOLD
 from sshdeck.core.trust import HostKeyDecision, TrustStore
 from sshdeck.ui.widgets.shell_tab import ShellTab, shell_start_for_connection, shell_start_for_session

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sshdeck.app import SshdeckApp
-from sshdeck.core.remote_source import DemoSource
+from sshdeck.core.ssh.remote_source import DemoSource
 
 FIXED_TIME = 1_780_000_000  # 2026-05-28, so dates on screen never change
 

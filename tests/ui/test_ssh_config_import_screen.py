@@ -9,9 +9,9 @@ from textual.color import Color
 from textual.widgets import Checkbox, Input, Static
 
 import sshdeck
-from sshdeck.core.profile_store import ProfileStore
-from sshdeck.core.profiles import HostProfile
-from sshdeck.core.ssh_config_import import ImportOutcome
+from sshdeck.core.hosts.profile_store import ProfileStore
+from sshdeck.core.hosts.profiles import HostProfile
+from sshdeck.core.hosts.ssh_config_import import ImportOutcome
 from sshdeck.ui.screens.confirm import ConfirmScreen
 from sshdeck.ui.screens.ssh_config_import import CandidateRow, SshConfigImportScreen
 from sshdeck.ui.widgets.host_sidebar import HostList, HostSidebar

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 from sshdeck.app import SshdeckApp
-from sshdeck.core.bookmarks import Bookmarks
-from sshdeck.core.remote_source import DemoSource
+from sshdeck.core.hosts.bookmarks import Bookmarks
+from sshdeck.core.ssh.remote_source import DemoSource
 from sshdeck.ui.screens.location_picker import ListPicker
 from sshdeck.ui.widgets.file_pane import FilePane
 

@@ -13,7 +13,7 @@ from textual.app import App, ComposeResult
 from sshdeck.app import SshdeckApp
 from sshdeck.core.fs.base import Entry, EntryKind
 from sshdeck.core.fs.local import LocalFS
-from sshdeck.core.remote_source import DemoSource
+from sshdeck.core.ssh.remote_source import DemoSource
 from sshdeck.core.transfer import (Conflict, ConflictChoice, ItemProgress, ItemState, Journal, LocalEndpoint, Stat,
                                    Transfer, TransferItem, TransferOptions, TransferProgress, TransferReport)
 from sshdeck.ui.screens.conflict_dialog import ConflictDialog

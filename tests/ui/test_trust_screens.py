@@ -14,8 +14,8 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
-from sshdeck.core.connect_errors import ConnectError, HostKeyRefused
-from sshdeck.core.session import ConnectSpec, Session
+from sshdeck.core.ssh.connect_errors import ConnectError, HostKeyRefused
+from sshdeck.core.ssh.session import ConnectSpec, Session
 from sshdeck.core.trust import (
     HostKeyCheck,
     HostKeyDecision,

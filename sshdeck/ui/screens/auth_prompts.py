@@ -16,8 +16,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from sshdeck.core import auth
-from sshdeck.core.auth import (
+from sshdeck.core.ssh import auth
+from sshdeck.core.ssh.auth import (
     MAX_PASSPHRASE_TRIES,
     MAX_PASSWORD_TRIES,
     KbdIntChallenge,

@@ -12,14 +12,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane, Tabs
 
-from sshdeck.core.connect_spec import DEFAULT_SSH_CONFIG
+from sshdeck.core.ssh.connect_spec import DEFAULT_SSH_CONFIG
 from sshdeck.core.compare import compare_listings
 from sshdeck.core.fs.base import FileSystem, join
-from sshdeck.core.profile_connect import spec_for_target, spec_from_profile
-from sshdeck.core.profile_store import ProfileStore
-from sshdeck.core.profiles import HostProfile
-from sshdeck.core.remote_source import RemoteSource
-from sshdeck.core.targets import Target, TargetError, parse_target
+from sshdeck.core.ssh.profile_connect import spec_for_target, spec_from_profile
+from sshdeck.core.hosts.profile_store import ProfileStore
+from sshdeck.core.hosts.profiles import HostProfile
+from sshdeck.core.ssh.remote_source import RemoteSource
+from sshdeck.core.hosts.targets import Target, TargetError, parse_target
 from sshdeck.ui.commands import PaletteCommand
 from sshdeck.ui.connections import ConnectionFailed, Connections, Location
 from sshdeck.ui.screens.location_picker import LocationPicker

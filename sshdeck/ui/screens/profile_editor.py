@@ -20,8 +20,8 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
-from sshdeck.core.profile_store import ProfileStore
-from sshdeck.core.profiles import (
+from sshdeck.core.hosts.profile_store import ProfileStore
+from sshdeck.core.hosts.profiles import (
     AUTH_METHODS,
     COLOUR_NAMES,
     HOST_KEY_POLICIES,

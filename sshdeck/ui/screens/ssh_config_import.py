@@ -21,8 +21,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
-from sshdeck.core.profiles import HostProfile, validate_field
-from sshdeck.core.ssh_config_import import (
+from sshdeck.core.hosts.profiles import HostProfile, validate_field
+from sshdeck.core.hosts.ssh_config_import import (
     ImportCandidate,
     ImportOutcome,
     default_config_path,

@@ -13,8 +13,8 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from sshdeck.core.profile_store import ProfileStore, RecentConnection
-from sshdeck.core.profiles import HostProfile
+from sshdeck.core.hosts.profile_store import ProfileStore, RecentConnection
+from sshdeck.core.hosts.profiles import HostProfile
 
 NOT_CONNECTED = "not-connected"
 CONNECTING = "connecting"

@@ -22,10 +22,10 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from sshdeck.core import secrets
-from sshdeck.core.profile_store import ProfileStore, RecentConnection, SaveError, SaveNeedsConfirmation
-from sshdeck.core.profiles import HostProfile
-from sshdeck.core.targets import Target, TargetError, parse_target
+from sshdeck.core.hosts import secrets
+from sshdeck.core.hosts.profile_store import ProfileStore, RecentConnection, SaveError, SaveNeedsConfirmation
+from sshdeck.core.hosts.profiles import HostProfile
+from sshdeck.core.hosts.targets import Target, TargetError, parse_target
 from sshdeck.ui.screens.confirm import ConfirmScreen
 from sshdeck.ui.screens.profile_editor import ProfileEditor
 from sshdeck.ui.screens.ssh_config_import import SshConfigImportScreen

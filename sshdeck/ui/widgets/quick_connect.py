@@ -16,9 +16,9 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
-from sshdeck.core.profile_store import ProfileStore
-from sshdeck.core.profiles import HostProfile
-from sshdeck.core.targets import Target, TargetError, parse_target
+from sshdeck.core.hosts.profile_store import ProfileStore
+from sshdeck.core.hosts.profiles import HostProfile
+from sshdeck.core.hosts.targets import Target, TargetError, parse_target
 
 PLACEHOLDER = "user@host[:port] or sftp://user@host:port/path"
 

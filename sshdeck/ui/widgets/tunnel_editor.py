@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Input, Static
 
-from sshdeck.core.profiles import Tunnel
+from sshdeck.core.hosts.profiles import Tunnel
 
 
 def number_or_text(text: str) -> int | str:

@@ -15,7 +15,7 @@ import socket
 
 import asyncssh
 
-from sshdeck.core.auth import AuthRecord, escape_server_text
+from sshdeck.core.ssh.auth import AuthRecord, escape_server_text
 from sshdeck.core.trust.check import HostKeyCheck
 from sshdeck.core.trust.messages import refusal_line
 

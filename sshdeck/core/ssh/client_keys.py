@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncssh
 
-from sshdeck.core.auth import (
+from sshdeck.core.ssh.auth import (
     MAX_PASSPHRASE_TRIES,
     AuthRecord,
     ConnectCallbacks,

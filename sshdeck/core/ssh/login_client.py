@@ -16,7 +16,7 @@ from typing import Any, AsyncIterator, Awaitable, TypeVar
 
 import asyncssh
 
-from sshdeck.core.auth import (
+from sshdeck.core.ssh.auth import (
     MAX_PASSWORD_TRIES,
     AuthRecord,
     ConnectCallbacks,
@@ -26,8 +26,8 @@ from sshdeck.core.auth import (
     ServerText,
     escape_server_text,
 )
-from sshdeck.core.client_keys import KeyOffer
-from sshdeck.core.connect_errors import describe
+from sshdeck.core.ssh.client_keys import KeyOffer
+from sshdeck.core.ssh.connect_errors import describe
 from sshdeck.core.trust.gate import HostKeyGate
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from asyncssh.config import SSHClientConfig
 
-from sshdeck.core.client_keys import DEFAULT_IDENTITY_FILES
+from sshdeck.core.ssh.client_keys import DEFAULT_IDENTITY_FILES
 from sshdeck.core.trust.check import TrustPolicy
 
 DEFAULT_SSH_CONFIG = "~/.ssh/config"

@@ -12,7 +12,7 @@ from typing import Protocol, Sequence
 
 import asyncssh
 
-from sshdeck.core.demo import DemoSandbox, DemoServer
+from sshdeck.core.ssh.demo import DemoSandbox, DemoServer
 from sshdeck.core.fs.base import FileSystem
 from sshdeck.core.fs.sftp import SftpFS
 

@@ -16,8 +16,8 @@ from dataclasses import asdict, fields
 
 import tomli_w
 
-from sshdeck.core.profiles import HostProfile, Tunnel, normalize_fingerprint
-from sshdeck.core.targets import has_control_chars
+from sshdeck.core.hosts.profiles import HostProfile, Tunnel, normalize_fingerprint
+from sshdeck.core.hosts.targets import has_control_chars
 
 SCHEMA_VERSION = 1
 _HEADER = (

@@ -13,7 +13,7 @@ from typing import Awaitable, Callable
 
 import asyncssh
 
-from sshdeck.core.auth import escape_server_text
+from sshdeck.core.ssh.auth import escape_server_text
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import tomli_w
 
 from sshdeck.core import paths
-from sshdeck.core.targets import has_control_chars
+from sshdeck.core.hosts.targets import has_control_chars
 
 RECENT_FILE = "recent.toml"
 MAX_RECENT = 20

@@ -26,10 +26,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sshdeck.core import paths
-from sshdeck.core.recent_connections import RecentConnection, RecentConnections
-from sshdeck.core.profiles import MAX_NAME, HostProfile, parse_jump_address
-from sshdeck.core.hosts_toml import SCHEMA_VERSION, Lines, dumps_profiles, read_profile_table, safe_label
-from sshdeck.core.targets import Target
+from sshdeck.core.hosts.recent_connections import RecentConnection, RecentConnections
+from sshdeck.core.hosts.profiles import MAX_NAME, HostProfile, parse_jump_address
+from sshdeck.core.hosts.hosts_toml import SCHEMA_VERSION, Lines, dumps_profiles, read_profile_table, safe_label
+from sshdeck.core.hosts.targets import Target
 
 HOSTS_FILE = "hosts.toml"
 MAX_FILE_BYTES = 4 * 1024 * 1024

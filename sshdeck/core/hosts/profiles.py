@@ -23,7 +23,7 @@ import uuid
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from sshdeck.core.targets import (
+from sshdeck.core.hosts.targets import (
     PORT_MESSAGE,
     TargetError,
     has_control_chars,

@@ -23,12 +23,12 @@ from typing import Any
 
 import asyncssh
 
-from sshdeck.core.auth import AuthRecord, ConnectCallbacks, escape_server_text
-from sshdeck.core.client_keys import KeyCache, KeyOffer
-from sshdeck.core.connect_errors import AuthenticationFailed, ConnectError, HostKeyRefused, describe
-from sshdeck.core.connect_spec import WINDOW_SIZE, ConnectSpec, ResolvedTarget, cipher_list, resolve_target
-from sshdeck.core.login_client import LoginClient, StallTimer
-from sshdeck.core.targets import TargetError, parse_target
+from sshdeck.core.ssh.auth import AuthRecord, ConnectCallbacks, escape_server_text
+from sshdeck.core.ssh.client_keys import KeyCache, KeyOffer
+from sshdeck.core.ssh.connect_errors import AuthenticationFailed, ConnectError, HostKeyRefused, describe
+from sshdeck.core.ssh.connect_spec import WINDOW_SIZE, ConnectSpec, ResolvedTarget, cipher_list, resolve_target
+from sshdeck.core.ssh.login_client import LoginClient, StallTimer
+from sshdeck.core.hosts.targets import TargetError, parse_target
 from sshdeck.core.trust.check import (
     HostKeyCheck,
     HostKeyDecision,

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sshdeck.core.profiles import MAX_NOTES, HostProfile, Tunnel
-from sshdeck.core.targets import TargetError, parse_port, parse_target
+from sshdeck.core.hosts.profiles import MAX_NOTES, HostProfile, Tunnel
+from sshdeck.core.hosts.targets import TargetError, parse_port, parse_target
 
 MAX_INCLUDE_DEPTH = 16  # OpenSSH's READCONF_MAX_DEPTH
 MAX_FILES = 256

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from sshdeck.core.connect_spec import DEFAULT_SSH_CONFIG, ConnectSpec
-from sshdeck.core.profile_store import ProfileStore
-from sshdeck.core.profiles import HostProfile
-from sshdeck.core.targets import Target
+from sshdeck.core.ssh.connect_spec import DEFAULT_SSH_CONFIG, ConnectSpec
+from sshdeck.core.hosts.profile_store import ProfileStore
+from sshdeck.core.hosts.profiles import HostProfile
+from sshdeck.core.hosts.targets import Target
 from sshdeck.core.trust.check import TrustPolicy
 
 

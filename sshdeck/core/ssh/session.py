@@ -19,12 +19,12 @@ from typing import Any, Awaitable, Callable, TypeVar
 
 import asyncssh
 
-from sshdeck.core.account import CHANNEL_FULL_CODES, AccountInfo, detect_account
-from sshdeck.core.auth import AuthRecord, ConnectCallbacks
-from sshdeck.core.client_keys import KeyCache
-from sshdeck.core.connect import AcceptedKeys, Connected, open_connection
-from sshdeck.core.connect_errors import ConnectError, describe
-from sshdeck.core.connect_spec import ConnectSpec, ResolvedTarget
+from sshdeck.core.ssh.account import CHANNEL_FULL_CODES, AccountInfo, detect_account
+from sshdeck.core.ssh.auth import AuthRecord, ConnectCallbacks
+from sshdeck.core.ssh.client_keys import KeyCache
+from sshdeck.core.ssh.connect import AcceptedKeys, Connected, open_connection
+from sshdeck.core.ssh.connect_errors import ConnectError, describe
+from sshdeck.core.ssh.connect_spec import ConnectSpec, ResolvedTarget
 from sshdeck.core.trust.check import HostKeyCheck
 from sshdeck.core.trust.known_hosts import TrustStore
 

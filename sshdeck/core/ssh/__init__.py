@@ -1,0 +1,1 @@
+"""SSH connections: the session manager, logging in, account detection, and the demo server."""
