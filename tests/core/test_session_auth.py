@@ -240,3 +240,40 @@ async def test_jump_host_that_refuses_forwarding_stops_the_connection(make_opens
     with pytest.raises(ConnectError) as caught:
         await Session(spec, ConnectCallbacks(decide_host_key=_trust_once), trust=trust_store).connect()
     assert caught.value.kind == "channel" and "\n" not in str(caught.value)
+
+
+async def test_a_profiles_auth_order_decides_which_method_is_used(make_asyncssh_server, trust_store, tmp_path) -> None:
+    from sshdeck.core.hosts.profiles import HostProfile
+    from sshdeck.core.ssh.profile_connect import spec_from_profile
+
+    key = keygen(tmp_path / "id_ed25519")
+    server = await make_asyncssh_server(
+        authorized_keys=(tmp_path / "id_ed25519.pub").read_text(), password=PASSWORD
+    )
+    asked: list[PasswordRequest] = []
+
+    async def password(request: PasswordRequest):
+        asked.append(request)
+        return PASSWORD
+
+    callbacks = ConnectCallbacks(decide_host_key=_trust_once, password=password)
+
+    def spec_for(methods: list[str]):
+        profile = HostProfile(
+            name="p", host=server.host, port=server.port, user="tester",
+            identity_files=[str(key)], auth_methods=methods,
+        )
+        return spec_from_profile(profile, ssh_config=None)
+
+    # Password first: the key is never offered, although it would work.
+    async with Session(spec_for(["password", "key"]), callbacks, trust=trust_store) as session:
+        assert session.auth.methods_tried == ["password"]
+    assert len(asked) == 1
+    # Key first: no password question at all.
+    async with Session(spec_for(["key", "password"]), callbacks, trust=trust_store) as session:
+        assert session.auth.methods_tried == ["publickey"]
+    assert len(asked) == 1
+    # Key files left out: only the password can log in.
+    async with Session(spec_for(["agent", "password"]), callbacks, trust=trust_store) as session:
+        assert session.auth.methods_tried[-1] == "password"
+    assert len(asked) == 2

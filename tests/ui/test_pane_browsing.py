@@ -140,3 +140,20 @@ async def test_hostile_names_are_drawn_inert(tmp_path: Path) -> None:
         assert pane.file_list.current.name == b"[@click=app.quit]x"
         text = "".join(strip.text for strip in [pane.file_list.render_line(i) for i in range(len(shown))])
         assert "\x1b" not in text and "[b]bold" in text
+
+
+async def test_wide_panes_show_mode_and_owner_columns(tmp_path: Path) -> None:
+    root = tree(tmp_path)
+    os.chmod(root / "small.txt", 0o640)
+    app = SshdeckApp(local_path=str(root))
+    async with app.run_test(size=(220, 30)) as pilot:
+        pane = await idle(pilot, app)
+        header = str(pane.query_one(PaneHeader).content)
+        assert "Mode" in header and "Owner" in header
+        row = pane.file_list.entries.index(next(e for e in pane.file_list.entries if e.display == "small.txt"))
+        line = pane.file_list.render_line(row - pane.file_list.scroll_offset.y).text
+        assert "-rw-r-----" in line
+        import grp
+        import pwd
+
+        assert f"{pwd.getpwuid(os.getuid()).pw_name}:{grp.getgrgid(os.getgid()).gr_name}" in line

@@ -235,6 +235,8 @@ def _connect_options(spec: ConnectSpec, target: ResolvedTarget, algs: list[str],
         options["encryption_algs"] = cipher_list()
     if not target.host_key_algs_configured or plain_only:
         options["server_host_key_algs"] = algs
+    if spec.preferred_auth:
+        options["preferred_auth"] = list(spec.preferred_auth)
     if spec.keepalive_interval is not None:
         options["keepalive_interval"] = spec.keepalive_interval
     if spec.keepalive_count_max is not None:

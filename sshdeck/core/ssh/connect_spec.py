@@ -61,6 +61,9 @@ class ConnectSpec:
     remote_folder: str | None = None
     use_agent: bool = True
     agent_path: str | None = None  # None: IdentityAgent from ssh_config, else $SSH_AUTH_SOCK
+    use_key_files: bool = True
+    # SSH method names in the order to try ("publickey", "keyboard-interactive", "password"); None: asyncssh's.
+    preferred_auth: tuple[str, ...] | None = None
 
     def config_paths(self) -> list[str]:
         if not self.ssh_config:
@@ -109,6 +112,8 @@ def resolve_target(spec: ConnectSpec) -> ResolvedTarget:
     )
     get = config.get
     identity_files = list(spec.identity_files) or list(get("IdentityFile", None) or ()) or list(DEFAULT_IDENTITY_FILES)
+    if not spec.use_key_files:
+        identity_files = []
     certificates = [spec.certificate_file] if spec.certificate_file else list(get("CertificateFile", None) or ())
     jump = spec.jump if spec.jump is not None else get("ProxyJump", None)
     if isinstance(jump, str) and jump.lower() == "none":

@@ -29,6 +29,20 @@ def jump_address(profile: HostProfile, store: ProfileStore | None) -> str | None
     return f"{user}{host}:{other.port}"
 
 
+# A profile's auth methods, in its order, as SSH method names (agent and key files are both publickey).
+_SSH_METHOD = {"agent": "publickey", "key": "publickey", "password": "password",
+               "keyboard-interactive": "keyboard-interactive"}
+
+
+def preferred_auth(methods: list[str]) -> tuple[str, ...]:
+    order: list[str] = []
+    for method in methods:
+        name = _SSH_METHOD.get(method)
+        if name and name not in order:
+            order.append(name)
+    return tuple(order)
+
+
 def spec_from_profile(
     profile: HostProfile,
     store: ProfileStore | None = None,
@@ -55,6 +69,9 @@ def spec_from_profile(
         force_pty=profile.force_pty,
         ssh_config=ssh_config,
         remote_folder=profile.remote_folder or None,
+        use_agent="agent" in profile.auth_methods,
+        use_key_files="key" in profile.auth_methods,
+        preferred_auth=preferred_auth(profile.auth_methods) or None,
     )
 
 

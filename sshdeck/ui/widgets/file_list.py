@@ -27,6 +27,16 @@ __all__ = ["PARENT", "FileList", "Columns", "fit"]
 SIZE_WIDTH = 7
 TIME_WIDTH = 16
 PERM_WIDTH = 10
+OWNER_WIDTH = 15
+
+
+def owner_text(entry: Entry) -> str:
+    """owner:group as the server names them, else the numeric ids; '' when unknown."""
+    if entry is PARENT:
+        return ""
+    owner = entry.owner or (str(entry.uid) if entry.uid is not None else "")
+    group = entry.group or (str(entry.gid) if entry.gid is not None else "")
+    return f"{owner}:{group}" if owner or group else ""
 
 
 def fit(text: str, width: int) -> str:
@@ -50,7 +60,9 @@ class Columns:
 
     def __init__(self, width: int) -> None:
         self.show_perms = width >= 60
+        self.show_owner = width >= 90
         fixed = SIZE_WIDTH + TIME_WIDTH + 2 + (PERM_WIDTH + 1 if self.show_perms else 0)
+        fixed += OWNER_WIDTH + 1 if self.show_owner else 0
         self.name = max(4, width - fixed - 2)  # 2: the selection mark
 
     def header(self, sort_key: str, reverse: bool) -> str:
@@ -63,6 +75,8 @@ class Columns:
         text += " " + title("Size", "size").rjust(SIZE_WIDTH) + " " + fit(title("Modified", "mtime"), TIME_WIDTH)
         if self.show_perms:
             text += " " + fit("Mode", PERM_WIDTH)
+        if self.show_owner:
+            text += " " + fit("Owner", OWNER_WIDTH)
         return text
 
     def key_at(self, x: int) -> str:
@@ -87,6 +101,8 @@ class Columns:
         text += " " + size_text.rjust(SIZE_WIDTH)[:SIZE_WIDTH] + " " + fit(format_mtime(entry.mtime), TIME_WIDTH)
         if self.show_perms:
             text += " " + fit(permissions(entry), PERM_WIDTH)
+        if self.show_owner:
+            text += " " + fit(owner_text(entry), OWNER_WIDTH)
         return text
 
 
