@@ -18,6 +18,14 @@ from sshdeck.core.transfer.errors import SourceChangedError, TransferError
 from sshdeck.core.transfer.names import show
 
 
+# On a link with latency, keep this many bytes of reads in flight (below the
+# 16 MiB channel window, which must never fill): 12 MiB is 600 MB/s at 20 ms.
+LATENCY_IN_FLIGHT = 12 * 1024 * 1024
+# A first reply slower than this means a real network, not loopback (a busy
+# loopback answers within a few ms; a deeper queue there only slows it down).
+LATENCY_THRESHOLD = 0.010
+
+
 class MemoryBudget:
     """Blocks that may be in memory at once across every file of a transfer."""
 
@@ -92,6 +100,8 @@ async def pump(
         if on_bytes is not None:
             on_bytes(len(data))
 
+    loop = asyncio.get_running_loop()
+    first_sent: float | None = None
     try:
         while offset < size or reads:
             while offset < size and len(reads) < read_window:
@@ -105,10 +115,15 @@ async def pump(
                 await budget.acquire()
                 count = min(block, size - offset)
                 reads.append(asyncio.ensure_future(_read_exact(src, rel, offset, count, size)))
+                if first_sent is None:
+                    first_sent = loop.time()
                 offset += count
             if not reads:
                 break
             at, data = await reads.popleft()
+            if first_sent is not None and at == start and loop.time() - first_sent > LATENCY_THRESHOLD:
+                # Latency, not bandwidth, limits this link: raise the request depth.
+                read_window = max(read_window, LATENCY_IN_FLIGHT // max(block, 1))
             writes.append(asyncio.ensure_future(write(at, data)))
             while len(writes) >= write_window or (writes and writes[0].done()):
                 await writes.popleft()
