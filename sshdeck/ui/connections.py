@@ -141,3 +141,13 @@ class Connections:
                 await self.disconnect(key)
             except Exception:
                 log.exception("closing %s failed", key)
+
+
+def certificate_note(connection) -> str:
+    """Who the login certificate is for and until when, for the host's status line."""
+    certificates = connection.session.auth.certificates
+    if not certificates:
+        return ""
+    cert = certificates[0]
+    until = cert.valid_before.strftime("%Y-%m-%d %H:%M UTC") if cert.valid_before else "no expiry"
+    return f"certificate for {', '.join(cert.principals) or 'any principal'}, valid until {until}"

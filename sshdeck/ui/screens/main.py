@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,8 +19,8 @@ from sshdeck.core.hosts.profile_store import ProfileStore
 from sshdeck.core.hosts.profiles import HostProfile
 from sshdeck.core.ssh.remote_source import RemoteSource
 from sshdeck.core.hosts.targets import Target, TargetError, parse_target
-from sshdeck.ui.commands import PaletteCommand
-from sshdeck.ui.connections import ConnectionFailed, Connections, Location
+from sshdeck.ui.commands import PaletteCommand, main_screen_commands
+from sshdeck.ui.connections import ConnectionFailed, Connections, Location, certificate_note
 from sshdeck.ui.screens.location_picker import LocationPicker
 from sshdeck.ui.widgets.file_list import FileList
 from sshdeck.ui.widgets.file_pane import FilePane
@@ -31,16 +30,6 @@ from sshdeck.ui.widgets.transfer_panel import TransferPanel
 from sshdeck.ui.widgets.quick_connect import QuickConnectBar, profile_from_target
 
 log = logging.getLogger(__name__)
-
-
-def certificate_note(connection) -> str:
-    """Who the login certificate is for and until when, for the host's status line."""
-    certificates = connection.session.auth.certificates
-    if not certificates:
-        return ""
-    cert = certificates[0]
-    until = cert.valid_before.strftime("%Y-%m-%d %H:%M UTC") if cert.valid_before else "no expiry"
-    return f"certificate for {', '.join(cert.principals) or 'any principal'}, valid until {until}"
 
 
 class MainScreen(Screen):
@@ -438,66 +427,7 @@ class MainScreen(Screen):
 
     def palette_commands(self) -> list[PaletteCommand]:
         """Every action by name, for the command palette (Ctrl+P)."""
-        pane = self._active_pane
-        sidebar = self.query_one(HostSidebar)
-
-        def on_pane(action: str) -> Callable[[], object]:
-            return lambda: getattr(pane(), f"action_{action}")()
-
-        def on_sidebar(method: str) -> Callable[[], object]:
-            def run() -> None:
-                sidebar.display = True
-                getattr(sidebar, method)()
-
-            return run
-
-        pane_commands = [
-            ("View file", "F3: show the file under the cursor", "view"),
-            ("Edit file", "F4: open in $VISUAL / $EDITOR; uploads on save", "edit"),
-            ("New folder", "F7", "mkdir"),
-            ("Rename", "F2 / Shift+F6", "rename"),
-            ("Delete", "F8 / Delete: asks first", "delete"),
-            ("Permissions (chmod)", "p", "chmod"),
-            ("Properties", "i", "properties"),
-            ("Copy path to clipboard", "y", "copy_path"),
-            ("Go to folder…", "Ctrl+L: type a path, Tab completes", "edit_path"),
-            ("Filter this folder", "/", "filter"),
-            ("Sort by next column", "s: name, size, time, extension", "sort_next"),
-            ("Show or hide hidden files", ".", "toggle_hidden"),
-            ("Select files matching…", "+", "select_pattern"),
-            ("Unselect files matching…", "-", "unselect_pattern"),
-            ("Invert selection", "*", "invert_selection"),
-            ("Select all", "Ctrl+A", "select_all"),
-            ("Reload folder", "Ctrl+R", "reload"),
-            ("Back", "Alt+Left", "back"),
-            ("Forward", "Alt+Right", "forward"),
-            ("Bookmark this folder", "b (again: remove)", "bookmark"),
-            ("Go to a bookmark", "g", "bookmarks"),
-        ]
-        commands = [PaletteCommand(title, help, on_pane(action)) for title, help, action in pane_commands]
-        commands += [
-            PaletteCommand("Add host", "a / Insert in the host list", on_sidebar("add_profile")),
-            PaletteCommand("Edit host", "e / F4 in the host list", on_sidebar("edit_profile")),
-            PaletteCommand("Duplicate host", "c in the host list", on_sidebar("duplicate_profile")),
-            PaletteCommand("Delete host", "Delete / F8 in the host list; asks first", on_sidebar("delete_profile")),
-            PaletteCommand("Import hosts from ~/.ssh/config", "i in the host list", on_sidebar("import_ssh_config")),
-            PaletteCommand("Show or hide the host list", "F9", self.action_toggle_sidebar),
-            PaletteCommand("Quick connect", "Ctrl+K: user@host, user@host:port, sftp://…", self.action_quick_connect),
-            PaletteCommand("Choose what this pane shows", "Alt+L: this computer or a connected host", self.action_pick_location),
-            PaletteCommand("Copy to the other pane", "F5 (or drag with the mouse)", self.action_copy),
-            PaletteCommand("Move to the other pane", "F6", self.action_move),
-            PaletteCommand("Show or hide transfers", "Ctrl+T", self.action_toggle_transfers),
-            PaletteCommand("Resume interrupted transfers", "after a restart", self.app.transfers.offer_resume),
-            PaletteCommand("Open a shell", "Ctrl+O: a shell tab on the host in focus, in this folder", self.action_open_shell),
-            PaletteCommand("cd the shell to this folder", "the newest shell tab on this host", self.action_cd_shell_here),
-            PaletteCommand("Pane follows the shell's folder on/off", "uses the folder the shell reports (OSC 7)", self.action_toggle_follow_shell),
-            PaletteCommand("Switch panes", "Tab", self.action_switch_pane),
-            PaletteCommand("Synchronised browsing on/off", "Ctrl+Y", self.action_toggle_sync),
-            PaletteCommand("Disconnect", "Ctrl+D: the host in focus (cancels a connection under way)", self.action_disconnect),
-            PaletteCommand("Reconnect", "the host this pane shows, after the connection dropped", self.action_reconnect),
-            PaletteCommand("Compare folders", "=: selects what differs on each side", self.action_compare),
-        ]
-        return commands
+        return main_screen_commands(self)
 
     # -- actions -----------------------------------------------------------------------------
 
