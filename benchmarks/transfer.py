@@ -72,7 +72,7 @@ class Bench:
         )
         try:
             sftp = await conn.start_sftp_client()
-            remote = SftpEndpoint(sftp, os.fsencode(str(remote_root)), window=64)
+            remote = SftpEndpoint(sftp, os.fsencode(str(remote_root)))
             local = LocalEndpoint(local_root)
             source, dest = (local, remote) if upload else (remote, local)
             report = await Transfer(source, dest, [((name.encode(),), (name.encode(),))], TransferOptions()).run()
