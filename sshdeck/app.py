@@ -95,7 +95,7 @@ class SshdeckApp(App):
             )
         )
         for problem in self._startup_problems:
-            self.notify(problem, title="Settings", severity="warning", timeout=8)
+            self.notify(problem, title="Settings", severity="warning", timeout=8, markup=False)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -96,3 +96,13 @@ async def test_unreadable_settings_file_is_reported_and_left_untouched(tmp_path:
         app.theme = "sshdeck-light"
         await pilot.pause()
     assert settings.read_text() == "theme = [unclosed\n"
+
+
+async def test_a_theme_file_with_markup_in_its_name_is_reported_as_plain_text(tmp_path: Path) -> None:
+    bad = write_user_theme("[bold]x[@click=app.quit].toml", "name = [\n")
+    app = SshdeckApp(local_path=str(tmp_path))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert app.is_running
+        notes = [n for n in app._notifications if str(bad) in n.message]
+        assert notes and not any(n.markup for n in notes)  # shown as plain text, never parsed

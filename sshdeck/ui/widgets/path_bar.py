@@ -44,7 +44,7 @@ class PathInput(Input):
                     if e.is_dir and e.name.decode("utf-8", errors="surrogateescape").startswith(prefix)
                 )
         except FileSystemError as exc:
-            self.notify(str(exc), severity="warning")
+            self.notify(str(exc), severity="warning", markup=False)
             return
         if not names:
             self.app.bell()
