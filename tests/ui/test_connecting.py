@@ -16,15 +16,8 @@ from sshdeck.ui.screens.host_key_prompt import HostKeyPrompt
 from sshdeck.ui.screens.location_picker import LocationPicker
 from sshdeck.ui.widgets.file_pane import FilePane
 from sshdeck.ui.widgets.host_sidebar import HostSidebar
+from tests.ui.waiting import until
 
-
-async def until(pilot, predicate, what: str, tries: int = 400):
-    for _ in range(tries):
-        await pilot.pause(0.025)
-        result = predicate()
-        if result:
-            return result
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def pane(app, side: str) -> FilePane:

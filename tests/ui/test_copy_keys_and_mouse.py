@@ -8,25 +8,9 @@ from sshdeck.app import SshdeckApp
 from sshdeck.core.ssh.remote_source import DemoSource
 from sshdeck.ui.screens.copy_dialog import CopyDialog
 from sshdeck.ui.widgets.file_pane import FilePane
+from tests.ui.waiting import both_panes_idle as panes, until
 
 
-async def panes(pilot, app) -> tuple[FilePane, FilePane]:
-    for _ in range(400):
-        await pilot.pause(0.02)
-        if app.screen.is_modal:
-            continue
-        found = list(app.screen.query(FilePane))
-        if len(found) == 2 and all(p.is_idle for p in found):
-            return found[0], found[1]
-    raise AssertionError("the panes did not finish loading")
-
-
-async def until(pilot, predicate, what: str):
-    for _ in range(400):
-        await pilot.pause(0.025)
-        if predicate():
-            return
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def local_tree(tmp_path: Path) -> Path:

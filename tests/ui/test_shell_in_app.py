@@ -11,15 +11,8 @@ from sshdeck.core.ssh.remote_source import DemoSource
 from sshdeck.ui.widgets.file_pane import FilePane
 from sshdeck.ui.widgets.shell_tab import ShellTab
 from sshdeck.ui.widgets.terminal_view import TerminalView
+from tests.ui.waiting import until
 
-
-async def until(pilot, predicate, what: str):
-    for _ in range(400):
-        await pilot.pause(0.025)
-        result = predicate()
-        if result:
-            return result
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def screen_text(tab: ShellTab) -> str:

@@ -10,17 +10,8 @@ from sshdeck.core.hosts.bookmarks import Bookmarks
 from sshdeck.core.ssh.remote_source import DemoSource
 from sshdeck.ui.screens.location_picker import ListPicker
 from sshdeck.ui.widgets.file_pane import FilePane
+from tests.ui.waiting import both_panes_idle as panes
 
-
-async def panes(pilot, app) -> tuple[FilePane, FilePane]:
-    for _ in range(300):
-        await pilot.pause(0.02)
-        if app.screen.is_modal:
-            continue
-        found = list(app.screen.query(FilePane))
-        if len(found) == 2 and all(p.is_idle for p in found):
-            return found[0], found[1]
-    raise AssertionError("the panes did not finish loading")
 
 
 async def settle(pilot, app, check) -> tuple[FilePane, FilePane]:
