@@ -69,3 +69,19 @@ async def test_openssh_server_lists_a_folder_over_sftp(openssh_server, tmp_path:
         async with conn.start_sftp_client() as sftp:
             names = await sftp.listdir(str(tmp_path))
     assert "hello world.txt" in names
+
+
+def test_demo_sandbox_is_removed_only_when_sshdeck_made_it(tmp_path: Path) -> None:
+    from sshdeck.core.ssh.demo import DemoSandbox
+
+    made = DemoSandbox(None)
+    assert (made.path / "photos 2024" / "été à Lyon.txt").exists()
+    made.cleanup()
+    assert not made.path.exists()
+
+    mine = tmp_path / "my files"
+    mine.mkdir()
+    (mine / "keep.txt").write_text("mine")
+    given = DemoSandbox(mine)
+    given.cleanup()
+    assert (mine / "keep.txt").read_text() == "mine"

@@ -184,3 +184,14 @@ async def test_a_huge_folder_renders_only_the_visible_rows(tmp_path: Path) -> No
         assert file_list.current is entries[-1]
         assert file_list.scroll_offset.y >= 100_000 - file_list.size.height
         assert 0 < len(calls) <= 3 * file_list.size.height
+
+
+async def test_a_first_start_without_hosts_says_how_to_begin(tmp_path: Path) -> None:
+    app = SshdeckApp(local_path=str(local_tree(tmp_path)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        welcome = [n for n in app._notifications if n.title == "Welcome to sshdeck"]
+        assert welcome and "sshdeck --demo" in welcome[0].message
+        assert not app.screen.query_one("#sidebar").display  # nothing to list yet
+        await pilot.press("f9")
+        assert app.screen.query_one("#sidebar").display

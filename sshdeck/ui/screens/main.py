@@ -105,6 +105,14 @@ class MainScreen(Screen):
                 self.notify(f"{self.initial_target}: {exc}", title="Cannot connect", severity="error", markup=False)
             else:
                 self._connect_target(target, self.initial_target)
+        elif not self.store.profiles:
+            self.notify(
+                "No saved hosts yet: F9 then a to add one, Ctrl+K to connect to user@host, "
+                "or try `sshdeck --demo`.",
+                title="Welcome to sshdeck",
+                timeout=10,
+                markup=False,
+            )
 
     @property
     def right(self) -> FilePane:
