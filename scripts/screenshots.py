@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -40,8 +41,9 @@ async def wait_for_panes(pilot) -> None:
 
 
 async def shoot(theme: str, filename: str) -> None:
-    with tempfile.TemporaryDirectory() as scratch:
-        local = Path(scratch) / "website"
+    with tempfile.TemporaryDirectory(dir=Path.home()) as scratch:
+        local = Path.home() / "website"
+        shutil.rmtree(local, ignore_errors=True)
         (local / "public" / "img").mkdir(parents=True)
         (local / "public" / "index.html").write_text("<h1>hi</h1>\n" * 40)
         (local / "deploy.sh").write_text("#!/bin/sh\nrsync -a public/ host:/srv/www/\n")
