@@ -7,16 +7,21 @@ from pathlib import Path
 import asyncssh
 
 
-async def test_demo_server_serves_its_folder_over_sftp(demo_server, demo_root: Path) -> None:
-    async with asyncssh.connect(
-        demo_server.host,
-        demo_server.port,
-        username=demo_server.username,
-        client_keys=[demo_server.client_key],
-        known_hosts=demo_server.known_hosts(),
+def connect_to_demo(server, key=None):
+    """A client connection to the demo server: its own key unless `key` is given, no config, no agent."""
+    return asyncssh.connect(
+        server.host,
+        server.port,
+        username=server.username,
+        client_keys=[key or server.client_key],
+        known_hosts=server.known_hosts(),
         config=None,
         agent_path=None,
-    ) as conn:
+    )
+
+
+async def test_demo_server_serves_its_folder_over_sftp(demo_server, demo_root: Path) -> None:
+    async with connect_to_demo(demo_server) as conn:
         async with conn.start_sftp_client() as sftp:
             names = set(await sftp.listdir("/"))
     assert {"projects", "photos 2024", "empty folder", "disk-image.bin"} <= names
@@ -25,30 +30,14 @@ async def test_demo_server_serves_its_folder_over_sftp(demo_server, demo_root: P
 async def test_demo_server_refuses_other_keys(demo_server) -> None:
     stranger = asyncssh.generate_private_key("ssh-ed25519")
     try:
-        await asyncssh.connect(
-            demo_server.host,
-            demo_server.port,
-            username=demo_server.username,
-            client_keys=[stranger],
-            known_hosts=demo_server.known_hosts(),
-            config=None,
-            agent_path=None,
-        )
+        await connect_to_demo(demo_server, stranger)
     except asyncssh.PermissionDenied:
         return
     raise AssertionError("a key the demo did not make was accepted")
 
 
 async def test_demo_shell_runs_in_the_demo_folder(demo_server, demo_root: Path) -> None:
-    async with asyncssh.connect(
-        demo_server.host,
-        demo_server.port,
-        username=demo_server.username,
-        client_keys=[demo_server.client_key],
-        known_hosts=demo_server.known_hosts(),
-        config=None,
-        agent_path=None,
-    ) as conn:
+    async with connect_to_demo(demo_server) as conn:
         result = await conn.run("pwd", term_type="xterm-256color", term_size=(80, 24))
     assert result.stdout.strip() == str(demo_root.resolve())
     assert result.exit_status == 0

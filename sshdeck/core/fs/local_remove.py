@@ -14,39 +14,25 @@ import os
 import posixpath
 import stat
 import threading
-import time
 
 from sshdeck.core.fs.base import FileSystemError, RemoveProgress, encode_path, join
 from sshdeck.core.fs.errors import from_os_error, refused, stopped_after
+from sshdeck.core.fs.removal_counter import RemovalCounter
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
-_REPORT_EVERY = 0.05  # seconds: often enough for a progress bar, rare enough for the loop
 
 
 class _Stopped(Exception):
     """The awaiting task was cancelled."""
 
 
-class _Walk:
+class _Walk(RemovalCounter):
     """One removal's state, shared between the worker thread and the loop."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, progress: RemoveProgress | None) -> None:
-        self.loop = loop
-        self.progress = progress
+        super().__init__(progress, deliver=loop.call_soon_threadsafe)
         self.stop = threading.Event()
-        self.count = 0
         self.current = ""
-        self.last_path = ""
-        self._last_report = 0.0
-
-    def removed(self, path: str) -> None:
-        self.count += 1
-        self.last_path = path
-        if self.progress is not None:
-            now = time.monotonic()
-            if now - self._last_report >= _REPORT_EVERY:
-                self._last_report = now
-                self.loop.call_soon_threadsafe(self.progress, self.count, path)
 
     def check(self) -> None:
         if self.stop.is_set():
@@ -136,6 +122,5 @@ async def remove_tree(path: str, progress: RemoveProgress | None) -> int:
             pass
         raise
     finally:
-        if progress is not None and walk.count:
-            progress(walk.count, walk.last_path)
+        walk.final_report()
     return walk.count

@@ -14,37 +14,24 @@ still complete on the server).
 from __future__ import annotations
 
 import asyncio
-import time
 
 import asyncssh
 
 from sshdeck.core.fs.base import EntryKind, FileSystemError, RemoveProgress, encode_path, join
 from sshdeck.core.fs.errors import NotFoundError, from_sftp_error, refused, stopped_after
+from sshdeck.core.fs.removal_counter import RemovalCounter
 from sshdeck.core.fs.sftp_listing import list_folder
 
 # Removals in flight at once: deleting 10,000 files costs ~10,000 / 32 round trips.
 _IN_FLIGHT = 32
-_REPORT_EVERY = 0.05
 
 
-class _Removal:
+class _Removal(RemovalCounter):
     """One recursive removal: the counter the progress callback sees."""
 
     def __init__(self, sftp: asyncssh.SFTPClient, progress: RemoveProgress | None) -> None:
+        super().__init__(progress)
         self.sftp = sftp
-        self.progress = progress
-        self.count = 0
-        self.last_path = ""
-        self._last_report = 0.0
-
-    def removed(self, path: str) -> None:
-        self.count += 1
-        self.last_path = path
-        if self.progress is not None:
-            now = time.monotonic()
-            if now - self._last_report >= _REPORT_EVERY:
-                self._last_report = now
-                self.progress(self.count, path)
 
     async def _call(self, path: str, request: object) -> None:
         try:
@@ -110,6 +97,5 @@ async def remove_tree(sftp: asyncssh.SFTPClient, path: str, progress: RemoveProg
     except FileSystemError as exc:
         raise stopped_after(exc, removal.count) from None
     finally:
-        if progress is not None and removal.count:
-            progress(removal.count, removal.last_path)
+        removal.final_report()
     return removal.count
