@@ -69,7 +69,12 @@ async def test_connect_from_the_sidebar_asks_about_the_host_key_then_lists(tmp_p
             i for i, option in enumerate(sidebar.host_list.options) if option.id == f"host:{profile.id}"
         )
         await pilot.press("enter")
-        prompt = await until(pilot, lambda: isinstance(app.screen, HostKeyPrompt) and app.screen, "the host-key prompt")
+        # The prompt is pushed first and focuses its default button on mount: wait for both.
+        prompt = await until(
+            pilot,
+            lambda: isinstance(app.screen, HostKeyPrompt) and app.focused is not None and app.screen,
+            "the host-key prompt with its focus",
+        )
         assert app.focused.id == "reject"
         await pilot.click("#trust-and-save")
         right = await until(pilot, lambda: (p := pane(app, "right")).is_idle and p.path == str(folder) and p, "the listing")
