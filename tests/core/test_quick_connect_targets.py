@@ -148,3 +148,39 @@ def test_url_like_input_raises_only_target_error(text: str) -> None:
         parse_target(text)
     except TargetError:
         pass
+
+
+# -- how a connection is named on screen (pane headers, dialogs, the transfer panel) --------------
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("testbox", "testbox"),
+        ("testbox:/tmp/x", "testbox"),
+        ("alice@web.example", "alice@web.example"),
+        ("alice@web.example:/srv/www", "alice@web.example"),
+        ("alice@web.example:2222", "alice@web.example:2222"),
+        ("sftp://alice@web.example:2222/srv", "alice@web.example:2222"),
+        ("sftp://alice@web.example:22/srv", "alice@web.example"),
+        ("sftp://web.example/srv", "web.example"),
+        ("alice@[2001:db8::1]:2200", "alice@[2001:db8::1]:2200"),
+    ],
+)
+def test_a_connection_label_never_holds_the_path(text, label):
+    from sshdeck.core.hosts.targets import connection_label
+
+    assert connection_label(parse_target(text)) == label
+
+
+def test_a_place_names_the_host_and_the_folder_once(hermetic_home):
+    from sshdeck.core.fs.local import LocalFS
+    from sshdeck.core.hosts.targets import connection_label
+    from sshdeck.core.places import place
+
+    class Remote:
+        label = connection_label(parse_target("testbox:/tmp/x"))
+
+    assert place(Remote(), "/tmp/x") == "testbox:/tmp/x"
+    assert place(LocalFS(), str(hermetic_home / "work")) == "~/work"
+    assert place(Remote(), "/tmp/\x1b]0;title\x07") == "testbox:/tmp/\\x1b]0;title\\x07"

@@ -24,6 +24,12 @@ def pane(app, side: str) -> FilePane:
     return app.screen.query_one(f"#{side}", FilePane) if not app.screen.is_modal else app.screen_stack[-2].query_one(f"#{side}", FilePane)
 
 
+def header(app, side: str) -> str:
+    from textual.widgets import Static
+
+    return str(pane(app, side).query_one(".pane-path", Static).content)
+
+
 def names(p: FilePane) -> list[str]:
     return [e.display for e in p.file_list.entries]
 
@@ -117,12 +123,18 @@ async def test_quick_connect_uses_ssh_config_and_the_location_picker_shows_the_h
         await pilot.click("#connect-once")
         await until(pilot, lambda: pane(app, "right").is_idle and pane(app, "right").path == str(folder), "listing")
         assert not (tmp_path / "own_known_hosts").exists()  # once: nothing saved
+        # The header names the alias and the folder once, also after going up.
+        assert header(app, "right") == f"box:{folder}"
+        pane(app, "right").file_list.focus()
+        await pilot.press("backspace")
+        await until(pilot, lambda: pane(app, "right").is_idle and pane(app, "right").path == str(folder.parent), "up")
+        assert header(app, "right") == f"box:{folder.parent}"
         # The left pane can show the same host too.
         pane(app, "left").file_list.focus()
         await pilot.press("alt+l")
         picker = await until(pilot, lambda: isinstance(app.screen, LocationPicker) and app.screen, "the picker")
         labels = [place.label for place in picker.locations]
-        assert labels == ["This computer", "box:" + str(folder)]
+        assert labels == ["This computer", "box"]
         await pilot.press("down", "enter")
         left = await until(pilot, lambda: (p := pane(app, "left")).is_idle and p.fs.label != "local" and p, "left")
         assert "uploads" in names(left)

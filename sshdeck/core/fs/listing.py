@@ -83,6 +83,20 @@ def human_size(size: int) -> str:
     return f"{value:.0f}Z"
 
 
+def format_short_mtime(mtime: float | None, now: float | None = None) -> str:
+    """12 cells, as `ls -l` does: `Nov 29 01:00` within the last half year, `2025-11-29` otherwise."""
+    if mtime is None:
+        return ""
+    try:
+        moment = time.localtime(mtime)
+        current = time.time() if now is None else now
+        if abs(current - mtime) < 182 * 86400:
+            return time.strftime("%b %d %H:%M", moment)
+        return time.strftime("%Y-%m-%d", moment)
+    except (OverflowError, OSError, ValueError):
+        return "?"
+
+
 def format_mtime(mtime: float | None) -> str:
     if mtime is None:
         return ""

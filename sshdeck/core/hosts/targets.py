@@ -330,6 +330,19 @@ def format_target(target: Target) -> str:
     return text
 
 
+def connection_label(target: Target) -> str:
+    """How a connection made from `target` is named on screen, never with its path.
+
+    `alias`, `host`, `user@host` or `user@host:port` (IPv6 in brackets):
+    pane headers and dialogs add `:/path` to it exactly once.
+    """
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    text = f"{target.user}@{host}" if target.user else host
+    if target.port is not None and target.port != 22:
+        text += f":{target.port}"
+    return text
+
+
 def _looks_like_port(path: str) -> bool:
     head, _, _ = path.partition(":")
     return head.isascii() and head.isdigit() and "/" not in head

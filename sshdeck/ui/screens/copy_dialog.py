@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from textual import on
@@ -13,21 +12,11 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from sshdeck.core.fs.base import Entry, EntryKind, FileSystem
-from sshdeck.core.fs.local import LocalFS
-from sshdeck.core.fs.names import display_path
+from sshdeck.core.fs.base import Entry, EntryKind
+from sshdeck.core.places import place  # noqa: F401  (callers take it from here too)
 from sshdeck.ui.widgets.transfer_panel import format_bytes
 
 NAMES_SHOWN = 5
-
-
-def place(fs: FileSystem, folder: str) -> str:
-    """How a folder is named on screen: `~/work` here, `demo:/srv` on a host."""
-    shown = display_path(folder)
-    if isinstance(fs, LocalFS):
-        home = os.path.expanduser("~")
-        return "~" + shown[len(home):] if shown == home or shown.startswith(home + "/") else shown
-    return f"{fs.label}:{shown}"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sshdeck.core.ssh.profile_connect import spec_for_target, spec_from_profile
 from sshdeck.core.hosts.profile_store import ProfileStore
 from sshdeck.core.hosts.profiles import HostProfile
 from sshdeck.core.ssh.remote_source import RemoteSource
-from sshdeck.core.hosts.targets import Target, TargetError, parse_target
+from sshdeck.core.hosts.targets import Target, TargetError, connection_label, parse_target
 from sshdeck.ui.commands import PaletteCommand, main_screen_commands
 from sshdeck.ui.connections import ConnectionFailed, Connections, Location, certificate_note
 from sshdeck.ui.screens.location_picker import LocationPicker
@@ -167,7 +167,7 @@ class MainScreen(Screen):
         if profile is not None:
             self._connect(profile.id, profile.name, spec, profile)
         else:
-            self._connect(f"target:{text}", text, spec, None, quick_text=text)
+            self._connect(f"target:{text}", connection_label(target), spec, None, quick_text=text)
 
     @work(group="connect", name="connect")
     async def _connect(self, key: str, label: str, spec, profile: HostProfile | None, quick_text: str = "") -> None:
@@ -454,8 +454,20 @@ class MainScreen(Screen):
 
     def action_quick_connect(self) -> None:
         bar = self.query_one(QuickConnectBar)
+        if not bar.display or not bar.input.has_focus:
+            self._focus_before_bar = self.focused
         bar.display = True
         bar.input.focus()
+
+    @on(QuickConnectBar.Closed)
+    def _quick_connect_closed(self, event: QuickConnectBar.Closed) -> None:
+        event.stop()
+        self.query_one(QuickConnectBar).display = False
+        before = getattr(self, "_focus_before_bar", None)
+        if before is not None and before.is_attached and before.focusable:
+            before.focus()
+        else:
+            self._active_pane().file_list.focus()
 
     def action_pick_location(self) -> None:
         pane = self._active_pane()

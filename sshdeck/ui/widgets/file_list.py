@@ -19,15 +19,19 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from sshdeck.core.fs.base import Entry, EntryKind
-from sshdeck.core.fs.listing import format_mtime, human_size
+from sshdeck.core.fs.listing import format_mtime, format_short_mtime, human_size
 from sshdeck.core.pane_model import PARENT, PaneModel
 
 __all__ = ["PARENT", "FileList", "Columns", "fit"]
 
 SIZE_WIDTH = 7
-TIME_WIDTH = 16
+TIME_WIDTH = 16  # 2025-11-29 01:00
+SHORT_TIME_WIDTH = 12  # Nov 29 01:00 this year, 2025-11-29 before
 PERM_WIDTH = 10
 OWNER_WIDTH = 15
+MARK_WIDTH = 2  # the selection mark
+NAME_SHARE = 0.6  # the name keeps at least this share of the row…
+NAME_ENOUGH = 40  # …or this many cells, whichever is less
 
 
 def owner_text(entry: Entry) -> str:
@@ -56,14 +60,43 @@ def permissions(entry: Entry) -> str:
 
 
 class Columns:
-    """Where each column starts for a given width; the header and the rows share it."""
+    """Where each column starts for a given width; the header and the rows share it.
+
+    The name comes first: it keeps at least 60 % of the row (40 cells are
+    enough on a wide pane).  The other
+    columns join by priority while they fit — size, modified (the long form,
+    else the short one), mode, owner — so a narrowing pane drops the owner
+    first, then the mode, shortens and then drops the date, and keeps the
+    size longest.
+    """
 
     def __init__(self, width: int) -> None:
-        self.show_perms = width >= 60
-        self.show_owner = width >= 90
-        fixed = SIZE_WIDTH + TIME_WIDTH + 2 + (PERM_WIDTH + 1 if self.show_perms else 0)
-        fixed += OWNER_WIDTH + 1 if self.show_owner else 0
-        self.name = max(4, width - fixed - 2)  # 2: the selection mark
+        available = max(0, width - MARK_WIDTH)
+        minimum_name = max(4, min(NAME_ENOUGH, int(available * NAME_SHARE + 0.999)))
+        used = 0
+
+        def fits(column: int) -> bool:
+            return available - used - (column + 1) >= minimum_name
+
+        self.show_size = fits(SIZE_WIDTH)
+        used += SIZE_WIDTH + 1 if self.show_size else 0
+        self.time_width = 0
+        if self.show_size:
+            for candidate in (TIME_WIDTH, SHORT_TIME_WIDTH):
+                if fits(candidate):
+                    self.time_width = candidate
+                    break
+        used += self.time_width + 1 if self.time_width else 0
+        self.show_perms = bool(self.time_width) and fits(PERM_WIDTH)
+        used += PERM_WIDTH + 1 if self.show_perms else 0
+        self.show_owner = self.show_perms and fits(OWNER_WIDTH)
+        used += OWNER_WIDTH + 1 if self.show_owner else 0
+        self.name = max(1, available - used)
+
+    def _time(self, mtime: float | None) -> str:
+        if self.time_width == SHORT_TIME_WIDTH:
+            return format_short_mtime(mtime)
+        return format_mtime(mtime)
 
     def header(self, sort_key: str, reverse: bool) -> str:
         arrow = "▼" if reverse else "▲"
@@ -72,7 +105,10 @@ class Columns:
             return f"{text}{arrow}" if key == sort_key else text
 
         text = "  " + fit(title("Name", "name") + ("  (.ext" + arrow + ")" if sort_key == "ext" else ""), self.name)
-        text += " " + title("Size", "size").rjust(SIZE_WIDTH) + " " + fit(title("Modified", "mtime"), TIME_WIDTH)
+        if self.show_size:
+            text += " " + title("Size", "size").rjust(SIZE_WIDTH)
+        if self.time_width:
+            text += " " + fit(title("Modified", "mtime"), self.time_width)
         if self.show_perms:
             text += " " + fit("Mode", PERM_WIDTH)
         if self.show_owner:
@@ -81,9 +117,9 @@ class Columns:
 
     def key_at(self, x: int) -> str:
         """The sort key of the column under x (a header click)."""
-        if x < 2 + self.name:
+        if x < MARK_WIDTH + self.name or not self.show_size:
             return "name"
-        if x < 2 + self.name + 1 + SIZE_WIDTH:
+        if x < MARK_WIDTH + self.name + 1 + SIZE_WIDTH or not self.time_width:
             return "size"
         return "mtime"
 
@@ -98,7 +134,10 @@ class Columns:
         if entry.kind is EntryKind.LINK and entry.link_target is not None:
             name = f"{name} -> {entry.link_target}"
         text = ("* " if selected else "  ") + fit(name, self.name)
-        text += " " + size_text.rjust(SIZE_WIDTH)[:SIZE_WIDTH] + " " + fit(format_mtime(entry.mtime), TIME_WIDTH)
+        if self.show_size:
+            text += " " + size_text.rjust(SIZE_WIDTH)[:SIZE_WIDTH]
+        if self.time_width:
+            text += " " + fit(self._time(entry.mtime), self.time_width)
         if self.show_perms:
             text += " " + fit(permissions(entry), PERM_WIDTH)
         if self.show_owner:
@@ -201,7 +240,7 @@ class FileList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
-        width = self.size.width
+        width = self.scrollable_content_region.width
         if index >= len(self.entries):
             return Strip.blank(width, self.rich_style)
         entry = self.entries[index]

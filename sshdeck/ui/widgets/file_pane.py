@@ -17,19 +17,13 @@ from textual.widgets import Input, Static
 from sshdeck.core.fs.base import Entry, FileSystem, FileSystemError, join
 from sshdeck.core.dropped_paths import parse_dropped_paths
 from sshdeck.core.pane_model import PARENT, PaneModel
+from sshdeck.core.places import place
 from sshdeck.ui.screens.text_prompt import TextPrompt
 from sshdeck.ui.widgets.file_list import Columns, FileList
 from sshdeck.ui.widgets.pane_actions import PANE_ACTION_BINDINGS, PaneActions
 from sshdeck.ui.widgets.path_bar import PathInput
 
 log = logging.getLogger(__name__)
-
-
-def _tilde(path: str) -> str:
-    home = os.path.expanduser("~").rstrip("/")
-    if home and (path == home or path.startswith(home + "/")):
-        return "~" + path[len(home):]
-    return path
 
 
 class PaneHeader(Static):
@@ -130,14 +124,13 @@ class FilePane(PaneActions, Vertical):
     # -- drawing (always plain Content: a name never becomes markup) -------------
 
     def _draw_path(self) -> None:
-        label = self.fs.label
-        text = f"{label}:{self.path}" if label != "local" else _tilde(self.path)
+        text = place(self.fs, self.path)
         if self.loading_path is not None:
             text += f"  (loading… {self.loading_count:,})" if self.loading_count else "  (loading…)"
         self.query_one(".pane-path", Static).update(Content(text))
 
     def _draw_header(self) -> None:
-        width = self.file_list.size.width
+        width = self.file_list.scrollable_content_region.width
         if not width:
             return  # not laid out yet; FileList.Resized draws it
         self.query_one(PaneHeader).update(Content(Columns(width).header(self.model.sort_key, self.model.reverse)))

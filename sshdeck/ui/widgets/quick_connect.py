@@ -42,7 +42,7 @@ class QuickConnectBar(Horizontal):
 
     BINDINGS = [
         Binding("ctrl+s", "save_as_profile", "Save as profile", id="quick_connect_save"),
-        Binding("escape", "clear", "Clear", show=False, id="quick_connect_clear"),
+        Binding("escape", "close", "Close", show=False, id="quick_connect_close"),
     ]
 
     class ConnectRequested(Message):
@@ -52,6 +52,9 @@ class QuickConnectBar(Horizontal):
             super().__init__()
             self.target = target
             self.text = text
+
+    class Closed(Message):
+        """The bar was closed (Escape, or an address was submitted): focus goes back where it was."""
 
     class SaveAsProfileRequested(Message):
         """The user wants the address as a saved profile (open the editor with profile_from_target)."""
@@ -106,6 +109,7 @@ class QuickConnectBar(Horizontal):
         target = self.parse()
         if target is not None:
             self.post_message(self.ConnectRequested(target, self.input.value.strip()))
+            self.action_close()
 
     @on(Input.Changed, "#quick-connect-input")
     def _changed(self, event: Input.Changed) -> None:
@@ -117,11 +121,8 @@ class QuickConnectBar(Horizontal):
         if target is not None:
             self.post_message(self.SaveAsProfileRequested(target, self.input.value.strip()))
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "clear":
-            return bool(self.input.value)  # an empty bar lets Escape through to the screen
-        return True
-
-    def action_clear(self) -> None:
+    def action_close(self) -> None:
+        """Close the bar (a transient bar): the text goes; the screen hides it and gives focus back."""
         self.input.value = ""
         self.show_error("")
+        self.post_message(self.Closed())
