@@ -122,16 +122,23 @@ class TransferController:
             return
         summary = CopySummary.of(entries, move, place(source_fs, source_folder), place(dest_fs, dest_folder))
 
-        def launch() -> None:
+        def launch(folder: str = dest_folder) -> None:
+            shown = place(dest_fs, folder)
             try:
-                source, dest = self.endpoint_for(source_fs, source_folder), self.endpoint_for(dest_fs, dest_folder)
+                source, dest = self.endpoint_for(source_fs, source_folder), self.endpoint_for(dest_fs, folder)
             except (OSError, TypeError) as exc:
                 self.app.notify(str(exc), title=summary.verb, severity="error", markup=False)
                 return
-            self._copy(f"{summary.verb} {summary.what} → {summary.dest}", summary.dest, source, dest, entries,
-                       move, on_done)
+            self._copy(f"{summary.verb} {summary.what} → {shown}", shown, source, dest, entries, move, on_done)
 
-        self._confirm(summary, launch, confirm)
+        if not confirm:
+            launch()
+            return
+        # The destination is editable in the dialog (F5 then type another folder, as in mc).
+        self.app.push_screen(
+            CopyDialog(summary, dest_fs, dest_folder),
+            lambda answer: launch(answer if isinstance(answer, str) else dest_folder) if answer else None,
+        )
 
     def upload_paths(self, local_paths: list[str], dest_fs: FileSystem, dest_folder: str, *,
                      on_done: DoneCallback | None = None, confirm: bool = True) -> None:

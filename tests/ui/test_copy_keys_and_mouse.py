@@ -36,13 +36,15 @@ async def test_f5_copies_the_selection_to_the_other_pane_after_a_confirm(tmp_pat
         assert left.model.selected == {b"site", b"photo.jpg"}
         await pilot.press("f5")
         await until(pilot, lambda: isinstance(app.screen, CopyDialog), "the copy dialog")
-        assert "demo:/" in str(app.screen.query_one("#copy-dest").content)
+        assert str(app.screen.query_one(".copy-dest-label").content) == "to   demo:"
+        assert app.screen.query_one("#copy-dest-path").value == "/"
         await pilot.press("enter")
         await until(pilot, lambda: (demo_root / "site" / "css" / "a b [1].css").exists(), "the tree to arrive")
         await until(pilot, lambda: (demo_root / "photo.jpg").exists(), "the file to arrive")
         assert (demo_root / "photo.jpg").read_bytes() == (local / "photo.jpg").read_bytes()
         assert (demo_root / "site" / "index.html").read_bytes() == (local / "site" / "index.html").read_bytes()
         assert (local / "photo.jpg").exists()  # a copy keeps the source
+        await until(pilot, lambda: left.model.selected == set(), "the selection to be cleared after the copy")
 
 
 async def test_f6_moves_and_escape_cancels(tmp_path: Path, demo_root: Path) -> None:
@@ -76,7 +78,7 @@ async def test_dragging_a_file_onto_a_folder_of_the_other_pane_copies_it_there(t
         await pilot.mouse_up(right.file_list, offset=(6, target_row))
         assert not right.file_list.has_class("-drop-target")
         await until(pilot, lambda: isinstance(app.screen, CopyDialog), "the copy dialog")
-        assert "demo:/logs" in str(app.screen.query_one("#copy-dest").content)
+        assert app.screen.query_one("#copy-dest-path").value == "/logs"
         await pilot.press("enter")
         await until(pilot, lambda: (demo_root / "logs" / "photo.jpg").exists(), "the drop to arrive")
         assert (demo_root / "logs" / "photo.jpg").read_bytes() == (local / "photo.jpg").read_bytes()
@@ -99,3 +101,22 @@ async def test_pasting_local_paths_into_a_remote_pane_offers_an_upload(tmp_path:
         await pilot.press("enter")
         await until(pilot, lambda: (demo_root / "my notes.txt").exists() and (demo_root / "photo.jpg").exists(), "up")
         assert (demo_root / "my notes.txt").read_text() == "dropped from the desktop"
+
+
+async def test_the_copy_destination_can_be_edited_with_completion(tmp_path: Path, demo_root: Path) -> None:
+    local = local_tree(tmp_path)
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(demo_root))
+    async with app.run_test(size=(80, 24)) as pilot:
+        left, right = await panes(pilot, app)
+        left.file_list.cursor = row_of(left, "photo.jpg")
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, CopyDialog), "the copy dialog")
+        box = app.screen.query_one("#copy-dest-path")
+        box.focus()
+        box.value = "/lo"
+        box.cursor_position = 3
+        await pilot.press("tab")  # completes the folder name, as the path bar does
+        await until(pilot, lambda: box.value == "/logs/", "completion")
+        await pilot.press("enter")
+        await until(pilot, lambda: (demo_root / "logs" / "photo.jpg").exists(), "the copy into the typed folder")
+        assert not (demo_root / "photo.jpg").exists()

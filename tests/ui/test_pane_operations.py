@@ -101,6 +101,9 @@ async def test_delete_a_selection_of_several_items(tmp_path: Path, demo_root: Pa
         await pilot.press("space")
         await pilot.press("delete")
         assert "2 items" in str(app.screen.query_one(".dialog-title").content)
+        detail = str(app.screen.query_one("#delete-detail").content)
+        assert "  logs/" in detail and "  README.txt" in detail
+        assert "1 file (" in detail and "1 folder and everything inside" in detail and "demo:/" in detail
         await pilot.press("tab", "enter")
         await idle(pilot, app)
         assert not (demo_root / "logs").exists() and not (demo_root / "README.txt").exists()
@@ -209,3 +212,54 @@ async def test_copy_path_falls_back_to_the_terminal_clipboard(tmp_path: Path, de
         await go_to(pilot, pane, "photos 2024")
         await pilot.press("y")
         assert app.clipboard == "demo:/photos 2024"
+
+
+async def test_the_permission_grid_reads_without_colour_at_80x24(tmp_path: Path, demo_root: Path) -> None:
+    from sshdeck.ui.screens.chmod_dialog import BitBox
+
+    os.chmod(demo_root / "README.txt", 0o640)
+    app = make_app(tmp_path, demo_root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await remote_pane(pilot, app)
+        await go_to(pilot, pane, "README.txt")
+        await pilot.press("p")
+        await pilot.pause()
+        boxes = list(app.screen.query(BitBox))
+        assert len(boxes) == 9
+        shown = [box.render().plain[:3] for box in boxes]
+        assert shown == ["[x]", "[x]", "[ ]", "[x]", "[ ]", "[ ]", "[ ]", "[ ]", "[ ]"]
+        # Every box is laid out whole inside the screen.
+        assert all(box.region.width >= 3 and box.region.right <= 80 and box.region.bottom <= 24 for box in boxes)
+
+
+def test_a_delete_of_many_items_names_ten_and_counts_the_rest() -> None:
+    from sshdeck.core.fs.base import Entry, EntryKind
+    from sshdeck.ui.screens.delete_dialog import describe_deletion
+
+    entries = [Entry(f"f{i}.txt".encode(), EntryKind.FILE, size=1024) for i in range(25)]
+    text = describe_deletion(entries, "~/work")
+    assert "  f0.txt" in text and "  f9.txt" in text and "f10.txt" not in text
+    assert "… and 15 more" in text
+    assert "In all: 25 files (25.0 KiB), in ~/work" in text
+
+
+async def test_rename_selects_the_name_without_its_extension(tmp_path: Path, demo_root: Path) -> None:
+    app = make_app(tmp_path, demo_root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await remote_pane(pilot, app)
+        await go_to(pilot, pane, "README.txt")
+        await pilot.press("f2")
+        await pilot.pause()
+        box = app.screen.query_one("#prompt-input")
+        assert box.selected_text == "README"
+        await pilot.press(*"NOTES", "enter")
+        await idle(pilot, app)
+        assert (demo_root / "NOTES.txt").exists()
+
+
+def test_the_stem_of_a_dotfile_is_the_whole_name() -> None:
+    from sshdeck.ui.screens.text_prompt import stem_span
+
+    assert stem_span(".bashrc") == (0, 7)
+    assert stem_span("archive.tar.gz") == (0, 11)
+    assert stem_span("Makefile") == (0, 8)

@@ -239,3 +239,45 @@ def test_editor_snapshot(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=break_the_port)
+
+
+async def test_the_name_defaults_to_the_host_and_enter_saves_a_valid_form() -> None:
+    store = saved_store()
+    editor = ProfileEditor(store=store)
+    app = EditorApp(editor)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await retype(pilot, editor, "host", "ssh-acme.example.net")
+        assert error_text(editor, "name") == ""
+        assert save_enabled(editor)
+        editor.query_one("#field-host", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+    [result] = app.results
+    assert (result.name, result.host) == ("ssh-acme.example.net", "ssh-acme.example.net")
+
+
+async def test_enter_in_an_invalid_form_moves_on_instead_of_saving() -> None:
+    store = saved_store()
+    editor = ProfileEditor(store=store)
+    app = EditorApp(editor)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await retype(pilot, editor, "port", "99999")
+        editor.query_one("#field-port", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.results == []
+        assert not editor.query_one("#field-port", Input).has_focus
+
+
+async def test_each_checkbox_says_what_it_does() -> None:
+    from textual.widgets import Checkbox
+
+    editor = ProfileEditor(store=saved_store())
+    app = EditorApp(editor)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        pty = str(editor.query_one("#field-force_pty", Checkbox).label)
+        osc52 = str(editor.query_one("#field-allow_osc52", Checkbox).label)
+        assert "terminal" in pty and "clipboard" in osc52 and pty != osc52

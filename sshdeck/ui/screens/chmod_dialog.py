@@ -14,6 +14,17 @@ BITS = [(who, what, 1 << (8 - 3 * row - col)) for row, who in enumerate(("owner"
         for col, what in enumerate(("read", "write", "execute"))]
 
 
+class BitBox(Checkbox):
+    """One permission bit, drawn `[x]` or `[ ]`: checked or not is readable without colour."""
+
+    BUTTON_LEFT = "["
+    BUTTON_RIGHT = "]"
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # Checkbox draws this between the brackets
+        return "x" if self.value else " "
+
+
 class ChmodDialog(ModalScreen[int | None]):
     """Returns the new mode (0o000–0o7777), or None when cancelled."""
 
@@ -35,7 +46,7 @@ class ChmodDialog(ModalScreen[int | None]):
                 for index, (who, what, bit) in enumerate(BITS):
                     if index % 3 == 0:
                         yield Static(who)
-                    yield Checkbox("", self.mode & bit != 0, id=f"bit-{who}-{what}", compact=True)
+                    yield BitBox("", self.mode & bit != 0, id=f"bit-{who}-{what}", compact=True)
             yield Input(f"{self.mode:04o}", id="octal", max_length=4, restrict=r"[0-7]*")
             yield Static(classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):

@@ -10,10 +10,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
-from sshdeck.core.fs.base import Entry, EntryKind
+from sshdeck.core.fs.base import Entry, EntryKind, FileSystem
+from sshdeck.core.fs.local import LocalFS
 from sshdeck.core.places import place  # noqa: F401  (callers take it from here too)
+from sshdeck.ui.widgets.path_bar import PathInput
 from sshdeck.ui.widgets.transfer_panel import format_bytes
 
 NAMES_SHOWN = 5
@@ -64,14 +66,21 @@ class CopySummary:
         return f"{self.verb} {self.what} ({self.size}) to {self.dest}?"
 
 
-class CopyDialog(ModalScreen[bool]):
-    """Returns True when confirmed; the Copy/Move button has the focus, so Enter confirms."""
+class CopyDialog(ModalScreen["str | bool"]):
+    """Confirms a copy or move; the Copy/Move button has the focus, so Enter confirms.
+
+    With `dest_fs` and `dest_folder` the destination is an editable path (Tab
+    completes folder names, as in the path bar) and the dialog returns the
+    folder typed there; without them it returns True.  False: cancelled.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_copy", tooltip="Close; nothing is copied")]
 
-    def __init__(self, summary: CopySummary) -> None:
+    def __init__(self, summary: CopySummary, dest_fs: FileSystem | None = None, dest_folder: str | None = None) -> None:
         super().__init__(classes="copy-screen")
         self.summary = summary
+        self.dest_fs = dest_fs
+        self.dest_folder = dest_folder
 
     def compose(self) -> ComposeResult:
         summary = self.summary
@@ -82,7 +91,13 @@ class CopyDialog(ModalScreen[bool]):
             if len(summary.names) > NAMES_SHOWN:
                 listing += f"\n  … and {len(summary.names) - NAMES_SHOWN} more"
             yield Static(Content(f"from {summary.source}\n{listing}"), id="copy-detail")
-            yield Static(Content(f"to   {summary.dest}"), id="copy-dest")
+            if self.dest_fs is not None and self.dest_folder is not None:
+                with Horizontal(classes="copy-dest-row"):
+                    host = "" if isinstance(self.dest_fs, LocalFS) else f"{self.dest_fs.label}:"
+                    yield Label(Content(f"to   {host}"), classes="copy-dest-label")
+                    yield PathInput(self.dest_fs, self.dest_folder, id="copy-dest-path")
+            else:
+                yield Static(Content(f"to   {summary.dest}"), id="copy-dest")
             if summary.move:
                 yield Static(Content("The sources are deleted once each file has arrived."), classes="copy-note")
             with Horizontal(classes="dialog-buttons"):
@@ -93,9 +108,19 @@ class CopyDialog(ModalScreen[bool]):
         self.query_one("#copy-confirm", Button).focus()
 
     @on(Button.Pressed, "#copy-confirm")
-    def _confirm(self, event: Button.Pressed) -> None:
+    @on(Input.Submitted, "#copy-dest-path")
+    def _confirm(self, event: Button.Pressed | Input.Submitted) -> None:
         event.stop()
-        self.dismiss(True)
+        if self.dest_fs is None:
+            self.dismiss(True)
+            return
+        folder = self.query_one("#copy-dest-path", PathInput).value.strip()
+        self.dismiss(folder or self.dest_folder or True)
+
+    @on(PathInput.Cancelled)
+    def _path_cancelled(self, event: PathInput.Cancelled) -> None:
+        event.stop()
+        self.dismiss(False)
 
     @on(Button.Pressed, "#copy-cancel")
     def _cancel_pressed(self, event: Button.Pressed) -> None:

@@ -13,6 +13,27 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from sshdeck.core.fs.base import Entry, FileSystem, FileSystemError, join
+from sshdeck.core.places import place
+from sshdeck.ui.widgets.transfer_panel import format_bytes
+
+NAMES_SHOWN = 10
+
+
+def describe_deletion(entries: list[Entry], where: str) -> str:
+    """The names (up to ten), what the rest amounts to, and where: nothing is deleted unnamed."""
+    lines = [f"  {e.display}{'/' if e.is_dir and e.kind.value == 'dir' else ''}" for e in entries[:NAMES_SHOWN]]
+    if len(entries) > NAMES_SHOWN:
+        lines.append(f"  … and {len(entries) - NAMES_SHOWN} more")
+    files = [e for e in entries if not (e.is_dir and e.kind.value == "dir")]
+    folders = len(entries) - len(files)
+    parts = []
+    if files:
+        size = format_bytes(sum(e.size for e in files))
+        parts.append(f"{len(files)} file{'s' if len(files) != 1 else ''} ({size})")
+    if folders:
+        parts.append(f"{folders} folder{'s' if folders != 1 else ''} and everything inside")
+    lines.append(f"In all: {' and '.join(parts)}, in {where}")
+    return "\n".join(lines)
 
 
 class DeleteDialog(ModalScreen[int]):
@@ -31,13 +52,9 @@ class DeleteDialog(ModalScreen[int]):
     def compose(self) -> ComposeResult:
         count = len(self.entries)
         what = self.entries[0].display if count == 1 else f"{count} items"
-        folders = sum(1 for e in self.entries if e.is_dir and e.kind.value == "dir")
         with Vertical(classes="dialog"):
             yield Label(Content(f"Delete {what}?"), classes="dialog-title")
-            detail = f"in {self.fs.label}:{self.folder}"
-            if folders:
-                detail += f"\n{folders} folder{'s' if folders > 1 else ''} and everything inside will be deleted."
-            yield Static(Content(detail), id="delete-detail")
+            yield Static(Content(describe_deletion(self.entries, place(self.fs, self.folder))), id="delete-detail")
             yield Static(id="delete-progress")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")

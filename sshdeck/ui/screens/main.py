@@ -307,7 +307,9 @@ class MainScreen(Screen):
     # -- copy and move (F5, F6, drag and drop, pasted paths) ----------------------------------
 
     def _transfer(self, source: FilePane, entries, dest: FilePane, dest_folder: str, *, move: bool) -> None:
-        def refresh(_report) -> None:
+        def refresh(report) -> None:
+            if report is not None and not report.failed and source.is_mounted:
+                source.model.selected.clear()  # done with them, as in mc and FileZilla
             for pane in (source, dest):
                 if pane.is_mounted:
                     pane.action_reload()

@@ -43,7 +43,7 @@ class FieldSpec:
 
 SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
     ("Connection", (
-        FieldSpec("name", "Name", placeholder="how the sidebar shows it"),
+        FieldSpec("name", "Name", placeholder="how the sidebar shows it (empty: the host)"),
         FieldSpec("group", "Group", placeholder="optional, e.g. clients"),
         FieldSpec("host", "Host", placeholder="host name or address"),
         FieldSpec("port", "Port", "number", "22"),
@@ -63,8 +63,8 @@ SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
         FieldSpec("remote_folder", "Remote folder", placeholder="start folder on the server"),
         FieldSpec("local_folder", "Local folder", placeholder="start folder on this computer"),
         FieldSpec("remote_command", "Remote command", placeholder="run instead of a shell (gateways)"),
-        FieldSpec("force_pty", "Force PTY", "check"),
-        FieldSpec("allow_osc52", "Let shells set the clipboard (OSC 52)", "check"),
+        FieldSpec("force_pty", "Force PTY", "check", "ask the server for a terminal even for a command"),
+        FieldSpec("allow_osc52", "Clipboard (OSC 52)", "check", "let programs in this host's shells set the clipboard"),
         FieldSpec("keepalive_interval", "Keepalive (s)", "number", "0 = off"),
     )),
     ("Tunnels", (FieldSpec("tunnels", "Local forwards", "tunnels"),)),
@@ -149,7 +149,7 @@ class ProfileEditor(ModalScreen[HostProfile | None]):
         if spec.kind == "notes":
             return TextArea(value, compact=True, id=wid, classes="form-notes")
         if spec.kind == "check":
-            return Checkbox("ask the server for a terminal even for a command", value=bool(value), compact=True, id=wid)
+            return Checkbox(spec.placeholder, value=bool(value), compact=True, id=wid)
         if spec.kind == "policy":
             options = [(f"{p} — {POLICY_LABELS[p]}", p) for p in HOST_KEY_POLICIES]
             return Select(options, value=value, allow_blank=False, compact=True, id=wid)
@@ -192,6 +192,8 @@ class ProfileEditor(ModalScreen[HostProfile | None]):
     def current_profile(self) -> HostProfile:
         """The profile as the form shows it now (numbers the user mistyped stay text)."""
         values = {name: self._raw(name) for name in FIELDS}
+        if values["name"] == "" and isinstance(values["host"], str):
+            values["name"] = values["host"]  # as the README says: the name defaults to the host
         return HostProfile(**values, id=self.original.id)  # type: ignore[arg-type]
 
     # -- validation -------------------------------------------------------------
@@ -246,9 +248,14 @@ class ProfileEditor(ModalScreen[HostProfile | None]):
 
     @on(Input.Submitted)
     def _on_submitted(self, event: Input.Submitted) -> None:
-        # Enter in a one-line box moves on, like Tab; saving is Ctrl+S or the button.
+        # Enter saves a valid form (as in every site manager); with something
+        # still wrong it moves on like Tab and the message stays beside the field.
         event.stop()
-        self.focus_next()
+        self._validate()
+        if self.problems:
+            self.focus_next()
+        else:
+            self.action_save()
 
     # -- leaving -----------------------------------------------------------------
 

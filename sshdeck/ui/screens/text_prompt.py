@@ -11,6 +11,13 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
+from textual.widgets.input import Selection
+
+
+def stem_span(name: str) -> tuple[int, int]:
+    """The part of a file name a rename selects: all but the extension (`.bashrc` whole)."""
+    dot = name.rfind(".")
+    return (0, dot) if dot > 0 else (0, len(name))
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -18,17 +25,31 @@ class TextPrompt(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_prompt")]
 
-    def __init__(self, title: str, *, value: str = "", check: Callable[[str], str | None] | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        *,
+        value: str = "",
+        check: Callable[[str], str | None] | None = None,
+        select: tuple[int, int] | None = None,
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.initial = value
         self.check = check
+        self.select = select  # the span selected at first (None: all of it)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Content(self.title_text), classes="dialog-title")
-            yield Input(value=self.initial, id="prompt-input")
+            yield Input(value=self.initial, id="prompt-input", select_on_focus=self.select is None)
             yield Static(classes="dialog-error")
+
+    def on_mount(self) -> None:
+        if self.select is not None:
+            box = self.query_one("#prompt-input", Input)
+            box.focus()
+            box.selection = Selection(*self.select)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

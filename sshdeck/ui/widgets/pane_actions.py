@@ -21,7 +21,7 @@ from sshdeck.ui.screens.delete_dialog import DeleteDialog
 from sshdeck.ui.screens.location_picker import ListPicker
 from sshdeck.ui.screens.file_viewer import VIEW_LIMIT, FileViewer
 from sshdeck.ui.screens.properties import PropertiesScreen
-from sshdeck.ui.screens.text_prompt import TextPrompt
+from sshdeck.ui.screens.text_prompt import TextPrompt, stem_span
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class PaneActions:
             if new and new != old_name:
                 self._rename(entry, new)
 
-        prompt = TextPrompt(f"Rename {entry.display} to", value=old_name, check=check_new_name)
+        prompt = TextPrompt(f"Rename {entry.display} to", value=old_name, check=check_new_name, select=stem_span(old_name))
         self.app.push_screen(prompt, rename)  # type: ignore[attr-defined]
 
     @work(group="pane-op")
