@@ -26,6 +26,7 @@ class Summary:
     selected: int
     selected_bytes: int
     hidden_by_filter: int
+    hidden_files: int = 0  # dotfiles not shown (`.` shows them)
 
     def text(self) -> str:
         parts = [f"{self.folders} folder{'s' if self.folders != 1 else ''}, {self.files} file{'s' if self.files != 1 else ''}"]
@@ -33,6 +34,8 @@ class Summary:
             parts.insert(0, f"{self.selected} selected ({human_size(self.selected_bytes)})")
         if self.hidden_by_filter:
             parts.append(f"{self.hidden_by_filter} filtered out")
+        if self.hidden_files:
+            parts.append(f"{self.hidden_files} hidden (. shows)")
         return " · ".join(parts)
 
 
@@ -159,6 +162,7 @@ class PaneModel:
             selected=len(chosen),
             selected_bytes=sum(e.size for e in chosen if not e.is_dir),
             hidden_by_filter=all_visible - len(visible),
+            hidden_files=0 if self.show_hidden else len(self._sorted) - all_visible,
         )
 
     # -- history -----------------------------------------------------------------------

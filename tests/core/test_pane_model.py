@@ -113,3 +113,11 @@ def test_back_and_forward_history() -> None:
     model.went_forward()
     model.set_listing("/a/b", [], remember=False)
     assert model.path == "/a/b" and model.back() == "/a" and model.forward() is None
+
+
+def test_a_folder_of_dotfiles_says_how_many_are_hidden() -> None:
+    model = PaneModel("/home/alice")
+    model.set_listing("/home/alice", [entry(".bashrc"), entry(".profile"), entry(".ssh", EntryKind.DIR)])
+    assert model.summary().text() == "0 folders, 0 files · 3 hidden (. shows)"
+    model.toggle_hidden()
+    assert "hidden" not in model.summary().text()

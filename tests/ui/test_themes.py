@@ -106,3 +106,31 @@ async def test_a_theme_file_with_markup_in_its_name_is_reported_as_plain_text(tm
         assert app.is_running
         notes = [n for n in app._notifications if str(bad) in n.message]
         assert notes and not any(n.markup for n in notes)  # shown as plain text, never parsed
+
+
+@pytest.mark.parametrize("theme", ["sshdeck-dark", "sshdeck-light"])
+async def test_the_unfocused_panes_cursor_stands_out_in_both_themes(tmp_path: Path, theme: str) -> None:
+    from sshdeck.ui.widgets.file_pane import FilePane
+    from tests.ui.waiting import both_panes_idle
+
+    (tmp_path / "a.txt").write_text("a")
+    (tmp_path / "b.txt").write_text("b")
+    app = SshdeckApp(local_path=str(tmp_path), theme_name=theme)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until_two_panes(pilot, app)
+        left = app.screen.query(FilePane).first()
+        other = list(app.screen.query(FilePane))[1]
+        other.file_list.focus()
+        await pilot.pause()
+        cursor = left.file_list.get_component_rich_style("file-list--cursor-blurred").bgcolor
+        background = left.file_list.rich_style.bgcolor
+        assert cursor is not None and background is not None
+        (r1, g1, b1), (r2, g2, b2) = cursor.get_truecolor(), background.get_truecolor()
+        assert abs(r1 - r2) + abs(g1 - g2) + abs(b1 - b2) >= 60
+
+
+async def until_two_panes(pilot, app):
+    from tests.ui.waiting import until
+    from sshdeck.ui.widgets.file_pane import FilePane
+
+    await until(pilot, lambda: len(app.screen.query(FilePane)) == 2, "two panes")
