@@ -38,7 +38,8 @@ class SshdeckApp(App):
         Path(__file__).parent / "ui" / "styles" / name for name in ("app.tcss", "hosts.tcss", "trust.tcss", "transfers.tcss", "terminal.tcss")
     ]
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("q,f10", "quit", "Quit", id="quit"),
+        Binding("f1", "key_help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit_now"),
     ]
 
@@ -103,6 +104,12 @@ class SshdeckApp(App):
         if action in ("quit", "command_palette") and getattr(self.focused, "captures_all_keys", False):
             return False
         return True
+
+    def action_key_help(self) -> None:
+        from sshdeck.ui.screens.key_help import KeyHelp
+
+        if not isinstance(self.screen, KeyHelp):
+            self.push_screen(KeyHelp())
 
     def _remember_theme(self, theme: Theme) -> None:
         if self.settings.problem:

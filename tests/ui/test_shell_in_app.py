@@ -45,10 +45,43 @@ async def test_ctrl_o_opens_a_shell_in_the_remote_folder_and_ctrl_q_goes_to_the_
         assert app.screen.query_one("#tabs", TabbedContent).active == "files-tab"
 
 
-async def test_ctrl_o_without_a_host_says_what_to_do(tmp_path: Path) -> None:
+async def test_ctrl_o_without_a_host_opens_a_local_shell_in_the_local_folder(tmp_path: Path) -> None:
+    (tmp_path / "here-marker").write_text("x")
     app = SshdeckApp(local_path=str(tmp_path))
-    async with app.run_test() as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: all(p.is_idle for p in app.screen.query(FilePane)), "panes")
         await pilot.press("ctrl+o")
-        assert not app.screen.query(ShellTab)
-        assert any("Connect to a host first" in n.message for n in app._notifications)
+        tab = await until(pilot, lambda: app.screen.query(ShellTab).first(None), "a local shell tab")
+        assert tab.host_label == "this computer"
+        await until(pilot, lambda: isinstance(app.focused, TerminalView), "the terminal to take the keys")
+        await pilot.press(*"ls; echo done-$((6*7))", "enter")
+        await until(pilot, lambda: "done-42" in screen_text(tab), "the local shell to answer")
+        assert "here-marker" in screen_text(tab)
+        await pilot.press("ctrl+right_square_bracket", "ctrl+w")
+        await until(pilot, lambda: not app.screen.query(ShellTab), "the tab to close")
+
+
+async def test_ctrl_o_shows_the_hosts_shell_again_and_from_a_shell_opens_a_second(tmp_path: Path, demo_root: Path) -> None:
+    app = SshdeckApp(local_path=str(tmp_path), remote=DemoSource(demo_root))
+    async with app.run_test(size=(120, 36)) as pilot:
+        right = await until(pilot, lambda: (p := app.screen.query_one("#right", FilePane)).is_idle and p, "demo")
+        right.file_list.focus()
+        await pilot.press("ctrl+o")
+        first = await until(pilot, lambda: app.screen.query(ShellTab).first(None), "a shell tab")
+        await until(pilot, lambda: isinstance(app.focused, TerminalView), "the terminal")
+        # In a shell the footer offers only what works there: the key that gives the keys back.
+        shown = [b.binding.id for b in app.screen.active_bindings.values() if b.binding.show and b.enabled]
+        assert "leave_terminal" in shown and "copy" not in shown and "toggle_sidebar" not in shown
+        await pilot.press("ctrl+right_square_bracket")
+        tabs = app.screen.query_one("#tabs", TabbedContent)
+        tabs.active = "files-tab"
+        right.file_list.focus()
+        await pilot.pause()
+        await pilot.press("ctrl+o")  # the existing shell, not a new one
+        await until(pilot, lambda: tabs.active == first.id, "the first shell shown again")
+        assert len(app.screen.query(ShellTab)) == 1
+        await until(pilot, lambda: isinstance(app.focused, TerminalView), "the terminal")
+        await pilot.press("ctrl+right_square_bracket", "ctrl+o")  # from the shell tab: another one
+        await until(pilot, lambda: len(app.screen.query(ShellTab)) == 2, "a second shell")
+        second = list(app.screen.query(ShellTab))[1]
+        assert second.host_label == f"{first.host_label} (2)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,6 +19,7 @@ from sshdeck.core.ssh.profile_connect import spec_for_target, spec_from_profile
 from sshdeck.core.hosts.profile_store import ProfileStore
 from sshdeck.core.hosts.profiles import HostProfile
 from sshdeck.core.ssh.remote_source import RemoteSource
+from sshdeck.core.local_shell import local_shell_starter
 from sshdeck.core.hosts.targets import Target, TargetError, connection_label, parse_target
 from sshdeck.ui.commands import PaletteCommand, main_screen_commands
 from sshdeck.ui.connections import ConnectionFailed, Connections, Location, certificate_note
@@ -252,23 +254,51 @@ class MainScreen(Screen):
                     return key, self.remote.label, shell_start_for_connection(conn)
         return None
 
-    def action_open_shell(self) -> None:
-        """A shell tab on the host in focus, starting in the remote pane's folder."""
+    def action_open_shell(self, new: bool = False) -> None:
+        """Ctrl+O: the host's shell tab (its last one, or a new one), starting in the remote pane's folder.
+
+        From the Files tab an existing shell on that host is shown again; from a
+        shell tab (or with `new`) another one opens, named "host (2)".  With no
+        host at all the shell runs on this computer, in the local pane's folder.
+        """
+        tabs = self.query_one("#tabs", TabbedContent)
         host = self._shell_host()
         if host is None:
-            self.notify("Connect to a host first (F9 hosts, Ctrl+K quick connect)", severity="warning")
+            key, label = "local", "this computer"
+            pane = self._active_pane() if self._active_pane().fs.label == "local" else self._other(self._active_pane())
+            folder = pane.path if pane.fs.label == "local" else os.path.expanduser("~")
+            start, cwd, allow_osc52 = local_shell_starter(folder), None, False
+        else:
+            key, label, start = host
+            pane = next((p for p in (self._active_pane(), self._other(self._active_pane())) if p.location_key == key), None)
+            cwd = pane.path if pane is not None and pane.is_idle and pane.fs.label != "local" else None
+            if cwd is not None and self.remote is not None and key == self.remote.label:
+                cwd = getattr(self.remote, "shell_path", lambda path: path)(cwd)
+            profile = self.store.get(key)
+            allow_osc52 = profile.allow_osc52 if profile is not None else False
+        existing = [tab for tab in self.query(ShellTab) if getattr(tab, "location_key", None) == key]
+        if existing and not new and tabs.active == "files-tab":
+            shown = existing[-1]
+            tabs.active = shown.id or ""
+            if shown.ended is None:
+                shown.view.focus()
             return
-        key, label, start = host
-        pane = next((p for p in (self._active_pane(), self._other(self._active_pane())) if p.location_key == key), None)
-        cwd = pane.path if pane is not None and pane.is_idle and pane.fs.label != "local" else None
-        if cwd is not None and self.remote is not None and key == self.remote.label:
-            cwd = getattr(self.remote, "shell_path", lambda path: path)(cwd)
+        if existing:
+            used = {tab.host_label for tab in existing}
+            number = 2
+            while f"{label} ({number})" in used:
+                number += 1
+            label = f"{label} ({number})"
         self._shells += 1
-        profile = self.store.get(key)
-        allow_osc52 = profile.allow_osc52 if profile is not None else False
         tab = ShellTab(label, start, cwd=cwd, allow_osc52=allow_osc52, id=f"shell-{self._shells}")
         tab.location_key = key
         self.run_worker(self.open_tab(tab))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While a shell has the keys, the footer shows only what works there (Ctrl+] first).
+        if getattr(self.focused, "captures_all_keys", False):
+            return False
+        return True
 
     def action_close_shell(self) -> None:
         active = self.query_one("#tabs", TabbedContent).active
