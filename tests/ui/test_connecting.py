@@ -207,3 +207,25 @@ async def test_a_silent_server_can_be_cancelled_while_connecting(tmp_path: Path)
             assert any("cancelled" in n.message.lower() for n in app._notifications)
     finally:
         server.close()
+
+
+async def test_the_location_picker_offers_saved_hosts_and_connects_one_in_this_pane(tmp_path: Path, openssh_server) -> None:
+    folder = served_folder(tmp_path)
+    save_profile(
+        HostProfile(
+            name="shared hosting", host=openssh_server.host, port=openssh_server.port, user=openssh_server.username,
+            identity_files=[str(openssh_server.client_key)], remote_folder=str(folder),
+        )
+    )
+    app = SshdeckApp(local_path=str(tmp_path), trust=trust(tmp_path), ssh_config=None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: pane(app, "left").is_idle, "the local pane")
+        pane(app, "left").file_list.focus()
+        await pilot.press("alt+l")
+        picker = await until(pilot, lambda: isinstance(app.screen, LocationPicker) and app.screen, "the picker")
+        assert picker.labels == ["This computer", "shared hosting  (saved host: connect)"]
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: isinstance(app.screen, HostKeyPrompt), "the host-key prompt")
+        await pilot.click("#connect-once")
+        left = await until(pilot, lambda: (p := pane(app, "left")).is_idle and p.path == str(folder) and p, "left")
+        assert names(left) == ["..", "uploads", "index.php"]

@@ -45,9 +45,15 @@ class ListPicker(ModalScreen[int | None]):
 
 
 class LocationPicker(ListPicker):
-    """Choose what a pane shows; `locations[index]` is the answer."""
+    """Choose what a pane shows: `locations[index]`, or past them a saved host to connect to.
 
-    def __init__(self, locations: list[Location], current_key: str | None = None) -> None:
+    Saved hosts that are not connected follow the open locations, marked
+    "connect": choosing one connects it and shows it in this pane.
+    """
+
+    def __init__(self, locations: list[Location], current_key: str | None = None, saved: list[str] | None = None) -> None:
         current = next((i for i, place in enumerate(locations) if place.key == current_key), None)
-        super().__init__("Show in this pane", [place.label for place in locations], current)
+        self.saved = saved or []
+        labels = [place.label for place in locations] + [f"{name}  (saved host: connect)" for name in self.saved]
+        super().__init__("Show in this pane", labels, current)
         self.locations = locations

@@ -160,9 +160,9 @@ class MainScreen(Screen):
         event.stop()
         self._connect_target(event.target, event.text)
 
-    def _connect_profile(self, profile: HostProfile) -> None:
+    def _connect_profile(self, profile: HostProfile, pane: FilePane | None = None) -> None:
         spec = spec_from_profile(profile, self.store, ssh_config=self.ssh_config)
-        self._connect(profile.id, profile.name, spec, profile)
+        self._connect(profile.id, profile.name, spec, profile, pane=pane)
 
     def _connect_target(self, target: Target, text: str) -> None:
         spec, profile = spec_for_target(target, ssh_config=self.ssh_config, store=self.store)
@@ -172,7 +172,9 @@ class MainScreen(Screen):
             self._connect(f"target:{text}", connection_label(target), spec, None, quick_text=text)
 
     @work(group="connect", name="connect")
-    async def _connect(self, key: str, label: str, spec, profile: HostProfile | None, quick_text: str = "") -> None:
+    async def _connect(
+        self, key: str, label: str, spec, profile: HostProfile | None, quick_text: str = "", pane: FilePane | None = None
+    ) -> None:
         sidebar = self.query_one(HostSidebar)
         if profile is not None:
             sidebar.set_status(profile.id, "connecting")
@@ -192,7 +194,7 @@ class MainScreen(Screen):
             self.store.mark_quick_connected(quick_text)
         sidebar.refresh_hosts()
         account = connection.account
-        pane = self.right
+        pane = pane or self.right  # remote hosts open on the right, as in FileZilla, unless a pane asked
         if connection.fs is None or account is None:
             pane.location_key = key
             message = (account.message if account else None) or "This host offers no file access (shell only)"
@@ -505,11 +507,16 @@ class MainScreen(Screen):
         pane = self._active_pane()
 
         places = self.connections.locations()
+        shown = {place.key for place in places}
+        saved = [profile for profile in self.store.profiles if profile.id not in shown]
 
         def chosen(index: int | None) -> None:
-            if index is not None:
+            if index is not None and index < len(places):
                 place = places[index]
                 self._show_location(pane, place.key, place.fs, place.start)
+            elif index is not None:
+                self._connect_profile(saved[index - len(places)], pane=pane)
             pane.file_list.focus()
 
-        self.app.push_screen(LocationPicker(places, pane.location_key), chosen)
+        picker = LocationPicker(places, pane.location_key, saved=[profile.name for profile in saved])
+        self.app.push_screen(picker, chosen)
