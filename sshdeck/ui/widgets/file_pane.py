@@ -16,6 +16,8 @@ from textual.widgets import Input, Static
 
 from sshdeck.core.fs.base import Entry, FileSystem, FileSystemError, join
 from sshdeck.core.dropped_paths import parse_dropped_paths
+from sshdeck.core.fs.folder_watch import FolderWatch
+from sshdeck.core.fs.local import LocalFS
 from sshdeck.core.pane_model import PARENT, PaneModel
 from sshdeck.core.places import place
 from sshdeck.ui.screens.text_prompt import TextPrompt
@@ -186,6 +188,33 @@ class FilePane(PaneActions, Vertical):
         self._draw_path()
         self._redraw(keep=keep)
         self.post_message(self.Loaded())
+
+    # -- changes made outside sshdeck (local folders) -----------------------------------
+
+    @on(Loaded)
+    def _watch_folder(self, event: "FilePane.Loaded") -> None:
+        """Keep watching the folder on screen when it is on this computer (see core/fs/folder_watch)."""
+        watched = getattr(self, "_watch", None)
+        if watched is not None and watched.folder == self.path and isinstance(self.fs, LocalFS):
+            return
+        self._stop_watching()
+        if isinstance(self.fs, LocalFS):
+            try:
+                self._watch = FolderWatch(self.path, self._folder_changed)
+            except OSError as exc:
+                log.info("cannot watch %r: %s", self.path, exc)
+
+    def _folder_changed(self) -> None:
+        if self.is_idle and isinstance(self.fs, LocalFS) and self.is_mounted:
+            self.load(self.path, remember=False)
+
+    def _stop_watching(self) -> None:
+        watched, self._watch = getattr(self, "_watch", None), None
+        if watched is not None:
+            watched.close()
+
+    def on_unmount(self) -> None:
+        self._stop_watching()
 
     def _load_failed(self, message: str) -> None:
         self.loading_path = None
