@@ -69,3 +69,10 @@ def test_a_header_click_sorts_by_the_column_under_it():
     assert columns.key_at(3) == "name"
     assert columns.key_at(2 + columns.name + 2) == "size"
     assert columns.key_at(2 + columns.name + 1 + 7 + 3) == "mtime"
+
+
+def test_a_long_path_keeps_its_end():
+    from sshdeck.ui.widgets.file_pane import tail_fit
+
+    assert tail_fit("/home/alice/projects/site/assets", 13) == "…/site/assets"
+    assert tail_fit("/short", 14) == "/short"

@@ -28,6 +28,13 @@ from sshdeck.ui.widgets.path_bar import PathInput
 log = logging.getLogger(__name__)
 
 
+def tail_fit(text: str, width: int) -> str:
+    """`text` cut from the left to `width` cells ("…/deep/folder"): the end of a path says most."""
+    if width <= 1 or len(text) <= width:
+        return text
+    return "…" + text[-(width - 1):]
+
+
 class PaneHeader(Static):
     """Column titles; a click sorts by that column (again: reverse)."""
 
@@ -122,14 +129,19 @@ class FilePane(PaneActions, Vertical):
     def _list_resized(self, event: FileList.Resized) -> None:
         event.stop()
         self._draw_header()
+        self._draw_path()
 
     # -- drawing (always plain Content: a name never becomes markup) -------------
 
     def _draw_path(self) -> None:
-        text = place(self.fs, self.path)
+        bar = self.query_one(".pane-path", Static)
+        suffix = ""
         if self.loading_path is not None:
-            text += f"  (loading… {self.loading_count:,})" if self.loading_count else "  (loading…)"
-        self.query_one(".pane-path", Static).update(Content(text))
+            suffix = f"  (loading… {self.loading_count:,})" if self.loading_count else "  (loading…)"
+        text = place(self.fs, self.path)
+        prefix = "" if isinstance(self.fs, LocalFS) else f"{self.fs.label}:"  # the host stays whole
+        path = tail_fit(text[len(prefix):], bar.content_region.width - len(suffix) - len(prefix))
+        bar.update(Content(prefix + path + suffix))
 
     def _draw_header(self) -> None:
         width = self.file_list.scrollable_content_region.width
