@@ -77,3 +77,13 @@ async def test_f10_quits_like_midnight_commander(tmp_path: Path) -> None:
         await pilot.press("f10")
         await pilot.pause()
     assert not app.is_running
+
+
+async def test_at_80_columns_the_footer_shows_how_to_connect_get_help_and_quit(tmp_path: Path) -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = SshdeckApp(local_path=str(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        shown = {key.key for key in app.screen.query(FooterKey) if key.region.width and key.region.right <= 80}
+        assert {"f5", "f9", "ctrl+k", "ctrl+o", "q", "f1"} <= shown

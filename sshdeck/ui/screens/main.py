@@ -85,7 +85,9 @@ class MainScreen(Screen):
                             yield FilePane(fs, path, id="left")
                             yield FilePane(fs, path, id="right", load=self.remote is None)
                         yield TransferPanel(self.app.transfers, id="transfer-panel")
-        yield Footer()
+        # Compact, and without the palette hint, so 80 columns show every key a newcomer needs;
+        # F1 lists the rest (F7, F8, F2 …) and names Ctrl+P.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._update_tab_bar()

@@ -28,9 +28,9 @@ log = logging.getLogger(__name__)
 PANE_ACTION_BINDINGS = [
     Binding("f3", "view", "View", id="view"),
     Binding("f4", "edit", "Edit", id="edit"),
-    Binding("f7", "mkdir", "Mkdir", id="mkdir"),
-    Binding("f2,shift+f6", "rename", "Rename", id="rename"),
-    Binding("f8,delete", "delete", "Delete", id="delete"),
+    Binding("f7", "mkdir", "Mkdir", show=False, id="mkdir"),
+    Binding("f2,shift+f6", "rename", "Rename", show=False, id="rename"),
+    Binding("f8,delete", "delete", "Delete", show=False, id="delete"),
     Binding("p", "chmod", "Permissions", show=False, id="chmod"),
     Binding("i", "properties", "Properties", show=False, id="properties"),
     Binding("y", "copy_path", "Copy path", show=False, id="copy_path"),
