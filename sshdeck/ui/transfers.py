@@ -29,6 +29,7 @@ from sshdeck.core.transfer.errors import describe
 from sshdeck.ui.screens.conflict_dialog import ConflictDialog
 from sshdeck.ui.screens.copy_dialog import CopyDialog, CopySummary, place
 from sshdeck.ui.screens.resume_dialog import ResumeAnswer, ResumeDialog, gather_unfinished
+from sshdeck.ui.widgets.transfer_panel import format_bytes
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -55,6 +56,18 @@ class TransferJob:
     error: str = ""
     progress: TransferProgress | None = None
     cancel_requested: bool = False
+
+
+def done_summary(report: TransferReport | None) -> str:
+    """What a finished job copied, counted as its dialog counted ("3 items": what was selected)."""
+    if report is None:
+        return "nothing copied"
+    top = sum(1 for item in report.done if len(item.src) == 1)
+    files = [item for item in report.done if item.kind == "file"]
+    text = f"{top} item{'s' if top != 1 else ''}"
+    if len(files) != top:
+        text += f": {len(files)} file{'s' if len(files) != 1 else ''}"
+    return text + f", {format_bytes(report.bytes_copied)}"
 
 
 class TransferController:
@@ -257,7 +270,7 @@ class TransferController:
         failed = report.failed if report is not None else []
         first = (failed[0].error or failed[0].state.value) if failed else job.error or "failed"
         message, severity = {
-            "done": (f"done ({len(report.done) if report else 0} item(s))", "information"),
+            "done": (f"done ({done_summary(report)})", "information"),
             "cancelled": ("cancelled; partial files are kept for a retry", "warning"),
         }.get(job.state, (f"{max(1, len(failed))} failed — {first}", "error"))
         self.app.notify(f"{job.title}: {message}", title="Transfer", severity=severity, markup=False)

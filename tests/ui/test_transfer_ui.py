@@ -432,3 +432,56 @@ def test_snapshot_conflict_dialog(snap_compare, utc) -> None:
     new, old = Stat(EntryKind.FILE, 4_200_000, FIXED_TIME + 3600, 0o644), Stat(EntryKind.FILE, 1_048_576, FIXED_TIME)
     conflict = Conflict(5, "photos/été [1].jpg", new, old)
     assert snap_compare(DialogApp(ConflictDialog(conflict, dest="demo:/uploads")), terminal_size=(100, 24))
+
+
+async def test_a_job_that_stops_moving_shows_waiting_not_a_speed() -> None:
+    app = TransferApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        panel = app.query_one(TransferPanel)
+        panel.display = True
+        panel.add_job(1, "Copy 3 items → demo:/uploads")
+        panel.show_progress(1, progress_snapshot(1024 * 1024))
+        await pilot.pause(0.3)
+        assert "/s" in str(panel.query_one("#transfer-summary").content)
+        # Then nothing arrives (a conflict question is open): after a moment the panel says so.
+        for _ in range(60):
+            await pilot.pause(0.1)
+            if "waiting" in str(panel.query_one("#transfer-summary").content):
+                break
+        summary = str(panel.query_one("#transfer-summary").content)
+        assert "waiting" in summary and "/s" not in summary and "ETA" not in summary
+        assert "waiting" in panel.rows.rows[0].figures and "ETA" not in panel.rows.rows[0].figures
+
+
+async def test_the_panel_cursor_starts_on_the_running_job() -> None:
+    app = TransferApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        panel = app.query_one(TransferPanel)
+        panel.add_job(1, "Copy 1 item → demo:/a")
+        panel.finish_job(1, "failed", failed_report())
+        panel.add_job(2, "Copy 2 items → demo:/b")
+        panel.show_progress(2, progress_snapshot(1024))
+        panel.display = False
+        await pilot.pause(0.2)
+        panel.toggle()
+        await pilot.pause(0.2)
+        assert panel.rows.has_focus
+        assert panel.rows.current.job == 2 and panel.rows.current.item is None
+        assert "p pause" in str(panel.query_one("#transfer-title").content)  # says its keys work now
+        panel.toggle()
+        await pilot.pause(0.1)
+        assert "Ctrl+T" in str(panel.query_one("#transfer-title").content)
+
+
+def test_the_done_message_counts_what_the_dialog_counted() -> None:
+    from sshdeck.ui.transfers import done_summary
+
+    items = []
+    for index, (kind, src) in enumerate([
+        ("dir", (b"site",)), ("file", (b"site", b"a.html")), ("file", (b"site", b"b.css")),
+        ("file", (b"photo.jpg",)), ("file", (b"notes.md",)),
+    ]):
+        item = TransferItem(index, kind, src, src, Stat(EntryKind.DIR if kind == "dir" else EntryKind.FILE, 10))
+        item.state = ItemState.DONE
+        items.append(item)
+    assert done_summary(TransferReport(items, 1.0, 4096)) == "3 items: 4 files, 4.0 KiB"

@@ -39,6 +39,8 @@ class TransferProgress:
 
 ProgressCallback = Callable[[TransferProgress], None]
 
+STALL_SECONDS = 1.5
+
 
 class ProgressMeter:
     """Counts bytes as they land; calls back at most every `interval` seconds."""
@@ -79,9 +81,21 @@ class ProgressMeter:
         self._samples.append((now, self.bytes_done))
         while len(self._samples) > 2 and now - self._samples[0][0] > 5.0:
             self._samples.popleft()
+        if self._stalled(now):
+            return 0.0  # waiting (a question, a paused job, a slow server): no speed, no ETA
         first_time, first_bytes = self._samples[0]
         elapsed = now - first_time
         return (self.bytes_done - first_bytes) / elapsed if elapsed > 0 else 0.0
+
+    def _stalled(self, now: float) -> bool:
+        """No byte moved in the last STALL_SECONDS: a speed over the older samples would be a fiction."""
+        moved_at = None
+        for when, done in reversed(self._samples):
+            if done != self.bytes_done:
+                break
+            moved_at = when
+        # moved_at: the oldest sample that already had today's count.
+        return moved_at is not None and now - moved_at >= STALL_SECONDS and len(self._samples) > 1
 
     def snapshot(self, now: float | None = None, finished: bool = False) -> TransferProgress:
         now = time.monotonic() if now is None else now

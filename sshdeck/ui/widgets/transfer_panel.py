@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sshdeck.ui.transfers import TransferController
 
 REDRAW_INTERVAL = 0.1  # at most ten redraws a second
+STALL_SECONDS = 1.5  # no progress for this long: the job is waiting (a question, the server), not slow
 ITEM_ROWS_PER_JOB = 5
 FAILURES_SHOWN = 200
 
@@ -68,8 +69,14 @@ class JobView:
     title: str
     state: str = "planning"
     progress: TransferProgress | None = None
+    updated_at: float = 0.0  # when progress last arrived (monotonic)
     finished_items: list[tuple[str, str, int]] = field(default_factory=list)  # (mark, name, size)
     failures: list[tuple[int, str]] = field(default_factory=list)  # (item id, reason)
+
+
+    def moving(self, now: float) -> bool:
+        """Running with bytes arriving: only then do speed and ETA mean anything."""
+        return self.state == "running" and self.progress is not None and now - self.updated_at < STALL_SECONDS
 
 
 @dataclass(frozen=True)
@@ -187,6 +194,26 @@ class TransferPanel(Vertical):
         if self.controller is not None:
             self.controller.attach(self)
         self._draw()
+        self._title()
+        # A job that stops moving (a conflict question, a stalled server) must turn to "waiting"
+        # even though no progress arrives to trigger a redraw.
+        self.set_interval(1.0, self._tick)
+
+    def on_descendant_focus(self) -> None:
+        self._title()
+
+    def on_descendant_blur(self) -> None:
+        self._title()
+
+    def _title(self) -> None:
+        """The panel's keys work only while it has the focus: its title says which state it is in."""
+        focused = self.rows.has_focus
+        hint = "p pause · x cancel · r retry · c clear · Esc hide" if focused else "Ctrl+T: its keys"
+        self.query_one("#transfer-title", Label).update(Content(f"Transfers  ({hint})"))
+
+    def _tick(self) -> None:
+        if self.display and any(v.state == "running" for v in self.jobs.values()):
+            self._schedule()
 
     def on_unmount(self) -> None:
         if self.controller is not None and self.controller.panel is self:
@@ -207,6 +234,7 @@ class TransferPanel(Vertical):
         view = self.jobs.get(key)
         if view is not None:
             view.progress = progress
+            view.updated_at = time.monotonic()
             if view.state == "planning":
                 view.state = "running"
             self._schedule()
@@ -242,6 +270,7 @@ class TransferPanel(Vertical):
             self._return_focus = self.screen.focused
             self.display = True
             self._draw()
+            self.rows.cursor = self._first_running_row()
             self.rows.focus()
 
     def reveal(self) -> None:
@@ -269,7 +298,8 @@ class TransferPanel(Vertical):
         live = [v for v in views if v.state in ("planning", "running", "paused")] or views
         done = sum(v.progress.bytes_done for v in live if v.progress)
         total = sum(v.progress.bytes_total for v in live if v.progress)
-        speed = sum(v.progress.speed for v in live if v.progress and v.state == "running")
+        now = time.monotonic()
+        speed = sum(v.progress.speed for v in live if v.progress and v.moving(now))
         bar = self.query_one("#transfer-total", ProgressBar)
         bar.update(total=max(total, 1), progress=total if total and done >= total else done)
         if not views:
@@ -278,10 +308,12 @@ class TransferPanel(Vertical):
             running = sum(1 for v in views if v.state in ("planning", "running", "paused"))
             eta = (total - done) / speed if speed > 0 else None
             summary = f"{running} running · {format_bytes(done)} of {format_bytes(total)}"
-            if running:
+            if running and speed > 0:
                 summary += f" · {format_bytes(speed)}/s · ETA {format_eta(eta)}"
+            elif running:
+                summary += " · waiting"
         self.query_one("#transfer-summary", Static).update(Content(summary))
-        self.rows.set_rows([row for view in views for row in _rows(view)])
+        self.rows.set_rows([row for view in views for row in _rows(view, now)])
         failures = [(view, item, reason) for view in views for item, reason in view.failures]
         text = self.query_one("#transfer-failures", Static)
         scroll = self.query_one("#transfer-failures-scroll")
@@ -291,6 +323,16 @@ class TransferPanel(Vertical):
             if len(failures) > FAILURES_SHOWN:
                 lines.append(f"  … and {len(failures) - FAILURES_SHOWN} more")
             text.update(Content("\n".join(lines)))
+
+    def _first_running_row(self) -> int:
+        """Where the cursor starts: on the newest job still under way (else where it was)."""
+        live = [key for key, view in self.jobs.items() if view.state in ("running", "paused", "planning")]
+        if not live:
+            return self.rows.cursor
+        for index, row in enumerate(self.rows.rows):
+            if row.job == live[-1] and row.item is None:
+                return index
+        return self.rows.cursor
 
     # -- keys --------------------------------------------------------------------------------
 
@@ -329,7 +371,7 @@ class TransferPanel(Vertical):
             back.focus()
 
 
-def _rows(view: JobView) -> list[Row]:
+def _rows(view: JobView, now: float) -> list[Row]:
     progress = view.progress
     mark = MARKS.get(view.state, "?")
     if progress is None:
@@ -337,8 +379,10 @@ def _rows(view: JobView) -> list[Row]:
     else:
         fraction = _percent(progress.bytes_done, progress.bytes_total)
         figures = f"{progress.items_done}/{progress.items_total} files {fraction:4.0%}"
-        if view.state == "running":
+        if view.moving(now) and progress.speed > 0:
             figures += f" {format_bytes(progress.speed)}/s ETA {format_eta(progress.eta)}"
+        elif view.state == "running":
+            figures += " waiting"
         elif view.state != "done":
             figures += f" {view.state}"
         rows = [Row(view.key, None, mark, view.title, fraction, figures)]
