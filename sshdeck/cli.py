@@ -42,18 +42,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def build_command_parser() -> argparse.ArgumentParser:
+def build_command_parser(command: str) -> argparse.ArgumentParser:
+    """The parser of one subcommand: only its module is imported (a script pays for what it runs)."""
     parser = argparse.ArgumentParser(prog="sshdeck")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in SUBCOMMANDS:
-        importlib.import_module(f"sshdeck.commands.{name}").add_parser(subparsers)
+    importlib.import_module(f"sshdeck.commands.{command}").add_parser(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     is_command = bool(argv) and argv[0] in SUBCOMMANDS
-    args = (build_command_parser() if is_command else build_parser()).parse_args(argv)
+    if is_command:
+        from sshdeck.core.ssh.quick_import import import_asyncssh
+
+        import_asyncssh()
+    args = (build_command_parser(argv[0]) if is_command else build_parser()).parse_args(argv)
     from sshdeck.core.logs import setup_logging
 
     try:

@@ -80,3 +80,36 @@ def test_crash_shows_a_short_message_and_logs_no_locals(tmp_path: Path, hermetic
     log_text = log_file.read_text()
     assert "RuntimeError: something broke" in log_text
     assert "hunter2" not in log_text
+
+
+def test_a_subcommand_imports_neither_textual_nor_the_other_commands() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from sshdeck import cli\n"
+        "cli.build_command_parser('ls').parse_args(['ls', 'host:/'])\n"
+        "import sshdeck.commands.ls\n"
+        "print('textual' in sys.modules, 'sshdeck.commands.cp' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_asyncssh_imported_quickly_still_finds_installed_libraries() -> None:
+    import ctypes.util
+    import subprocess
+    import sys
+
+    code = (
+        "import ctypes.util\n"
+        "before = ctypes.util.find_library\n"
+        "from sshdeck.core.ssh.quick_import import import_asyncssh\n"
+        "import_asyncssh()\n"
+        "import asyncssh.crypto.umac as umac\n"
+        "print(ctypes.util.find_library is before, bool(umac._nettle_lib))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "True"  # find_library is itself again afterwards
+    assert out[1] == str(bool(ctypes.util.find_library("nettle")))  # nettle found exactly when it is installed
