@@ -112,7 +112,7 @@ async def test_missing_folder_fails_with_one_line(openssh_server, ssh_config, tr
     openssh_server.write_known_hosts(trust_store.read_files[0])
     code, out, err = await run(parse("-F", str(ssh_config), "--batch", "box:/no/such/dir"), trust_store)
     assert code == 1 and out == ""
-    assert err.strip() == "sshdeck ls: cannot list /no/such/dir: No such file"
+    assert err.strip() == "sshdeck ls: /no/such/dir: no such file or folder (it may have been moved or deleted)"
 
 
 async def test_bad_target_exits_2(trust_store) -> None:

@@ -21,6 +21,7 @@ from sshdeck.core.fs.base import (
     encode_path,
 )
 from sshdeck.core.fs.errors import from_os_error, name_exists, not_found
+from sshdeck.core.fs.limits import ListingLimits, capped, configured_limits
 from sshdeck.core.fs.local_remove import remove_tree
 from sshdeck.core.fs.names import display_name
 
@@ -97,7 +98,14 @@ class LocalFS:
     label = "local"
     can_replace = True
 
-    async def list(self, path: str) -> AsyncIterator[list[Entry]]:
+    def __init__(self, *, limits: ListingLimits | None = None) -> None:
+        """`limits`: None reads them from settings.toml at each listing."""
+        self.limits = limits
+
+    def list(self, path: str) -> AsyncIterator[list[Entry]]:
+        return capped(path, self._list(path), self.limits or configured_limits())
+
+    async def _list(self, path: str) -> AsyncIterator[list[Entry]]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[list[Entry] | BaseException | None] = asyncio.Queue()
         stop = threading.Event()

@@ -4,7 +4,9 @@ This replaces asyncssh's `recurse=True`, which follows server-chosen names
 and links.  Every listed name is validated (names.py) before it becomes a
 path, duplicates and case collisions are refused, links are skipped unless
 asked for, and when they are followed each folder is entered at most once
-(visited file ids) and never deeper than `MAX_DEPTH`.  A link is never
+(visited file ids) and never deeper than `MAX_DEPTH`.  Each folder's listing
+is the capped one of core/fs (settings.toml [limits]): a folder past the limit
+is refused whole, with a message naming it.  A link is never
 recreated at the destination: at most its target's bytes are copied.
 """
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Hashable, Iterable
 
 from sshdeck.core.fs.base import EntryKind
+from sshdeck.core.fs.limits import ListingLimitError
 from sshdeck.core.fs.names import display_name
 from sshdeck.core.transfer.endpoints import Endpoint, Rel, Stat
 from sshdeck.core.transfer.errors import describe
@@ -115,6 +118,10 @@ async def _walk_tree(
         src_dir, dst_dir, depth = stack.pop()
         try:
             listing = await source.scandir(src_dir, follow=follow or top_follow)
+        except ListingLimitError as exc:
+            # Nothing of that folder is copied; its message names it and the setting.
+            out.append(Planned(src_dir, dst_dir, Stat(_other()), "error", reason=str(exc)))
+            continue
         except Exception as exc:  # noqa: BLE001 - the folder fails, the walk goes on
             out.append(Planned(src_dir, dst_dir, Stat(_other()), "error", reason=f"{show(src_dir)}: cannot list: {describe(exc)}"))
             continue
