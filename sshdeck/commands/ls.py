@@ -145,20 +145,26 @@ async def _names(batches: AsyncIterator[list[Entry]], err: IO[str]) -> AsyncIter
     """Shown names: sorted when the folder is small, else in the order they arrive."""
     held: list[Entry] = []
     streaming = False
-    async for batch in batches:
-        if streaming:
-            yield [_shown(entry) for entry in batch]
-            continue
-        held.extend(batch)
-        if len(held) > SORTED_UP_TO:
-            streaming = True
-            print(f"sshdeck ls: more than {SORTED_UP_TO:,} entries: printed in the server's order", file=err, flush=True)
+    try:
+        async for batch in batches:
+            if streaming:
+                yield [_shown(entry) for entry in batch]
+                continue
+            held.extend(batch)
+            if len(held) > SORTED_UP_TO:
+                streaming = True
+                print(f"sshdeck ls: more than {SORTED_UP_TO:,} entries: printed in the server's order", file=err, flush=True)
+                yield [_shown(entry) for entry in held]
+                held = []
+    except FileSystemError:
+        # The listing stopped (a limit, a lost link): what came before it is printed first.
+        if held:
+            held.sort(key=_raw_name)
             yield [_shown(entry) for entry in held]
-            held = []
-    if streaming:
-        return
-    held.sort(key=_raw_name)
-    yield [_shown(entry) for entry in held]
+        raise
+    if held:
+        held.sort(key=_raw_name)
+        yield [_shown(entry) for entry in held]
 
 
 def _raw_name(entry: Entry) -> bytes:

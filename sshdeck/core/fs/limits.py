@@ -62,38 +62,27 @@ class ListingTally:
         self.name_bytes = 0
 
     def add(self, names: Iterable[bytes]) -> None:
-        """Count a batch of names (all of them, then check: a batch is a few thousand at most)."""
-        count = 0
-        size = 0
         for name in names:
-            count += 1
-            size += len(name)
-        self.entries += count
-        self.name_bytes += size
-        self.check()
+            self.add_one(name)
 
     def add_one(self, name: bytes) -> None:
         self.entries += 1
         self.name_bytes += len(name)
         if self.entries > self.limits.entries or self.name_bytes > self.limits.name_bytes:
-            self.check()
+            self._stop()
 
-    def check(self) -> None:
-        limits = self.limits
-        if self.entries > limits.entries:
-            raise ListingLimitError(
-                f"{display_path(self.path)}: stopped listing after {limits.entries:,} entries "
-                "(limit listing_entries in settings.toml)",
-                path=self.path,
-                count=limits.entries,
-            )
-        if self.name_bytes > limits.name_bytes:
-            raise ListingLimitError(
-                f"{display_path(self.path)}: stopped listing after {self.entries:,} entries holding "
-                f"{limits.name_bytes:,} bytes of names (limit listing_name_bytes in settings.toml)",
-                path=self.path,
-                count=self.entries,
-            )
+    def _stop(self) -> None:
+        delivered = self.entries - 1  # the name that crossed the limit is not delivered
+        if self.entries > self.limits.entries:
+            setting = "listing_entries"
+        else:
+            setting = "listing_name_bytes"
+        raise ListingLimitError(
+            f"{display_path(self.path)}: stopped listing after {delivered:,} entries "
+            f"(limit {setting} in settings.toml)",
+            path=self.path,
+            count=delivered,
+        )
 
 
 async def capped(path: str, batches: AsyncIterable[list[Entry]], limits: ListingLimits) -> AsyncIterator[list[Entry]]:
@@ -106,12 +95,12 @@ async def capped(path: str, batches: AsyncIterable[list[Entry]], limits: Listing
     iterator = batches.__aiter__()
     try:
         async for batch in iterator:
+            before = tally.entries
             try:
                 tally.add([entry.name for entry in batch])
             except ListingLimitError as exc:
-                kept = _fitting(batch, tally.entries - len(batch), tally.name_bytes - sum(len(e.name) for e in batch), limits)
-                if kept:
-                    yield kept
+                if exc.count > before:
+                    yield batch[: exc.count - before]
                 raise exc from None
             yield batch
     finally:
@@ -119,15 +108,3 @@ async def capped(path: str, batches: AsyncIterable[list[Entry]], limits: Listing
         if close is not None:
             # Stops the producer now (the SFTP handle is closed, the local scan thread told to stop).
             await close()
-
-
-def _fitting(batch: list[Entry], entries: int, name_bytes: int, limits: ListingLimits) -> list[Entry]:
-    """The head of `batch` that still fits after `entries` / `name_bytes` already counted."""
-    kept = 0
-    for entry in batch:
-        entries += 1
-        name_bytes += len(entry.name)
-        if entries > limits.entries or name_bytes > limits.name_bytes:
-            break
-        kept += 1
-    return batch[:kept]
