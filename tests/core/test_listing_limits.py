@@ -266,3 +266,30 @@ async def test_ls_on_a_shell_only_host_says_so(tmp_path: Path) -> None:
     assert code == 1
     assert err.strip() == "sshdeck ls: This host offers no file access (shell only)"
     assert (tmp_path / "out").read_text() == ""
+
+
+async def test_a_copy_plan_of_many_folders_stops_at_the_entry_limit(tmp_path: Path) -> None:
+    from sshdeck.core.transfer.walker import WalkOptions, walk
+
+    tree = tmp_path / "tree"
+    for folder in ("a", "b", "c"):
+        (tree / folder).mkdir(parents=True)
+        for index in range(5):
+            (tree / folder / f"f{index}").write_text("x")
+    # Each folder alone is under the per-folder limit; the plan as a whole is not.
+    source = LocalEndpoint(tmp_path, limits=ListingLimits(entries=6))
+    plan = await walk(source, [((b"tree",), (b"tree",))], WalkOptions(max_entries=10))
+    assert len(plan) == 11
+    assert plan[-1].kind == "error"
+    assert plan[-1].reason.endswith(": stopped planning the copy after 10 entries (limit listing_entries in settings.toml)")
+    assert not any(item.kind == "error" for item in plan[:-1])
+
+
+async def test_a_local_folder_past_the_limit_is_refused_by_the_copy_walk(folder_of_25: Path) -> None:
+    from sshdeck.core.transfer.walker import WalkOptions, walk
+
+    source = LocalEndpoint(folder_of_25.parent, limits=ListingLimits(entries=10))
+    plan = await walk(source, [((b"many",), (b"many",))], WalkOptions())
+    assert [(item.kind, item.reason) for item in plan[1:]] == [
+        ("error", f"{folder_of_25}: stopped listing after 10 entries (limit listing_entries in settings.toml)")
+    ]
