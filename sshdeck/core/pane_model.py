@@ -26,6 +26,8 @@ class Summary:
     selected: int
     selected_bytes: int
     hidden_by_filter: int
+    # Why the listing is not the whole folder (a limit, or the user stopped it).
+    incomplete: str | None = None
 
     def text(self) -> str:
         parts = [f"{self.folders} folder{'s' if self.folders != 1 else ''}, {self.files} file{'s' if self.files != 1 else ''}"]
@@ -33,6 +35,8 @@ class Summary:
             parts.insert(0, f"{self.selected} selected ({human_size(self.selected_bytes)})")
         if self.hidden_by_filter:
             parts.append(f"{self.hidden_by_filter} filtered out")
+        if self.incomplete:
+            parts.append(self.incomplete)
         return " · ".join(parts)
 
 
@@ -42,6 +46,8 @@ class PaneModel:
     def __init__(self, path: str = "/") -> None:
         self.path = path
         self.entries: list[Entry] = []
+        # None, or why `entries` is only part of the folder (shown in the status line).
+        self.incomplete: str | None = None
         self.sort_key = "name"
         self.reverse = False
         self.show_hidden = False
@@ -54,8 +60,14 @@ class PaneModel:
 
     # -- listing -----------------------------------------------------------------
 
-    def set_listing(self, path: str, entries: list[Entry], *, remember: bool = True) -> None:
-        """Show a fresh listing of `path`; a refresh of the same folder keeps the selection."""
+    def set_listing(
+        self, path: str, entries: list[Entry], *, remember: bool = True, incomplete: str | None = None
+    ) -> None:
+        """Show a fresh listing of `path`; a refresh of the same folder keeps the selection.
+
+        `incomplete`: the listing stopped early (limit reached, or stopped by
+        the user); the entries are what arrived before, and the reason is kept.
+        """
         if path != self.path:
             if remember:
                 self._back.append(self.path)
@@ -64,6 +76,7 @@ class PaneModel:
             self.filter = ""
         self.path = path
         self.entries = entries
+        self.incomplete = incomplete
         names = {entry.name for entry in entries}
         self.selected &= names
         self._resort()
@@ -159,6 +172,7 @@ class PaneModel:
             selected=len(chosen),
             selected_bytes=sum(e.size for e in chosen if not e.is_dir),
             hidden_by_filter=all_visible - len(visible),
+            incomplete=self.incomplete,
         )
 
     # -- history -----------------------------------------------------------------------

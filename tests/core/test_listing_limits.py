@@ -187,16 +187,20 @@ async def run_command(*argv: str, env: dict[str, str], stdout: Path) -> tuple[in
     return process.returncode, err.decode()
 
 
-async def test_ls_of_an_endless_folder_ends_with_the_limit_message(tmp_path: Path) -> None:
-    write_settings("[limits]\nlisting_entries = 30000\n")
+@pytest.mark.parametrize("limit", [30_000, 150_000])
+async def test_ls_of_an_endless_folder_ends_with_the_limit_message(tmp_path: Path, limit: int) -> None:
+    write_settings(f"[limits]\nlisting_entries = {limit}\n")
     async with endless_server(tmp_path) as server:
         env, config = command_env(tmp_path, server)
         code, err = await run_command("ls", "-F", str(config), "--batch", "endless-box:/endless", env=env, stdout=tmp_path / "out")
     assert code == 1
-    assert err.splitlines()[-1] == "sshdeck ls: /endless: stopped listing after 30,000 entries (limit listing_entries in settings.toml)"
+    assert err.splitlines()[-1] == f"sshdeck ls: /endless: stopped listing after {limit:,} entries (limit listing_entries in settings.toml)"
+    # Past 100,000 names ls stops sorting and streams, and says so.
+    streamed = "sshdeck ls: more than 100,000 entries: printed in the server's order"
+    assert (streamed in err.splitlines()) == (limit > 100_000)
+    # What came before the limit is printed, every name once.
     lines = (tmp_path / "out").read_text().splitlines()
-    # What came before the limit is printed (in the server's order past the sorted size).
-    assert len(lines) == 30_000 and lines[0] == "f00000000001" and lines[-1] == "f00000030000"
+    assert len(lines) == limit and lines[0] == "f00000000001" and lines[-1] == f"f{limit:011d}"
 
 
 def peak_rss_kib(pid: int) -> int:
