@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import posixpath
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,17 +13,14 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from sshdeck.core.fs.base import Entry, FileSystem, FileSystemError, join
-from sshdeck.core.fs.limits import ListingLimitError
-from sshdeck.core.fs.names import display_path
+from sshdeck.core.fs.base import Entry, FileSystem, join
 from sshdeck.core.dropped_paths import parse_dropped_paths
 from sshdeck.core.pane_model import PARENT, PaneModel
 from sshdeck.ui.screens.text_prompt import TextPrompt
 from sshdeck.ui.widgets.file_list import Columns, FileList
 from sshdeck.ui.widgets.pane_actions import PANE_ACTION_BINDINGS, PaneActions
+from sshdeck.ui.widgets.pane_listing import LISTING_BINDINGS, PaneListing
 from sshdeck.ui.widgets.path_bar import PathInput
-
-log = logging.getLogger(__name__)
 
 
 def _tilde(path: str) -> str:
@@ -46,7 +42,7 @@ class PaneHeader(Static):
         self.post_message(self.SortRequested(Columns(self.size.width).key_at(event.x)))
 
 
-class FilePane(PaneActions, Vertical):
+class FilePane(PaneListing, PaneActions, Vertical):
     """Browses one `FileSystem`: Enter opens a folder, Backspace goes up."""
 
     BINDINGS = [
@@ -62,8 +58,7 @@ class FilePane(PaneActions, Vertical):
         Binding("minus", "unselect_pattern", "Unselect…", show=False, id="unselect_pattern"),
         Binding("asterisk", "invert_selection", "Invert selection", show=False, id="invert_selection"),
         Binding("ctrl+a", "select_all", "Select all", show=False, id="select_all"),
-        # Only while a listing is under way (check_action); otherwise the keys go on as usual.
-        Binding("escape,ctrl+c", "stop_listing", "Stop listing", show=False, id="stop_listing"),
+        *LISTING_BINDINGS,
         *PANE_ACTION_BINDINGS,
     ]
 
@@ -94,7 +89,6 @@ class FilePane(PaneActions, Vertical):
         self.model = PaneModel(path)
         self.loading_path: str | None = None
         self.loading_count = 0
-        # The listing under way: its arguments and what arrived so far (for "stop listing").
         self._loading: tuple[str, bytes | None, bool, str] | None = None
         self._arrived: list[Entry] = []
         self._listed = False
@@ -165,84 +159,6 @@ class FilePane(PaneActions, Vertical):
         self._draw_header()
         self.file_list.refresh_rows(keep=keep)
         self._draw_status()
-
-    # -- loading --------------------------------------------------------------
-
-    def load(self, path: str, keep: bytes | None = None, *, remember: bool = True, history: str = "") -> None:
-        """List `path` in the background; the pane stays on its old folder on error."""
-        self.loading_path = path
-        self.loading_count = 0
-        self._loading = None  # until the new worker starts (it replaces any listing under way)
-        self._draw_path()
-        self._load(path, keep, remember, history)
-
-    @work(exclusive=True, group="listing")
-    async def _load(self, path: str, keep: bytes | None, remember: bool, history: str) -> None:
-        entries: list[Entry] = []
-        self._loading = (path, keep, remember, history)
-        self._arrived = entries
-        self.loading_count = 0
-        try:
-            async for batch in self.fs.list(path):
-                entries.extend(batch)
-                self.loading_count = len(entries)
-                self._draw_path()
-        except ListingLimitError as exc:
-            # Show what arrived before the limit; the message names the folder and the setting.
-            self._show_listing(path, entries, keep, remember, history, incomplete="incomplete: listing limit reached")
-            self.notify(str(exc), title="Listing incomplete", severity="warning", markup=False)
-            return
-        except FileSystemError as exc:
-            self._load_failed(str(exc))
-            return
-        except Exception as exc:  # a broken connection must not take the app down
-            log.warning("listing %r failed: %s", path, type(exc).__name__)
-            self._load_failed(f"{path}: the listing failed ({type(exc).__name__}); see the log")
-            return
-        self._show_listing(path, entries, keep, remember, history)
-
-    def _show_listing(
-        self, path: str, entries: list[Entry], keep: bytes | None, remember: bool, history: str,
-        incomplete: str | None = None,
-    ) -> None:
-        if history == "back":
-            self.model.went_back()
-        elif history == "forward":
-            self.model.went_forward()
-        self.model.set_listing(path, entries, remember=remember and not history, incomplete=incomplete)
-        self.loading_path = None
-        self._loading = None
-        self._arrived = []
-        self._listed = True
-        self._draw_path()
-        self._redraw(keep=keep)
-        self.post_message(self.Loaded())
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "stop_listing":
-            return self._loading is not None
-        return True
-
-    def action_stop_listing(self) -> None:
-        """Escape / Ctrl+C while the path bar counts: keep what arrived, stop asking for more."""
-        if self._loading is None:
-            return
-        path, keep, remember, history = self._loading
-        entries = self._arrived
-        self.workers.cancel_group(self, "listing")
-        self._show_listing(path, entries, keep, remember, history, incomplete="incomplete: listing stopped")
-        self.notify(
-            f"Stopped listing {display_path(path)} after {len(entries):,} entries",
-            title="Listing stopped",
-            markup=False,
-        )
-
-    def _load_failed(self, message: str) -> None:
-        self.loading_path = None
-        self._loading = None
-        self._arrived = []
-        self._draw_path()
-        self.notify(message, title="Cannot open folder", severity="error", markup=False)
 
     # -- navigation -------------------------------------------------------------
 
