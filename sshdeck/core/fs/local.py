@@ -26,6 +26,11 @@ from sshdeck.core.fs.local_remove import remove_tree
 from sshdeck.core.fs.names import display_name
 
 _BATCH = 2000
+_AHEAD = 4  # batches the scan thread may read ahead of the consumer
+
+
+class _Stopped(Exception):
+    """The consumer went away while the scan waited for room."""
 _T = TypeVar("_T")
 
 _KINDS = {stat.S_IFDIR: EntryKind.DIR, stat.S_IFREG: EntryKind.FILE, stat.S_IFLNK: EntryKind.LINK}
@@ -109,13 +114,21 @@ class LocalFS:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[list[Entry] | BaseException | None] = asyncio.Queue()
         stop = threading.Event()
+        # Back-pressure: the scan runs at most this many batches ahead of the
+        # consumer, so a folder bigger than the listing limit is not read in full.
+        room = threading.Semaphore(_AHEAD)
 
         def emit(batch: list[Entry]) -> None:
+            while not room.acquire(timeout=0.1):
+                if stop.is_set():
+                    raise _Stopped
             loop.call_soon_threadsafe(queue.put_nowait, batch)
 
         def run() -> None:
             try:
                 _scan(path, emit, stop)
+            except _Stopped:
+                pass
             except BaseException as exc:  # handed to the consumer, raised there
                 loop.call_soon_threadsafe(queue.put_nowait, exc)
             else:
@@ -129,6 +142,7 @@ class LocalFS:
                     return
                 if isinstance(item, BaseException):
                     raise item
+                room.release()
                 yield item
         finally:
             stop.set()
