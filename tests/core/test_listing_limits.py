@@ -297,3 +297,19 @@ async def test_a_local_folder_past_the_limit_is_refused_by_the_copy_walk(folder_
     assert [(item.kind, item.reason) for item in plan[1:]] == [
         ("error", f"{folder_of_25}: stopped listing after 10 entries (limit listing_entries in settings.toml)")
     ]
+
+
+async def test_deleting_an_endless_remote_folder_stops_at_the_limit(tmp_path: Path) -> None:
+    async with endless_server(tmp_path) as server:
+        async with await connect(server) as (_conn, sftp):
+            fs = SftpFS(sftp, "endless", limits=ListingLimits(entries=3000))
+            with pytest.raises(ListingLimitError) as caught:
+                await fs.remove("/endless")
+    assert str(caught.value) == "/endless: stopped listing after 3,000 entries (limit listing_entries in settings.toml)"
+
+
+async def test_deleting_a_local_folder_past_the_limit_removes_nothing_and_says_why(folder_of_25: Path) -> None:
+    with pytest.raises(ListingLimitError) as caught:
+        await LocalFS(limits=ListingLimits(entries=10)).remove(str(folder_of_25))
+    assert str(caught.value) == f"{folder_of_25}: stopped listing after 10 entries (limit listing_entries in settings.toml)"
+    assert len(list(folder_of_25.iterdir())) == 25

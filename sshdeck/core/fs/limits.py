@@ -40,7 +40,7 @@ DEFAULT_LIMITS = ListingLimits()
 class ListingLimitError(FileSystemError):
     """A folder listing passed a limit; what came before it was delivered."""
 
-    def __init__(self, message: str, *, path: str, count: int) -> None:
+    def __init__(self, message: str, *, path: str | None = None, count: int = 0) -> None:
         super().__init__(message, path=path)
         self.count = count
 

@@ -201,7 +201,7 @@ class LocalFS:
         await _call(old, move)
 
     async def remove(self, path: str, *, progress: RemoveProgress | None = None) -> int:
-        return await remove_tree(path, progress)
+        return await remove_tree(path, progress, self.limits or configured_limits())
 
     async def chmod(self, path: str, mode: int) -> None:
         await _call(path, os.chmod, encode_path(path), mode)

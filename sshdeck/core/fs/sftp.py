@@ -148,7 +148,7 @@ class SftpFS:
                 raise
 
     async def remove(self, path: str, *, progress: RemoveProgress | None = None) -> int:
-        return await remove_tree(self.sftp, path, progress)
+        return await remove_tree(self.sftp, path, progress, self.limits or configured_limits())
 
     async def chmod(self, path: str, mode: int) -> None:
         with sftp_errors(path):
