@@ -8,10 +8,11 @@ pipelined, capped listing (core/fs): names are printed as they arrive, so
 memory stays flat however big the folder.  Up to `SORTED_UP_TO` names come
 out sorted; a bigger folder is printed in the server's order (said on
 stderr).  A folder past the listing limit (settings.toml [limits]) prints
-what came before it, then the limit's message, and exits 1.  Questions go to the terminal
-(stderr for text, stdin for answers); `--batch` never asks: an unknown host
-key fails with its fingerprint and how to trust it, a changed key with
-OpenSSH's warning.  Exit status 0 on success, 1 on failure, 2 on a bad TARGET.
+what came before it, then the limit's message, and exits 1; a host without
+SFTP says so in the app's words.  Questions go to the terminal (stderr for
+text, stdin for answers); `--batch` never asks: an unknown host key fails
+with its fingerprint and how to trust it, a changed key with OpenSSH's
+warning.  Exit status 0 on success, 1 on failure, 2 on a bad TARGET.
 """
 
 from __future__ import annotations

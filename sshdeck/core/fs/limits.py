@@ -18,7 +18,7 @@ already yielded, so a pane can show what it got.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import AsyncIterable, AsyncIterator, Iterable
+from typing import AsyncIterable, AsyncIterator
 
 from sshdeck.core.fs.base import Entry
 from sshdeck.core.fs.errors import FileSystemError
@@ -61,8 +61,13 @@ class ListingTally:
         self.entries = 0
         self.name_bytes = 0
 
-    def add(self, names: Iterable[bytes]) -> None:
-        for name in names:
+    def add(self, names: list[bytes]) -> None:
+        size = sum(map(len, names))
+        if self.entries + len(names) <= self.limits.entries and self.name_bytes + size <= self.limits.name_bytes:
+            self.entries += len(names)
+            self.name_bytes += size
+            return
+        for name in names:  # this batch crosses a limit: find the name that does
             self.add_one(name)
 
     def add_one(self, name: bytes) -> None:
