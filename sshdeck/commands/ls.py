@@ -3,10 +3,16 @@
 TARGET is `user@host:path`, `alias:path` (a saved profile's name or an
 ssh_config Host) or
 `sftp://user@host:port/path`.  It connects through the same session manager,
-host-key checks and authentication as the TUI.  Questions go to the terminal
-(stderr for text, stdin for answers); `--batch` never asks: an unknown host
-key fails with its fingerprint and how to trust it, a changed key with
-OpenSSH's warning.  Exit status 0 on success, 1 on failure, 2 on a bad TARGET.
+host-key checks and authentication as the TUI, and lists with the panes'
+pipelined, capped listing (core/fs): names are printed as they arrive, so
+memory stays flat however big the folder.  Up to `SORTED_UP_TO` names come
+out sorted; a bigger folder is printed in the server's order (said on
+stderr).  A folder past the listing limit (settings.toml [limits]) prints
+what came before it, then the limit's message, and exits 1; a host without
+SFTP says so in the app's words.  Questions go to the terminal (stderr for
+text, stdin for answers); `--batch` never asks: an unknown host key fails
+with its fingerprint and how to trust it, a changed key with OpenSSH's
+warning.  Exit status 0 on success, 1 on failure, 2 on a bad TARGET.
 """
 
 from __future__ import annotations
@@ -15,12 +21,15 @@ import argparse
 import asyncio
 import dataclasses
 import getpass
-import stat
 import sys
-from typing import IO
+from typing import IO, AsyncIterator
 
 import asyncssh
 
+from sshdeck.core.fs.base import Entry
+from sshdeck.core.fs.errors import FileSystemError
+from sshdeck.core.fs.sftp import SftpFS
+from sshdeck.core.ssh.account import CHANNEL_FULL_CODES, NO_FILE_ACCESS
 from sshdeck.core.ssh.auth import (
     ConnectCallbacks,
     KbdIntChallenge,
@@ -44,6 +53,9 @@ from sshdeck.core.trust import (
 )
 
 NAME = "ls"
+# Folders up to this many entries are printed sorted by name; beyond it the
+# names stream out in the server's order (holding millions to sort would not).
+SORTED_UP_TO = 100_000
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -90,8 +102,19 @@ async def run_async(
     session = Session(spec, callbacks, trust=trust)
     try:
         await session.connect()
-        sftp = await session.sftp()
-        names = await _list(sftp, target.path or ".")
+        try:
+            sftp = await session.sftp()
+        except asyncssh.ChannelOpenError as exc:
+            if exc.code in CHANNEL_FULL_CODES:
+                raise
+            sftp = None
+        except (asyncssh.SFTPError, asyncssh.ConnectionLost, asyncssh.ProcessError):
+            sftp = None
+        if sftp is None:
+            # The same detection and words as the app's file pane (core/ssh/account.py).
+            print(f"sshdeck ls: {NO_FILE_ACCESS}", file=err)
+            return 1
+        return await _print_listing(SftpFS(sftp, spec.host), target.path or ".", out, err)
     except HostKeyRefused as exc:
         print(refusal_text(exc.check, own_file=str(trust.own_file)), file=err)
         print(f"sshdeck ls: {_host_key_reason(exc, args)}", file=err)
@@ -105,9 +128,53 @@ async def run_async(
         return 1
     finally:
         await session.close()
-    for name in names:
-        print(name, file=out)
+
+
+async def _print_listing(fs: SftpFS, path: str, out: IO[str], err: IO[str]) -> int:
+    """Print `path`'s names as they stream in; 1 (with the reason on `err`) when the listing fails."""
+    try:
+        async for names in _names(fs.list(path), err):
+            out.write("".join(name + "\n" for name in names))
+    except FileSystemError as exc:
+        out.flush()
+        print(f"sshdeck ls: {exc}", file=err)
+        return 1
     return 0
+
+
+async def _names(batches: AsyncIterator[list[Entry]], err: IO[str]) -> AsyncIterator[list[str]]:
+    """Shown names: sorted when the folder is small, else in the order they arrive."""
+    held: list[Entry] = []
+    streaming = False
+    try:
+        async for batch in batches:
+            if streaming:
+                yield [_shown(entry) for entry in batch]
+                continue
+            held.extend(batch)
+            if len(held) > SORTED_UP_TO:
+                streaming = True
+                print(f"sshdeck ls: more than {SORTED_UP_TO:,} entries: printed in the server's order", file=err, flush=True)
+                yield [_shown(entry) for entry in held]
+                held = []
+    except FileSystemError:
+        # The listing stopped (a limit, a lost link): what came before it is printed first.
+        if held:
+            held.sort(key=_raw_name)
+            yield [_shown(entry) for entry in held]
+        raise
+    if held:
+        held.sort(key=_raw_name)
+        yield [_shown(entry) for entry in held]
+
+
+def _raw_name(entry: Entry) -> bytes:
+    return entry.name
+
+
+def _shown(entry: Entry) -> str:
+    # `display` is the escaped form (no control character reaches the terminal).
+    return entry.display + "/" if entry.is_dir else entry.display
 
 
 def cli_callbacks(args: argparse.Namespace, stdin: IO[str], err: IO[str]) -> ConnectCallbacks:
@@ -138,20 +205,6 @@ def _host_key_reason(exc: HostKeyRefused, args: argparse.Namespace) -> str:
             f"if that fingerprint is right, trust it with: sshdeck ls --accept-new {args.target}"
         )
     return str(exc)
-
-
-async def _list(sftp: asyncssh.SFTPClient, path: str) -> list[str]:
-    entries = await sftp.readdir(path)
-    names = []
-    for entry in sorted(entries, key=lambda e: str(e.filename)):
-        name = str(entry.filename)
-        if name in (".", ".."):
-            continue
-        shown = escape_server_text(name, keep_newlines=False).replace("\n", "\\n").replace("\t", "\\t")
-        if entry.attrs.permissions is not None and stat.S_ISDIR(entry.attrs.permissions):
-            shown += "/"
-        names.append(shown)
-    return names
 
 
 class TerminalPrompts:

@@ -27,6 +27,8 @@ class Summary:
     selected_bytes: int
     hidden_by_filter: int
     hidden_files: int = 0  # dotfiles not shown (`.` shows them)
+    # Why the listing is not the whole folder (a limit, or the user stopped it).
+    incomplete: str | None = None
 
     def text(self) -> str:
         parts = [f"{self.folders} folder{'s' if self.folders != 1 else ''}, {self.files} file{'s' if self.files != 1 else ''}"]
@@ -36,6 +38,8 @@ class Summary:
             parts.append(f"{self.hidden_by_filter} filtered out")
         if self.hidden_files:
             parts.append(f"{self.hidden_files} hidden (. shows)")
+        if self.incomplete:
+            parts.append(self.incomplete)
         return " · ".join(parts)
 
 
@@ -45,6 +49,8 @@ class PaneModel:
     def __init__(self, path: str = "/") -> None:
         self.path = path
         self.entries: list[Entry] = []
+        # None, or why `entries` is only part of the folder (shown in the status line).
+        self.incomplete: str | None = None
         self.sort_key = "name"
         self.reverse = False
         self.show_hidden = False
@@ -57,8 +63,14 @@ class PaneModel:
 
     # -- listing -----------------------------------------------------------------
 
-    def set_listing(self, path: str, entries: list[Entry], *, remember: bool = True) -> None:
-        """Show a fresh listing of `path`; a refresh of the same folder keeps the selection."""
+    def set_listing(
+        self, path: str, entries: list[Entry], *, remember: bool = True, incomplete: str | None = None
+    ) -> None:
+        """Show a fresh listing of `path`; a refresh of the same folder keeps the selection.
+
+        `incomplete`: the listing stopped early (limit reached, or stopped by
+        the user); the entries are what arrived before, and the reason is kept.
+        """
         if path != self.path:
             if remember:
                 self._back.append(self.path)
@@ -67,6 +79,7 @@ class PaneModel:
             self.filter = ""
         self.path = path
         self.entries = entries
+        self.incomplete = incomplete
         names = {entry.name for entry in entries}
         self.selected &= names
         self._resort()
@@ -163,6 +176,7 @@ class PaneModel:
             selected_bytes=sum(e.size for e in chosen if not e.is_dir),
             hidden_by_filter=all_visible - len(visible),
             hidden_files=0 if self.show_hidden else len(self._sorted) - all_visible,
+            incomplete=self.incomplete,
         )
 
     # -- history -----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""settings.toml in the config folder: the theme and the user's key map."""
+"""settings.toml in the config folder: the theme, the user's key map and the listing limits."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import tomli_w
 
+from sshdeck.core.fs.limits import ListingLimits
 from sshdeck.core.paths import config_dir, write_private_file
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,8 @@ class Settings:
     theme: str | None = None
     # binding id -> keys, as Textual's App.set_keymap takes them ("f5,ctrl+c").
     keymap: dict[str, str] = field(default_factory=dict)
+    # [limits]: how much of one folder a listing takes in (core/fs/limits.py).
+    limits: ListingLimits = field(default_factory=ListingLimits)
     problem: str | None = None
 
 
@@ -47,7 +50,31 @@ def load_settings() -> Settings:
         settings.keymap = {k: v for k, v in keymap.items() if isinstance(k, str) and isinstance(v, str)}
     else:
         settings.problem = f"{path}: [keymap] must be a table of binding id = \"keys\""
+    limits, problem = _limits(data.get("limits", {}))
+    settings.limits = limits
+    if problem:
+        settings.problem = f"{path}: {problem}"
     return settings
+
+
+_LIMIT_KEYS = {"listing_entries": "entries", "listing_name_bytes": "name_bytes"}
+
+
+def _limits(table: object) -> tuple[ListingLimits, str | None]:
+    """The [limits] table: positive whole numbers; a bad value keeps its default and is reported."""
+    if not isinstance(table, dict):
+        return ListingLimits(), "[limits] must be a table like listing_entries = 5000000"
+    values: dict[str, int] = {}
+    problem = None
+    for key, value in table.items():
+        field_name = _LIMIT_KEYS.get(key)
+        if field_name is None:
+            problem = f"[limits] has no setting {key!r} (known: {', '.join(_LIMIT_KEYS)})"
+        elif isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            values[field_name] = value
+        else:
+            problem = f"[limits] {key} must be a positive whole number; using the default"
+    return ListingLimits(**values), problem
 
 
 def save_settings(settings: Settings) -> None:
@@ -56,4 +83,10 @@ def save_settings(settings: Settings) -> None:
         data["theme"] = settings.theme
     if settings.keymap:
         data["keymap"] = dict(settings.keymap)
+    if settings.limits != ListingLimits():
+        data["limits"] = {
+            key: getattr(settings.limits, name)
+            for key, name in _LIMIT_KEYS.items()
+            if getattr(settings.limits, name) != getattr(ListingLimits(), name)
+        }
     write_private_file(settings_path(), tomli_w.dumps(data).encode("utf-8"))

@@ -80,6 +80,7 @@ def main_screen_commands(screen: "MainScreen") -> list[PaletteCommand]:
         ("Invert selection", "*", "invert_selection"),
         ("Select all", "Ctrl+A", "select_all"),
         ("Reload folder", "Ctrl+R", "reload"),
+        ("Stop listing this folder", "Escape / Ctrl+C while it loads: keeps what arrived", "stop_listing"),
         ("Back", "Alt+Left", "back"),
         ("Forward", "Alt+Right", "forward"),
         ("Bookmark this folder", "b (again: remove)", "bookmark"),

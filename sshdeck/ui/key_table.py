@@ -11,6 +11,7 @@ KEY_TABLE: tuple[tuple[str, str, str], ...] = (
     ('`Ctrl+L`', 'go to a path (Tab completes)', '`edit_path`'),
     ('`Tab`', 'other pane', '`switch_pane`'),
     ('`Ctrl+R`', 'reload', '`reload`'),
+    ('`Escape` / `Ctrl+C`', 'stop the listing in progress (keeps what arrived)', '`stop_listing`'),
     ('`/`', 'filter', '`filter`'),
     ('`s`, header click', 'sort by name, size, time, extension', '`sort_next`'),
     ('`.`', 'hidden files', '`toggle_hidden`'),

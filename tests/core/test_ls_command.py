@@ -112,7 +112,7 @@ async def test_missing_folder_fails_with_one_line(openssh_server, ssh_config, tr
     openssh_server.write_known_hosts(trust_store.read_files[0])
     code, out, err = await run(parse("-F", str(ssh_config), "--batch", "box:/no/such/dir"), trust_store)
     assert code == 1 and out == ""
-    assert err.strip() == "sshdeck ls: cannot list /no/such/dir: No such file"
+    assert err.strip() == "sshdeck ls: /no/such/dir: no such file or folder (it may have been moved or deleted)"
 
 
 async def test_bad_target_exits_2(trust_store) -> None:
@@ -153,3 +153,15 @@ async def test_profile_alias_with_a_pinned_fingerprint_lists_without_known_hosts
     code, out, err = await run(parse("--batch", f"saved:{remote_folder}"), trust_store)
     assert code == 0, err
     assert "a.txt" in out.splitlines() and not trust_store.own_file.exists()
+
+
+async def test_sshd_without_sftp_says_shell_only_like_the_app(shell_only_sshd, tmp_path: Path, trust_store) -> None:
+    config = tmp_path / "ssh_config_shell"
+    config.write_text(
+        f"Host gateway\n  HostName 127.0.0.1\n  Port {shell_only_sshd.port}\n  User {shell_only_sshd.username}\n"
+        f"  IdentityFile {shell_only_sshd.client_key}\n  IdentitiesOnly yes\n"
+    )
+    shell_only_sshd.write_known_hosts(trust_store.read_files[0])
+    code, out, err = await run(parse("-F", str(config), "--batch", "gateway:/"), trust_store)
+    assert code == 1 and out == ""
+    assert err.strip() == "sshdeck ls: This host offers no file access (shell only)"

@@ -21,10 +21,16 @@ from sshdeck.core.fs.base import (
     encode_path,
 )
 from sshdeck.core.fs.errors import from_os_error, name_exists, not_found
+from sshdeck.core.fs.limits import ListingLimits, capped, configured_limits
 from sshdeck.core.fs.local_remove import remove_tree
 from sshdeck.core.fs.names import display_name
 
 _BATCH = 2000
+_AHEAD = 4  # batches the scan thread may read ahead of the consumer
+
+
+class _Stopped(Exception):
+    """The consumer went away while the scan waited for room."""
 _T = TypeVar("_T")
 
 _KINDS = {stat.S_IFDIR: EntryKind.DIR, stat.S_IFREG: EntryKind.FILE, stat.S_IFLNK: EntryKind.LINK}
@@ -97,17 +103,32 @@ class LocalFS:
     label = "local"
     can_replace = True
 
-    async def list(self, path: str) -> AsyncIterator[list[Entry]]:
+    def __init__(self, *, limits: ListingLimits | None = None) -> None:
+        """`limits`: None reads them from settings.toml at each listing."""
+        self.limits = limits
+
+    def list(self, path: str) -> AsyncIterator[list[Entry]]:
+        return capped(path, self._list(path), self.limits or configured_limits())
+
+    async def _list(self, path: str) -> AsyncIterator[list[Entry]]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[list[Entry] | BaseException | None] = asyncio.Queue()
         stop = threading.Event()
+        # Back-pressure: the scan runs at most this many batches ahead of the
+        # consumer, so a folder bigger than the listing limit is not read in full.
+        room = threading.Semaphore(_AHEAD)
 
         def emit(batch: list[Entry]) -> None:
+            while not room.acquire(timeout=0.1):
+                if stop.is_set():
+                    raise _Stopped
             loop.call_soon_threadsafe(queue.put_nowait, batch)
 
         def run() -> None:
             try:
                 _scan(path, emit, stop)
+            except _Stopped:
+                pass
             except BaseException as exc:  # handed to the consumer, raised there
                 loop.call_soon_threadsafe(queue.put_nowait, exc)
             else:
@@ -121,6 +142,7 @@ class LocalFS:
                     return
                 if isinstance(item, BaseException):
                     raise item
+                room.release()
                 yield item
         finally:
             stop.set()
@@ -179,7 +201,7 @@ class LocalFS:
         await _call(old, move)
 
     async def remove(self, path: str, *, progress: RemoveProgress | None = None) -> int:
-        return await remove_tree(path, progress)
+        return await remove_tree(path, progress, self.limits or configured_limits())
 
     async def chmod(self, path: str, mode: int) -> None:
         await _call(path, os.chmod, encode_path(path), mode)

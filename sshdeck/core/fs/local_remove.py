@@ -17,6 +17,7 @@ import threading
 
 from sshdeck.core.fs.base import FileSystemError, RemoveProgress, encode_path, join
 from sshdeck.core.fs.errors import from_os_error, refused, stopped_after
+from sshdeck.core.fs.limits import ListingLimitError, ListingLimits, ListingTally
 from sshdeck.core.fs.removal_counter import RemovalCounter
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
@@ -29,8 +30,9 @@ class _Stopped(Exception):
 class _Walk(RemovalCounter):
     """One removal's state, shared between the worker thread and the loop."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, progress: RemoveProgress | None) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, progress: RemoveProgress | None, limits: ListingLimits) -> None:
         super().__init__(progress, deliver=loop.call_soon_threadsafe)
+        self.limits = limits
         self.stop = threading.Event()
         self.current = ""
 
@@ -59,6 +61,8 @@ class _Walk(RemovalCounter):
                 os.close(parent_fd)
         except OSError as exc:
             raise stopped_after(from_os_error(self.current, exc), self.count) from None
+        except ListingLimitError as exc:
+            raise stopped_after(exc, self.count) from None
 
     def _remove_folder(self, top_parent: int, top_name: str, top_path: str) -> None:
         # An explicit stack, not recursion: a deep tree must not hit the
@@ -69,8 +73,12 @@ class _Walk(RemovalCounter):
             self.current = path
             fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
             try:
+                tally = ListingTally(path, self.limits)  # capped like every listing
+                children = []
                 with os.scandir(fd) as items:
-                    children = [(item.name, item.is_dir(follow_symlinks=False)) for item in items]
+                    for item in items:
+                        tally.add_one(os.fsencode(item.name))
+                        children.append((item.name, item.is_dir(follow_symlinks=False)))
             except BaseException:
                 os.close(fd)
                 raise
@@ -100,9 +108,9 @@ class _Walk(RemovalCounter):
                 os.close(frame[3])
 
 
-async def remove_tree(path: str, progress: RemoveProgress | None) -> int:
+async def remove_tree(path: str, progress: RemoveProgress | None, limits: ListingLimits) -> int:
     """Remove `path` (a file, a link or a folder tree); returns how many items went."""
-    walk = _Walk(asyncio.get_running_loop(), progress)
+    walk = _Walk(asyncio.get_running_loop(), progress, limits)
 
     def run() -> None:
         try:

@@ -16,6 +16,7 @@ import asyncssh
 
 from sshdeck.core.fs.base import Entry, EntryKind, RemoveProgress, basename, encode_path, join, parent
 from sshdeck.core.fs.errors import FileSystemError, NotFoundError, from_sftp_error, name_exists, not_found
+from sshdeck.core.fs.limits import ListingLimits, capped, configured_limits
 from sshdeck.core.fs.names import display_name
 from sshdeck.core.fs.sftp_listing import list_folder
 from sshdeck.core.fs.sftp_remove import remove_tree
@@ -62,9 +63,11 @@ def _entry(name: bytes, attrs: asyncssh.SFTPAttrs) -> Entry:
 class SftpFS:
     """A folder tree on an SFTP server."""
 
-    def __init__(self, sftp: asyncssh.SFTPClient, label: str) -> None:
+    def __init__(self, sftp: asyncssh.SFTPClient, label: str, *, limits: ListingLimits | None = None) -> None:
+        """`limits`: None reads them from settings.toml at each listing."""
         self.sftp = sftp
         self.label = label
+        self.limits = limits
 
     @property
     def can_replace(self) -> bool:
@@ -73,7 +76,7 @@ class SftpFS:
         return bool(getattr(handler, "_supports_posix_rename", False)) or getattr(self.sftp, "version", 3) >= 5
 
     def list(self, path: str) -> AsyncIterator[list[Entry]]:
-        return list_folder(self.sftp, path)
+        return capped(path, list_folder(self.sftp, path), self.limits or configured_limits())
 
     async def realpath(self, path: str) -> str:
         with sftp_errors(path):
@@ -145,7 +148,7 @@ class SftpFS:
                 raise
 
     async def remove(self, path: str, *, progress: RemoveProgress | None = None) -> int:
-        return await remove_tree(self.sftp, path, progress)
+        return await remove_tree(self.sftp, path, progress, self.limits or configured_limits())
 
     async def chmod(self, path: str, mode: int) -> None:
         with sftp_errors(path):

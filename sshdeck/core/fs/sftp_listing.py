@@ -105,7 +105,10 @@ class _NameParser:
     of plain ASCII made inline without a function call.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, keep_unsafe: bool = False) -> None:
+        # keep_unsafe: pass names with '/' or NUL, or empty ones, through for the caller to refuse
+        # (the transfer walker reports them); otherwise they are skipped and counted.
+        self.keep_unsafe = keep_unsafe
         self.owners: dict[int, str] = {}
         self.groups: dict[int, str] = {}
         self.skipped = 0
@@ -134,10 +137,11 @@ class _NameParser:
             if needs_escaping(name) is None:
                 if name == b"." or name == b".." or not name or b"/" in name:
                     # '/' cannot be in a real name: a hostile or broken server.
-                    self.skipped += name != b"." and name != b".."
-                    continue
+                    if name == b"." or name == b".." or not self.keep_unsafe:
+                        self.skipped += name != b"." and name != b".."
+                        continue
                 display = name.decode("ascii")
-            elif b"/" in name or b"\0" in name:
+            elif (b"/" in name or b"\0" in name) and not self.keep_unsafe:
                 self.skipped += 1
                 continue
             else:
@@ -229,15 +233,16 @@ class _LinkResolver:
 
 
 async def list_folder(
-    sftp: asyncssh.SFTPClient, path: str, *, resolve_links: bool = True
+    sftp: asyncssh.SFTPClient, path: str, *, resolve_links: bool = True, keep_unsafe: bool = False
 ) -> AsyncIterator[list[Entry]]:
     """Yield `path`'s entries in batches; the first reply comes out on its own.
 
     `resolve_links=False` leaves symlinks' target fields empty (a walk that
-    deletes does not need them).
+    deletes does not need them).  `keep_unsafe=True` passes names holding
+    '/' or NUL, and empty names, through to a caller that refuses them itself.
     """
     if not fast_path_available(sftp):
-        async for batch in list_with_scandir(sftp, path, resolve_links=resolve_links):
+        async for batch in list_with_scandir(sftp, path, resolve_links=resolve_links, keep_unsafe=keep_unsafe):
             yield batch
         return
     handler = sftp._handler  # noqa: SLF001 -- see the module docstring
@@ -245,7 +250,7 @@ async def list_folder(
         handle = await handler.opendir(encode_path(path))
     except (asyncssh.Error, OSError) as exc:
         raise from_sftp_error(path, exc) from None
-    parser = _NameParser()
+    parser = _NameParser(keep_unsafe)
     links = _LinkResolver(handler, path)
     inflight: collections.deque[asyncio.Future] = collections.deque()
     batch: list[Entry] = []
@@ -306,7 +311,7 @@ def _close_quietly(handler: Any, handle: bytes) -> None:
 
 
 async def list_with_scandir(
-    sftp: asyncssh.SFTPClient, path: str, *, resolve_links: bool = True
+    sftp: asyncssh.SFTPClient, path: str, *, resolve_links: bool = True, keep_unsafe: bool = False
 ) -> AsyncIterator[list[Entry]]:
     """The plain asyncssh way, for SFTP v4+ sessions (kept equivalent to `list_folder`)."""
     batch: list[Entry] = []
@@ -317,7 +322,7 @@ async def list_with_scandir(
             name = item.filename
             if isinstance(name, str):
                 name = encode_path(name)
-            if name in _SKIP_NAMES or b"/" in name or b"\0" in name or not name:
+            if name in _SKIP_NAMES or (not keep_unsafe and (b"/" in name or b"\0" in name or not name)):
                 continue
             attrs = item.attrs
             perms = attrs.permissions

@@ -20,6 +20,7 @@ import asyncssh
 from sshdeck.core.fs.base import EntryKind, FileSystemError, RemoveProgress, encode_path, join
 from sshdeck.core.fs.errors import NotFoundError, from_sftp_error, refused, stopped_after
 from sshdeck.core.fs.removal_counter import RemovalCounter
+from sshdeck.core.fs.limits import ListingLimits, capped
 from sshdeck.core.fs.sftp_listing import list_folder
 
 # Removals in flight at once: deleting 10,000 files costs ~10,000 / 32 round trips.
@@ -29,9 +30,10 @@ _IN_FLIGHT = 32
 class _Removal(RemovalCounter):
     """One recursive removal: the counter the progress callback sees."""
 
-    def __init__(self, sftp: asyncssh.SFTPClient, progress: RemoveProgress | None) -> None:
+    def __init__(self, sftp: asyncssh.SFTPClient, progress: RemoveProgress | None, limits: ListingLimits) -> None:
         super().__init__(progress)
         self.sftp = sftp
+        self.limits = limits
 
     async def _call(self, path: str, request: object) -> None:
         try:
@@ -60,7 +62,8 @@ class _Removal(RemovalCounter):
                 continue
             stack.append((folder, True))
             names: list[bytes] = []
-            async for batch in list_folder(self.sftp, folder, resolve_links=False):
+            # Capped like every listing: an endless folder stops the removal with the limit's message.
+            async for batch in capped(folder, list_folder(self.sftp, folder, resolve_links=False), self.limits):
                 for entry in batch:
                     if entry.kind is EntryKind.DIR:
                         stack.append((join(folder, entry.name), False))
@@ -89,9 +92,11 @@ class _Removal(RemovalCounter):
                 raise failure
 
 
-async def remove_tree(sftp: asyncssh.SFTPClient, path: str, progress: RemoveProgress | None) -> int:
+async def remove_tree(
+    sftp: asyncssh.SFTPClient, path: str, progress: RemoveProgress | None, limits: ListingLimits
+) -> int:
     """Remove `path` (a file, a link or a folder tree); returns how many items went."""
-    removal = _Removal(sftp, progress)
+    removal = _Removal(sftp, progress, limits)
     try:
         await removal.run(path)
     except FileSystemError as exc:

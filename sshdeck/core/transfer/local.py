@@ -16,6 +16,7 @@ import sys
 from typing import Hashable
 
 from sshdeck.core.fs.base import EntryKind
+from sshdeck.core.fs.limits import ListingLimits, ListingTally, configured_limits
 from sshdeck.core.transfer.endpoints import Rel, Stat
 from sshdeck.core.transfer.errors import TransferError
 from sshdeck.core.transfer.names import POSIX, WINDOWS, NameRules, show
@@ -119,8 +120,11 @@ class LocalEndpoint:
         windows: bool | None = None,
         case_insensitive: bool | None = None,
         durable: bool = True,
+        limits: ListingLimits | None = None,
     ) -> None:
         self.root = os.fsencode(os.path.abspath(os.fspath(root)))
+        # How much of one folder a listing takes in (settings.toml [limits]).
+        self.limits = limits or configured_limits()
         self.label = "local"
         self.durable = durable
         self._touched: set[Rel] = set()
@@ -199,10 +203,16 @@ class LocalEndpoint:
     async def scandir(self, rel: Rel, follow: bool = False) -> list[tuple[bytes, Stat]]:
         def read() -> list[tuple[bytes, Stat]]:
             fd = self._open_dir(rel, follow)
+            tally = ListingTally(os.fsdecode(b"/".join((self.root.rstrip(b"/") or b"", *rel)) or b"/"), self.limits)
             try:
                 out = []
-                for name in os.listdir(fd):
-                    name = os.fsencode(name)
+                # Streamed (scandir, not listdir): the limit stops a huge folder early.
+                names = []
+                with os.scandir(fd) as items:
+                    for item in items:
+                        names.append(os.fsencode(item.name))
+                        tally.add_one(names[-1])
+                for name in names:
                     try:
                         out.append((name, _stat(os.stat(name, dir_fd=fd, follow_symlinks=False))))
                     except FileNotFoundError:

@@ -17,6 +17,10 @@ import asyncssh
 from asyncssh import FXF_CREAT, FXF_EXCL, FXF_READ, FXF_WRITE, SFTPAttrs
 
 from sshdeck.core.fs.base import EntryKind
+from sshdeck.core.fs.errors import ConnectionLostError as FsConnectionLost
+from sshdeck.core.fs.errors import FileSystemError
+from sshdeck.core.fs.limits import ListingLimitError, ListingLimits, capped, configured_limits
+from sshdeck.core.fs.sftp_listing import list_folder
 from sshdeck.core.transfer.endpoints import Rel, Stat
 from sshdeck.core.transfer.errors import ConnectionLostError, TransferError
 from sshdeck.core.transfer.names import POSIX, NameRules, show
@@ -130,9 +134,12 @@ class SftpEndpoint:
         rules: NameRules = POSIX,
         window: int = DEFAULT_WINDOW,
         durable: bool = True,
+        limits: ListingLimits | None = None,
     ) -> None:
         self.sftp = sftp
         self.root = root if isinstance(root, bytes) else root.encode("utf-8", "surrogateescape")
+        # How much of one folder a listing takes in (settings.toml [limits]).
+        self.limits = limits or configured_limits()
         self.label = label
         self._descriptor = descriptor or f"sftp://{label}"
         self._reconnect = reconnect
@@ -167,14 +174,22 @@ class SftpEndpoint:
             return None
 
     async def scandir(self, rel: Rel, follow: bool = False) -> list[tuple[bytes, Stat]]:
+        """The pipelined listing the panes use (core/fs), capped by `limits`.
+
+        A folder past the limit raises `ListingLimitError` (its message names
+        the folder); other failures become transfer errors.
+        """
+        path = self.path(rel).decode("utf-8", "surrogateescape")
         out = []
-        async for entry in self.sftp.scandir(self.path(rel)):
-            name = entry.filename
-            if isinstance(name, str):
-                name = name.encode("utf-8", "surrogateescape")
-            if name in (b".", b".."):
-                continue
-            out.append((name, _stat(entry.attrs)))
+        try:
+            async for batch in capped(path, list_folder(self.sftp, path, resolve_links=False, keep_unsafe=True), self.limits):
+                out.extend((entry.name, Stat(entry.kind, entry.size, entry.mtime, entry.mode)) for entry in batch)
+        except ListingLimitError:
+            raise
+        except FsConnectionLost as exc:
+            raise ConnectionLostError(str(exc)) from None
+        except FileSystemError as exc:
+            raise TransferError(str(exc)) from None
         return out
 
     async def identity(self, rel: Rel) -> Hashable:

@@ -4,7 +4,10 @@ This replaces asyncssh's `recurse=True`, which follows server-chosen names
 and links.  Every listed name is validated (names.py) before it becomes a
 path, duplicates and case collisions are refused, links are skipped unless
 asked for, and when they are followed each folder is entered at most once
-(visited file ids) and never deeper than `MAX_DEPTH`.  A link is never
+(visited file ids) and never deeper than `MAX_DEPTH`.  Each folder's listing
+is the capped one of core/fs (settings.toml [limits]): a folder past the limit
+is refused whole, with a message naming it; the whole plan is capped by the
+same entry limit, so a tree of many big folders cannot grow it without end.  A link is never
 recreated at the destination: at most its target's bytes are copied.
 """
 
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from typing import Hashable, Iterable
 
 from sshdeck.core.fs.base import EntryKind
+from sshdeck.core.fs.limits import ListingLimitError, configured_limits
 from sshdeck.core.fs.names import display_name
 from sshdeck.core.transfer.endpoints import Endpoint, Rel, Stat
 from sshdeck.core.transfer.errors import describe
@@ -48,12 +52,37 @@ class WalkOptions:
     follow_links: bool = False
     dest_rules: NameRules = POSIX
     max_depth: int = MAX_DEPTH
+    # Entries the whole plan may hold; None: listing_entries from settings.toml.
+    max_entries: int | None = None
+
+
+class _PlanFull(Exception):
+    pass
 
 
 async def walk(source: Endpoint, requests: Iterable[tuple[Rel, Rel]], options: WalkOptions) -> list[Planned]:
     """Everything to do for `requests` ((source path, destination path) pairs), parents before children."""
     out: list[Planned] = []
     visited: set[Hashable] = set()
+    max_entries = options.max_entries or configured_limits().entries
+    try:
+        await _walk_requests(source, requests, options, out, visited, max_entries)
+    except _PlanFull as full:
+        out.append(Planned(full.args[0], full.args[1], Stat(_other()), "error", reason=(
+            f"{show(full.args[0])}: stopped planning the copy after {max_entries:,} entries "
+            "(limit listing_entries in settings.toml)"
+        )))
+    return out
+
+
+async def _walk_requests(
+    source: Endpoint,
+    requests: Iterable[tuple[Rel, Rel]],
+    options: WalkOptions,
+    out: list[Planned],
+    visited: set[Hashable],
+    max_entries: int,
+) -> None:
     for src, dst in requests:
         problem = _path_problem(src, POSIX) or _path_problem(dst, options.dest_rules)
         if problem:
@@ -80,10 +109,9 @@ async def walk(source: Endpoint, requests: Iterable[tuple[Rel, Rel]], options: W
                 out.append(Planned(src, dst, found, "error", reason=f"{show(src)}: is a folder (use -r)"))
                 continue
             out.append(Planned(src, dst, found, "dir", follow))
-            await _walk_tree(source, src, dst, options, visited, out, follow)
+            await _walk_tree(source, src, dst, options, visited, out, follow, max_entries)
         else:
             out.append(Planned(src, dst, found, "skipped", reason=f"{show(src)}: not a regular file or folder"))
-    return out
 
 
 def _other() -> EntryKind:
@@ -106,6 +134,7 @@ async def _walk_tree(
     visited: set[Hashable],
     out: list[Planned],
     top_follow: bool,
+    max_entries: int,
 ) -> None:
     follow = options.follow_links
     if follow:
@@ -115,6 +144,10 @@ async def _walk_tree(
         src_dir, dst_dir, depth = stack.pop()
         try:
             listing = await source.scandir(src_dir, follow=follow or top_follow)
+        except ListingLimitError as exc:
+            # Nothing of that folder is copied; its message names it and the setting.
+            out.append(Planned(src_dir, dst_dir, Stat(_other()), "error", reason=str(exc)))
+            continue
         except Exception as exc:  # noqa: BLE001 - the folder fails, the walk goes on
             out.append(Planned(src_dir, dst_dir, Stat(_other()), "error", reason=f"{show(src_dir)}: cannot list: {describe(exc)}"))
             continue
@@ -158,6 +191,9 @@ async def _walk_tree(
                 subdirs.append((src, dst, depth + 1))
             else:
                 out.append(Planned(src, dst, found, "skipped", reason=f"{show(src)}: not a regular file or folder"))
+        if len(out) > max_entries:
+            del out[max_entries:]
+            raise _PlanFull(src_dir, dst_dir)
         # Reversed so the stack pops them in name order.
         stack.extend(reversed(subdirs))
 

@@ -6,7 +6,7 @@ import logging
 import os
 import posixpath
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from sshdeck.core.fs.base import Entry, FileSystem, FileSystemError, join
+from sshdeck.core.fs.base import Entry, FileSystem, join
 from sshdeck.core.dropped_paths import parse_dropped_paths
 from sshdeck.core.fs.folder_watch import FolderWatch
 from sshdeck.core.fs.local import LocalFS
@@ -23,6 +23,7 @@ from sshdeck.core.places import place
 from sshdeck.ui.screens.text_prompt import TextPrompt
 from sshdeck.ui.widgets.file_list import Columns, FileList
 from sshdeck.ui.widgets.pane_actions import PANE_ACTION_BINDINGS, PaneActions
+from sshdeck.ui.widgets.pane_listing import LISTING_BINDINGS, PaneListing
 from sshdeck.ui.widgets.path_bar import PathInput
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class PaneHeader(Static):
         self.post_message(self.SortRequested(Columns(self.size.width).key_at(event.x)))
 
 
-class FilePane(PaneActions, Vertical):
+class FilePane(PaneListing, PaneActions, Vertical):
     """Browses one `FileSystem`: Enter opens a folder, Backspace goes up."""
 
     BINDINGS = [
@@ -63,6 +64,7 @@ class FilePane(PaneActions, Vertical):
         Binding("minus", "unselect_pattern", "Unselect…", show=False, id="unselect_pattern"),
         Binding("asterisk", "invert_selection", "Invert selection", show=False, id="invert_selection"),
         Binding("ctrl+a", "select_all", "Select all", show=False, id="select_all"),
+        *LISTING_BINDINGS,
         *PANE_ACTION_BINDINGS,
     ]
 
@@ -93,6 +95,8 @@ class FilePane(PaneActions, Vertical):
         self.model = PaneModel(path)
         self.loading_path: str | None = None
         self.loading_count = 0
+        self._loading: tuple[str, bytes | None, bool, str] | None = None
+        self._arrived: list[Entry] = []
         self._listed = False
         # Which Connections location this pane shows ("local" for this computer).
         self.location_key = "local" if fs.label == "local" else fs.label
@@ -166,41 +170,6 @@ class FilePane(PaneActions, Vertical):
         self.file_list.refresh_rows(keep=keep)
         self._draw_status()
 
-    # -- loading --------------------------------------------------------------
-
-    def load(self, path: str, keep: bytes | None = None, *, remember: bool = True, history: str = "") -> None:
-        """List `path` in the background; the pane stays on its old folder on error."""
-        self.loading_path = path
-        self._draw_path()
-        self._load(path, keep, remember, history)
-
-    @work(exclusive=True, group="listing")
-    async def _load(self, path: str, keep: bytes | None, remember: bool, history: str) -> None:
-        entries: list[Entry] = []
-        self.loading_count = 0
-        try:
-            async for batch in self.fs.list(path):
-                entries.extend(batch)
-                self.loading_count = len(entries)
-                self._draw_path()
-        except FileSystemError as exc:
-            self._load_failed(str(exc))
-            return
-        except Exception as exc:  # a broken connection must not take the app down
-            log.warning("listing %r failed: %s", path, type(exc).__name__)
-            self._load_failed(f"{path}: the listing failed ({type(exc).__name__}); see the log")
-            return
-        if history == "back":
-            self.model.went_back()
-        elif history == "forward":
-            self.model.went_forward()
-        self.model.set_listing(path, entries, remember=remember and not history)
-        self.loading_path = None
-        self._listed = True
-        self._draw_path()
-        self._redraw(keep=keep)
-        self.post_message(self.Loaded())
-
     # -- changes made outside sshdeck (local folders) -----------------------------------
 
     @on(Loaded)
@@ -227,11 +196,6 @@ class FilePane(PaneActions, Vertical):
 
     def on_unmount(self) -> None:
         self._stop_watching()
-
-    def _load_failed(self, message: str) -> None:
-        self.loading_path = None
-        self._draw_path()
-        self.notify(message, title="Cannot open folder", severity="error", markup=False)
 
     # -- navigation -------------------------------------------------------------
 

@@ -1,0 +1,116 @@
+"""Listing a folder into a pane: in the background, capped, and stoppable.
+
+Mixed into FilePane.  The listing's batches are counted in the path bar; a
+listing that reaches the limit (core/fs/limits.py) shows what arrived,
+marked incomplete, with the limit's message; Escape or Ctrl+C while it runs
+stops it the same way (binding `stop_listing`, active only then).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from textual import work
+from textual.binding import Binding
+
+from sshdeck.core.fs.base import Entry, FileSystem, FileSystemError
+from sshdeck.core.fs.limits import ListingLimitError
+from sshdeck.core.fs.names import display_path
+from sshdeck.core.pane_model import PaneModel
+
+log = logging.getLogger(__name__)
+
+# Only while a listing is under way (check_action); otherwise the keys go on as usual.
+LISTING_BINDINGS = [
+    Binding("escape,ctrl+c", "stop_listing", "Stop listing", show=False, id="stop_listing"),
+]
+
+
+class PaneListing:
+    """Needs: self.fs, self.model, self.file_list, _draw_path, _redraw, Loaded, notify, workers."""
+
+    fs: FileSystem
+    model: PaneModel
+    loading_path: str | None
+    loading_count: int
+    _listed: bool
+    # The listing under way: its arguments and what arrived so far (for "stop listing").
+    _loading: tuple[str, bytes | None, bool, str] | None = None
+    _arrived: list[Entry]
+
+    def load(self, path: str, keep: bytes | None = None, *, remember: bool = True, history: str = "") -> None:
+        """List `path` in the background; the pane stays on its old folder on error."""
+        self.loading_path = path
+        self.loading_count = 0
+        self._loading = None  # until the new worker starts (it replaces any listing under way)
+        self._draw_path()
+        self._load(path, keep, remember, history)
+
+    @work(exclusive=True, group="listing")
+    async def _load(self, path: str, keep: bytes | None, remember: bool, history: str) -> None:
+        entries: list[Entry] = []
+        self._loading = (path, keep, remember, history)
+        self._arrived = entries
+        self.loading_count = 0
+        try:
+            async for batch in self.fs.list(path):
+                entries.extend(batch)
+                self.loading_count = len(entries)
+                self._draw_path()
+        except ListingLimitError as exc:
+            # Show what arrived before the limit; the message names the folder and the setting.
+            self._show_listing(path, entries, keep, remember, history, incomplete="incomplete: listing limit reached")
+            self.notify(str(exc), title="Listing incomplete", severity="warning", markup=False)
+            return
+        except FileSystemError as exc:
+            self._load_failed(str(exc))
+            return
+        except Exception as exc:  # a broken connection must not take the app down
+            log.warning("listing %r failed: %s", path, type(exc).__name__)
+            self._load_failed(f"{path}: the listing failed ({type(exc).__name__}); see the log")
+            return
+        self._show_listing(path, entries, keep, remember, history)
+
+    def _show_listing(
+        self, path: str, entries: list[Entry], keep: bytes | None, remember: bool, history: str,
+        incomplete: str | None = None,
+    ) -> None:
+        if history == "back":
+            self.model.went_back()
+        elif history == "forward":
+            self.model.went_forward()
+        self.model.set_listing(path, entries, remember=remember and not history, incomplete=incomplete)
+        self.loading_path = None
+        self._loading = None
+        self._arrived = []
+        self._listed = True
+        self._draw_path()
+        self._redraw(keep=keep)
+        self.post_message(self.Loaded())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop_listing":
+            return self._loading is not None
+        return True
+
+    def action_stop_listing(self) -> None:
+        """Escape / Ctrl+C while the path bar counts: keep what arrived, stop asking for more."""
+        if self._loading is None:
+            return
+        path, keep, remember, history = self._loading
+        entries = self._arrived
+        self.workers.cancel_group(self, "listing")
+        self._show_listing(path, entries, keep, remember, history, incomplete="incomplete: listing stopped")
+        self.notify(
+            f"Stopped listing {display_path(path)} after {len(entries):,} entries",
+            title="Listing stopped",
+            markup=False,
+        )
+
+    def _load_failed(self, message: str) -> None:
+        self.loading_path = None
+        self._loading = None
+        self._arrived = []
+        self._draw_path()
+        self.notify(message, title="Cannot open folder", severity="error", markup=False)
+
