@@ -66,22 +66,26 @@ def _decode_requests(text: str) -> list[tuple[Rel, Rel]]:
 class Place:
     """One side of a job as the user knows it, and what is needed to reach it again after a restart.
 
-    `label` is what to show (a saved host's name, `user@host:port`, "This computer");
-    `profile` is a saved host's id, `target` the quick-connect text typed (an alias or
-    user@host:port); `folder` is the path on that side.  A local side has neither.
+    `label` is the host as the user knows it (a saved host's name, `user@host:port`),
+    or for this computer the folder as shown (`~/Downloads`); `folder` is the path on
+    that side; `profile` is a saved host's id, `target` the quick-connect text typed
+    (an alias or user@host:port).  A remote side with neither (the demo) can only be
+    resumed while it is open.
     """
 
     label: str
     folder: str
     profile: str | None = None
     target: str | None = None
+    remote: bool = False
 
     @property
-    def is_remote(self) -> bool:
+    def can_connect(self) -> bool:
         return bool(self.profile or self.target)
 
     def to_json(self) -> dict:
-        return {"label": self.label, "folder": self.folder, "profile": self.profile, "target": self.target}
+        return {"label": self.label, "folder": self.folder, "profile": self.profile, "target": self.target,
+                "remote": self.remote}
 
     @classmethod
     def from_json(cls, data: object) -> "Place | None":
@@ -89,7 +93,7 @@ class Place:
             return None
         profile, target = data.get("profile"), data.get("target")
         return cls(data["label"], data["folder"], profile if isinstance(profile, str) else None,
-                   target if isinstance(target, str) else None)
+                   target if isinstance(target, str) else None, bool(data.get("remote")))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,149 @@
+"""Quitting while a transfer runs asks first; a paused job is offered (and resumed) at the next start.
+
+Real SSH throughout: the app's own demo server (asyncssh, in process) serving a test folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from sshdeck.app import SshdeckApp
+from sshdeck.core.fs.base import Entry, EntryKind
+from sshdeck.core.fs.local import LocalFS
+from sshdeck.core.ssh.remote_source import DemoSource
+from sshdeck.core.transfer import Journal, TransferOptions
+from sshdeck.ui.screens.quit_dialog import QuitDialog
+from sshdeck.ui.screens.resume_dialog import ResumeDialog
+from tests.ui.waiting import until
+
+SIZE = 32 * 1024 * 1024
+
+
+def make_app(local: Path, demo_root: Path) -> SshdeckApp:
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(demo_root), ssh_config=None)
+    # Small windows and frequent progress: the file is still in flight when we quit.
+    app.transfers.defaults = TransferOptions(memory_limit=256 * 1024, progress_interval=0.02)
+    return app
+
+
+async def demo_fs(pilot, app: SshdeckApp):
+    place = await until(pilot, lambda: next((p for p in app.connections.extra if p.key == "demo"), None),
+                        "the demo to be connected")
+    return place.fs
+
+
+async def start_paused_upload(pilot, app: SshdeckApp, local: Path):
+    """An upload of big.bin to the demo's root, paused once bytes flow (so it is running when we quit)."""
+    fs = await demo_fs(pilot, app)
+    entry = Entry(b"big.bin", EntryKind.FILE, SIZE)
+    app.transfers.start(LocalFS(), str(local), [entry], fs, "/", confirm=False)
+    job = app.transfers.jobs[1]
+    await until(pilot, lambda: job.progress is not None and job.progress.bytes_done > 1024 * 1024, "bytes to flow")
+    app.transfers.toggle_pause(job.key)
+    assert job.state == "paused"
+    return job
+
+
+async def until_exited(app: SshdeckApp, tries: int = 800) -> None:
+    for _ in range(tries):
+        if app.return_code is not None:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("the app did not exit")
+
+
+def setup(tmp_path: Path) -> tuple[Path, Path, bytes]:
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    local.mkdir()
+    remote.mkdir()
+    data = os.urandom(SIZE)
+    (local / "big.bin").write_bytes(data)
+    return local, remote, data
+
+
+async def test_quit_without_transfers_quits_at_once(tmp_path: Path) -> None:
+    local, remote, _data = setup(tmp_path)
+    app = make_app(local, remote)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await demo_fs(pilot, app)
+        await pilot.press("q")
+        await until_exited(app)
+    assert app.return_code == 0
+
+
+async def test_quit_and_finish_waits_for_the_transfer_then_quits(tmp_path: Path) -> None:
+    local, remote, data = setup(tmp_path)
+    app = make_app(local, remote)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_paused_upload(pilot, app, local)
+        await pilot.press("q")
+        dialog = await until(pilot, lambda: isinstance(app.screen, QuitDialog) and app.screen, "the quit dialog")
+        assert "1 transfer is still running" in str(dialog.query_one(".dialog-title").render())
+        await pilot.press("f")
+        await until_exited(app)
+    assert app.return_code == 0
+    assert (remote / "big.bin").read_bytes() == data  # finished (a paused job is resumed to finish it)
+    assert not (remote / ".big.bin.sshdeck-part").exists()
+    assert Journal().unfinished() == []
+
+
+async def test_quit_and_cancel_removes_the_partial_file(tmp_path: Path) -> None:
+    local, remote, _data = setup(tmp_path)
+    app = make_app(local, remote)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_paused_upload(pilot, app, local)
+        assert (remote / ".big.bin.sshdeck-part").exists()
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, QuitDialog), "the quit dialog")
+        await pilot.press("c")
+        await until_exited(app)
+    assert not (remote / ".big.bin.sshdeck-part").exists() and not (remote / "big.bin").exists()
+    assert Journal().unfinished() == []
+
+
+async def test_escape_in_the_quit_dialog_keeps_the_app_and_the_transfer(tmp_path: Path) -> None:
+    local, remote, _data = setup(tmp_path)
+    app = make_app(local, remote)
+    async with app.run_test(size=(80, 24)) as pilot:
+        job = await start_paused_upload(pilot, app, local)
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, QuitDialog), "the quit dialog")
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, QuitDialog), "the dialog to close")
+        assert app.return_code is None and job.state == "paused"
+        app.transfers.cancel(job.key)
+
+
+async def test_quit_and_pause_keeps_the_partial_and_the_next_start_resumes_it(tmp_path: Path) -> None:
+    local, remote, data = setup(tmp_path)
+    app = make_app(local, remote)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_paused_upload(pilot, app, local)
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, QuitDialog), "the quit dialog")
+        await pilot.press("p")
+        await until_exited(app)
+    partial = remote / ".big.bin.sshdeck-part"
+    kept = partial.stat().st_size
+    assert 0 < kept < SIZE and not (remote / "big.bin").exists()
+    [record] = Journal().unfinished()
+    assert record.state == "interrupted"
+
+    # The next start offers it, named as the user knows both sides, and resumes from the partial.
+    app = make_app(local, remote)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await until(pilot, lambda: isinstance(app.screen, ResumeDialog) and app.screen, "the resume offer")
+        [line] = [job.line for job in dialog.jobs]
+        assert line.startswith(f"{local} → demo:/"), line  # (the test folder is not under ~)
+        await pilot.press("r")
+        job = await until(pilot, lambda: app.transfers.jobs.get(1), "the resumed job")
+        await until(pilot, lambda: job.ended.is_set() and job.report is not None, "the resumed copy")
+        report = job.report
+        assert report.ok, [i.error for i in report.failed]
+        assert report.items[0].resumed_from and report.items[0].resumed_from >= kept
+        # The bytes it really copied: the rest of the file, neither 0 nor the whole size.
+        assert report.bytes_copied == SIZE - report.items[0].resumed_from
+    assert (remote / "big.bin").read_bytes() == data
+    assert Journal().unfinished() == []
