@@ -147,3 +147,37 @@ async def test_quit_and_pause_keeps_the_partial_and_the_next_start_resumes_it(tm
         assert report.bytes_copied == SIZE - report.items[0].resumed_from
     assert (remote / "big.bin").read_bytes() == data
     assert Journal().unfinished() == []
+
+
+def test_quit_dialog_fits_80_by_24(snap_compare, hermetic_home: Path) -> None:
+    local = hermetic_home / "work"
+    local.mkdir()
+
+    async def ask(pilot) -> None:
+        await until(pilot, lambda: len(list(pilot.app.screen.query("FilePane"))) == 2, "the main screen")
+        titles = ["Copy “big.bin” → demo:/", "Upload 3 item(s) from ~/photos → web1:/srv/www",
+                  "Move 12 items → ~/backup", "Copy “disk.img” → db2:/var/tmp"]
+        pilot.app.push_screen(QuitDialog(titles))
+        await until(pilot, lambda: isinstance(pilot.app.screen, QuitDialog), "the quit dialog")
+        await pilot.pause(0.1)
+
+    app = SshdeckApp(local_path=str(local), theme_name="sshdeck-dark", ssh_config=None)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ask)
+
+
+async def test_sigterm_pauses_running_transfers_and_exits_with_143(tmp_path: Path) -> None:
+    import signal
+
+    local, remote, _data = setup(tmp_path)
+    app = make_app(local, remote)
+    async with app.run_test(size=(80, 24)) as pilot:
+        job = await start_paused_upload(pilot, app, local)
+        app.transfers.toggle_pause(job.key)  # running again: the signal must stop it mid-flight
+        app.quitting.on_signal(signal.SIGTERM)  # what the loop's handler calls
+        await until_exited(app)
+    assert app.return_code == 128 + signal.SIGTERM
+    assert job.state == "interrupted"
+    partial = remote / ".big.bin.sshdeck-part"
+    assert 0 < partial.stat().st_size < SIZE and not (remote / "big.bin").exists()
+    [record] = Journal().unfinished()
+    assert record.state == "interrupted"
