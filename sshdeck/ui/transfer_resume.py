@@ -33,12 +33,19 @@ OPENING_WAIT_STEPS = 50  # tenths of a second to wait for a location that is bei
 
 
 def host_label(text: str, connection: "Connection") -> str:
-    """A quick-connect host as the user knows it: `user@host:port` (the alias first when one was typed)."""
+    """A quick-connect host as the user knows it: `user@host:port`, after the alias when one was typed."""
+    from sshdeck.core.hosts.targets import TargetError, parse_target
+
+    try:
+        target = parse_target(text)
+    except TargetError:
+        return connection.label
+    typed = (f"{target.user}@" if target.user else "") + target.host + (f":{target.port}" if target.port else "")
     resolved = connection.session.target
     if resolved is None:
-        return text
+        return typed
     address = f"{resolved.user}@{resolved.host}:{resolved.port}"
-    return address if text in (address, f"{resolved.user}@{resolved.host}") else f"{text} ({address})"
+    return address if typed in (address, f"{resolved.user}@{resolved.host}") else f"{typed} ({address})"
 
 
 class ResumeFlow:

@@ -40,11 +40,12 @@ class UnfinishedJob:
     def line(self) -> str:
         record = self.record
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created))
+        # Two lines: the places (long paths get cut at the edge), then the figures and what resuming does.
         text = (
-            f"{shown(record, 'source')} → {shown(record, 'dest')}  ({when}; {format_bytes(self.bytes_done)} done, "
-            f"{record.items_done} file(s) done, {record.items_unfinished} unfinished)"
+            f"{shown(record, 'source')} → {shown(record, 'dest')}\n  {when}; {format_bytes(self.bytes_done)} done, "
+            f"{record.items_done} file(s) done, {record.items_unfinished} unfinished"
         )
-        return text + (f" — {self.problem}" if self.problem else f" — {self.note}" if self.note else "")
+        return text + (f"; {self.problem}" if self.problem else f"; {self.note}" if self.note else "")
 
 
 async def gather_unfinished(
@@ -102,9 +103,11 @@ class ResumeDialog(ModalScreen[ResumeAnswer | None]):
                 classes="dialog-title",
             )
             yield SelectionList[int](
-                *((Content(job.line), index, True) for index, job in enumerate(self.jobs)),
+                *((Content(job.line.splitlines()[0]), index, True) for index, job in enumerate(self.jobs)),
                 id="resume-jobs",
             )
+            # The highlighted job in full: both places, the figures, and what resuming does first.
+            yield Static(Content(self.jobs[0].line if self.jobs else ""), id="resume-detail")
             yield Static(
                 Content("Resume continues from the partial files; Discard deletes them."), id="resume-hint"
             )
@@ -115,6 +118,12 @@ class ResumeDialog(ModalScreen[ResumeAnswer | None]):
 
     def on_mount(self) -> None:
         self.query_one("#resume-resume", Button).focus()
+
+    @on(SelectionList.SelectionHighlighted, "#resume-jobs")
+    def _show_detail(self, event: SelectionList.SelectionHighlighted) -> None:
+        index = event.selection.value
+        if 0 <= index < len(self.jobs):
+            self.query_one("#resume-detail", Static).update(Content(self.jobs[index].line))
 
     def chosen(self) -> list[UnfinishedJob]:
         picked = self.query_one("#resume-jobs", SelectionList).selected
