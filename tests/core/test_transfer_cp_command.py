@@ -16,6 +16,7 @@ import asyncssh
 import pytest
 
 from sshdeck.commands import cp
+from sshdeck.core.transfer import Journal
 from tests.core.transfer_servers import connect_openssh
 from tests.support.throttled_proxy import ThrottledProxy
 
@@ -154,8 +155,13 @@ def size_of(path: Path) -> int:
         return -1
 
 
-@pytest.mark.parametrize("direction", ["download", "upload"])
-def test_cp_rerun_after_ctrl_c_resumes_from_the_partial(openssh_server, tmp_path: Path, direction: str) -> None:
+@pytest.mark.parametrize(
+    ("direction", "signum"),
+    [("download", signal.SIGINT), ("upload", signal.SIGINT), ("download", signal.SIGTERM)],
+    ids=["download-ctrl-c", "upload-ctrl-c", "download-sigterm"],
+)
+def test_cp_rerun_after_ctrl_c_resumes_from_the_partial(openssh_server, tmp_path: Path, direction: str,
+                                                        signum: int) -> None:
     here, there = tmp_path / "here", tmp_path / "there"
     here.mkdir()
     there.mkdir()
@@ -175,13 +181,15 @@ def test_cp_rerun_after_ctrl_c_resumes_from_the_partial(openssh_server, tmp_path
         deadline = time.monotonic() + 60
         while size_of(partial) < 2 * 1024 * 1024 and first.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
-        first.send_signal(signal.SIGINT)
+        first.send_signal(signum)
         _out, first_err = first.communicate(timeout=30)
-        assert first.returncode == 130, first_err
+        assert first.returncode == 128 + signum, first_err
         assert "run the same command again to resume" in first_err
         assert "Traceback" not in first_err
         kept = size_of(partial)
         assert 0 < kept < BIG and not (dest_dir / "big.bin").exists()
+        [record] = Journal().unfinished()  # consistent: the job is marked interrupted, its partial recorded
+        assert record.state == "interrupted" and len(Journal().partials(record.id)) == 1
 
         proxy.rate = 24 * 1024 * 1024
         second = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -200,3 +208,42 @@ def test_cp_rerun_after_ctrl_c_resumes_from_the_partial(openssh_server, tmp_path
     assert seen == sorted(seen)
     assert sha256(dest_dir / "big.bin") == sha256(source_dir / "big.bin")
     assert not partial.exists()
+
+
+def interrupted_local_copy(tmp_path: Path) -> tuple[Path, Path, bytes]:
+    """What a killed `sshdeck cp here/f.bin there` leaves: a journaled job and a partial file."""
+    from sshdeck.core.transfer import LocalEndpoint, TransferOptions
+
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    data = os.urandom(1_000_000)
+    (here / "f.bin").write_bytes(data)
+    (there / ".f.bin.sshdeck-part").write_bytes(data[:600_000])
+    journal = Journal()
+    requests = [((b"f.bin",), (b"f.bin",))]
+    job = journal.start_job(LocalEndpoint(str(here)).describe(), LocalEndpoint(str(there)).describe(), requests,
+                            TransferOptions(conflict=cp.ConflictChoice.OVERWRITE).to_journal())
+    journal.item_started(job, (b"f.bin",), (b".f.bin.sshdeck-part",), len(data), (here / "f.bin").stat().st_mtime)
+    journal.finish_job(job, "interrupted")
+    journal.close()
+    return here, there, data
+
+
+async def test_cp_rerun_continues_an_interrupted_copy_and_says_so(tmp_path: Path) -> None:
+    here, there, data = interrupted_local_copy(tmp_path)
+    err = io.StringIO()
+    assert await cp.run_async(parse(str(here / "f.bin"), str(there)), stderr=err) == 0, err.getvalue()
+    assert f"sshdeck cp: resuming f.bin from {cp.format_size(600_000)}" in err.getvalue()
+    assert (there / "f.bin").read_bytes() == data
+    assert Journal().unfinished() == []
+
+
+async def test_cp_on_conflict_given_starts_afresh_instead_of_resuming(tmp_path: Path) -> None:
+    here, there, data = interrupted_local_copy(tmp_path)
+    err = io.StringIO()
+    status = await cp.run_async(parse("--on-conflict=overwrite", str(here / "f.bin"), str(there)), stderr=err)
+    assert status == 0, err.getvalue()
+    assert "resuming" not in err.getvalue()
+    assert (there / "f.bin").read_bytes() == data
+    assert Journal().unfinished() == []  # the old job was forgotten, the new one finished
