@@ -113,6 +113,11 @@ async def test_escape_in_the_quit_dialog_keeps_the_app_and_the_transfer(tmp_path
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, QuitDialog), "the dialog to close")
         assert app.return_code is None and job.state == "paused"
+        # The palette's Quit goes through the same question.
+        [quit_command] = [c for c in app.get_system_commands(app.screen) if c.title == "Quit"]
+        await quit_command.callback()
+        await until(pilot, lambda: isinstance(app.screen, QuitDialog), "the quit dialog from the palette")
+        await pilot.press("escape")
         app.transfers.cancel(job.key)
 
 
