@@ -186,3 +186,54 @@ async def test_sigterm_pauses_running_transfers_and_exits_with_143(tmp_path: Pat
     assert 0 < partial.stat().st_size < SIZE and not (remote / "big.bin").exists()
     [record] = Journal().unfinished()
     assert record.state == "interrupted"
+
+
+async def test_resume_connects_to_a_saved_host_on_demand_asking_about_its_key(tmp_path: Path, openssh_server) -> None:
+    """A job to a saved host (OpenSSH's sshd): listed by the host's name, connected when resumed."""
+    from sshdeck.core.hosts.profile_store import ProfileStore
+    from sshdeck.core.hosts.profiles import HostProfile
+    from sshdeck.core.transfer import LocalEndpoint, Place
+    from sshdeck.core.trust import TrustStore
+    from sshdeck.ui.screens.host_key_prompt import HostKeyPrompt
+
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    local.mkdir()
+    remote.mkdir()
+    data = os.urandom(4 * 1024 * 1024)
+    (local / "big.bin").write_bytes(data)
+    (remote / ".big.bin.sshdeck-part").write_bytes(data[:1_500_000])  # what the killed upload left
+    store = ProfileStore.load()
+    store.add(HostProfile(name="shared hosting", host=openssh_server.host, port=openssh_server.port,
+                          user=openssh_server.username, identity_files=[str(openssh_server.client_key)]))
+    store.save()
+    profile = ProfileStore.load().profiles[0]
+    journal = Journal()
+    requests = [((b"big.bin",), (b"big.bin",))]
+    places = (Place(str(local), str(local)), Place("shared hosting", str(remote), profile=profile.id, remote=True))
+    job_id = journal.start_job(LocalEndpoint(str(local)).describe(), f"sftp://{profile.id}{remote}", requests,
+                               TransferOptions().to_journal(), places)
+    journal.item_started(job_id, (b"big.bin",), (b".big.bin.sshdeck-part",), len(data),
+                         (local / "big.bin").stat().st_mtime)
+    journal.finish_job(job_id, "interrupted")
+    journal.close()
+
+    trust = TrustStore(own_file=tmp_path / "own_known_hosts", read_files=[])
+    app = SshdeckApp(local_path=str(local), trust=trust, ssh_config=None)
+    async with app.run_test(size=(120, 30)) as pilot:
+        dialog = await until(pilot, lambda: isinstance(app.screen, ResumeDialog) and app.screen, "the resume offer")
+        [line] = [job.line for job in dialog.jobs]
+        assert line.startswith(f"{local} → shared hosting:{remote}"), line
+        assert "connects to shared hosting first" in line
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, HostKeyPrompt), "the host-key question")
+        await pilot.click("#trust-and-save")
+        job = await until(pilot, lambda: app.transfers.jobs.get(1), "the resumed job")
+        await until(pilot, lambda: job.ended.is_set() and job.report is not None, "the resumed upload")
+        report = job.report
+        assert report.ok, [i.error for i in report.failed]
+        assert report.items[0].resumed_from == 1_500_000
+        assert report.bytes_copied == len(data) - 1_500_000
+        assert job.title.startswith(f"Resume {local} → shared hosting:")
+    assert (remote / "big.bin").read_bytes() == data
+    assert not (remote / ".big.bin.sshdeck-part").exists()
+    assert Journal().unfinished() == []
