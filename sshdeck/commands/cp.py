@@ -185,7 +185,7 @@ async def run_async(args: argparse.Namespace, *, stderr: IO[str] | None = None, 
         if not caught:
             raise
         task.uncancel()  # type: ignore[union-attr]
-        print(INTERRUPTED, file=err)
+        print(("\n" if err.isatty() else "") + INTERRUPTED, file=err)  # off the progress bar's line
         return 128 + caught[0]
     finally:
         for signum in installed:
