@@ -64,11 +64,11 @@ def test_killed_download_is_offered_and_resumed_after_restart(tmux: Tmux, tmp_pa
         tmux.wait_for("first run ended")
         kept = size_of(partial)
         assert 0 < kept < SIZE and not (here / "big.bin").exists()
-        tmux.kill()
 
         proxy.rate = 16 * 1024 * 1024
         second = f"cd {here} && {sshdeck_command()}; echo second run ended; sleep 60"
-        tmux.run("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", second)
+        # The same pane, a fresh process (and a clear screen): no tmux server restart to race with.
+        tmux.run("respawn-pane", "-k", "-t", "e2e", second)
         label = f"box ({openssh_server.username}@127.0.0.1:{proxy.port})"
         screen = tmux.wait_for("did not finish last time", "Resume")
         assert f"{label}:{there}" in screen.replace("\n", "") or label in screen, screen
