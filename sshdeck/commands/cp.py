@@ -35,7 +35,7 @@ import asyncssh
 
 from sshdeck.core.fs.listing import human_size
 from sshdeck.core.fs.names import display_name
-from sshdeck.core.transfer.filecopy import same_mtime
+from sshdeck.core.transfer.partials import inspect_partials
 from sshdeck.core.ssh.connect_errors import HostKeyRefused
 from sshdeck.core.hosts.targets import Target, TargetError, parse_target
 from sshdeck.core.transfer import (
@@ -309,30 +309,12 @@ async def _copy_all(args, sources, src_targets, src_remote, destination, dst_tar
 
 async def announce_resume(journal: Journal, record: JobRecord, source: Endpoint, dest: Endpoint, err: IO[str]) -> None:
     """Say which files continue from their partial copy ("resuming NAME from 512 MiB") and which restart."""
-    for final, part, size, mtime in journal.partials(record.id):
-        try:
-            found = await dest.lstat(part)
-        except Exception:  # noqa: BLE001 - only a message; the engine decides for real
-            found = None
-        if found is None or not found.is_file or found.size == 0:
-            continue
-        src = _source_of(record, final)
-        try:
-            now = await source.lstat(src) if src is not None else None
-        except Exception:  # noqa: BLE001
-            now = None
-        shown = display_name(b"/".join(final))
-        if now is not None and now.size == size and same_mtime(now.mtime, mtime) and found.size <= now.size:
-            print(f"sshdeck cp: resuming {shown} from {format_size(found.size)}", file=err)
+    for partial in await inspect_partials(journal, record, source, dest):
+        shown = display_name(b"/".join(partial.final))
+        if partial.continues:
+            print(f"sshdeck cp: resuming {shown} from {format_size(partial.size)}", file=err)
         else:
             print(f"sshdeck cp: restarting {shown}: the source changed since the interrupted run", file=err)
-
-
-def _source_of(record: JobRecord, final: tuple[bytes, ...]) -> tuple[bytes, ...] | None:
-    for src, dst in record.requests:
-        if final[: len(dst)] == dst:
-            return src + final[len(dst):]
-    return None
 
 
 def format_size(count: int) -> str:

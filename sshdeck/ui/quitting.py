@@ -16,10 +16,12 @@ import logging
 import signal
 from typing import TYPE_CHECKING
 
+from sshdeck.core.transfer import discard_job
 from sshdeck.ui.screens.quit_dialog import CANCEL, FINISH, PAUSE, QuitDialog
 
 if TYPE_CHECKING:
     from sshdeck.app import SshdeckApp
+    from sshdeck.ui.transfers import TransferController
 
 log = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -49,14 +51,14 @@ class QuitFlow:
         if answer == FINISH:
             self.app.notify("sshdeck quits when the transfers have finished (q again to change that)",
                             title="Quit", timeout=5, markup=False)
-            await transfers.finish_all()
-            if self.app.transfers.running():  # new ones were started meanwhile: ask again
+            await finish_all(transfers)
+            if transfers.running():  # new ones were started meanwhile: ask again
                 await self.request()
                 return
         elif answer == PAUSE:
-            await transfers.interrupt_all()
+            await interrupt_all(transfers)
         else:
-            await transfers.cancel_all()
+            await cancel_all(transfers)
         self.app.exit()
 
     # -- signals ------------------------------------------------------------------------
@@ -78,7 +80,50 @@ class QuitFlow:
 
     async def _stop(self, signum: int) -> None:
         try:
-            await asyncio.wait_for(self.app.transfers.interrupt_all(), SIGNAL_GRACE)
+            await asyncio.wait_for(interrupt_all(self.app.transfers), SIGNAL_GRACE)
         except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - exiting matters more
             log.exception("pausing transfers after a signal failed")
         self.app.exit(return_code=128 + signum)
+
+
+# -- what each answer does to the running jobs ------------------------------------------------
+
+
+async def finish_all(transfers: "TransferController") -> None:
+    """Wait until every running job has ended (a paused one is continued: it could not finish otherwise)."""
+    for job in transfers.running():
+        if job.transfer.paused:
+            transfers.toggle_pause(job.key)
+    for job in transfers.running():
+        await job.ended.wait()
+
+
+async def interrupt_all(transfers: "TransferController") -> None:
+    """Stop every job now for a resume at the next start: partial files kept, journal says interrupted."""
+    jobs = transfers.running()
+    for job in jobs:
+        job.interrupting = True
+        job.transfer.interrupt()
+    for job in jobs:
+        await job.ended.wait()
+    if transfers.journal is not None:
+        transfers.journal.flush()
+
+
+async def cancel_all(transfers: "TransferController") -> None:
+    """Cancel every job and delete its partial files; the journal forgets them."""
+    jobs = transfers.running()
+    for job in jobs:
+        transfers.cancel(job.key)
+    for job in jobs:
+        await job.ended.wait()
+    journal = transfers.journal
+    for job in jobs:
+        record = journal.job(job.transfer.job_id) if journal is not None and job.transfer.job_id else None
+        if record is None:
+            continue
+        try:
+            await discard_job(journal, record, job.transfer.dest)
+        except Exception as exc:  # noqa: BLE001 - quitting goes on; the job stays listed for next time
+            log.info("removing the partial files of %s failed: %r", job.title, exc)
+            journal.finish_job(record.id, "failed")

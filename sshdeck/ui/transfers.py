@@ -23,7 +23,7 @@ from sshdeck.core.fs.local import LocalFS
 from sshdeck.core.fs.sftp import SftpFS
 from sshdeck.core.transfer import (Conflict, ConflictChoice, ConflictDecision, Endpoint, JobRecord,
                                    Journal, LocalEndpoint, SftpEndpoint, Transfer, TransferOptions,
-                                   TransferProgress, TransferReport, discard_job)
+                                   TransferProgress, TransferReport)
 from sshdeck.core.transfer.errors import describe
 from sshdeck.ui.screens.conflict_dialog import ConflictDialog
 from sshdeck.ui.screens.copy_dialog import CopyDialog, CopySummary, place
@@ -346,47 +346,10 @@ class TransferController:
     async def discard(self, record: JobRecord) -> None:
         await self.resumer.discard(record)
 
-    # -- quitting (see quit_dialog.py) -------------------------------------------------------
+    # -- quitting (see quitting.py) -----------------------------------------------------------
 
     def running(self) -> list[TransferJob]:
         return [job for job in self.jobs.values() if job.state in ("planning", "running", "paused")]
-
-    async def finish_all(self) -> None:
-        """Wait until every running job has ended (a paused one is continued: it could not finish otherwise)."""
-        for job in self.running():
-            if job.transfer.paused:
-                self.toggle_pause(job.key)
-        for job in self.running():
-            await job.ended.wait()
-
-    async def interrupt_all(self) -> None:
-        """Stop every job now for a resume at the next start: partial files kept, journal says interrupted."""
-        jobs = self.running()
-        for job in jobs:
-            job.interrupting = True
-            job.transfer.interrupt()
-        for job in jobs:
-            await job.ended.wait()
-        if self.journal is not None:
-            self.journal.flush()
-
-    async def cancel_all(self) -> None:
-        """Cancel every job and delete its partial files; the journal forgets them."""
-        jobs = self.running()
-        for job in jobs:
-            self.cancel(job.key)
-        for job in jobs:
-            await job.ended.wait()
-        journal = self.journal
-        for job in jobs:
-            record = journal.job(job.transfer.job_id) if journal is not None and job.transfer.job_id else None
-            if record is None:
-                continue
-            try:
-                await discard_job(journal, record, job.transfer.dest)
-            except Exception as exc:  # noqa: BLE001 - quitting goes on; say what stayed
-                log.info("removing the partial files of %s failed: %r", job.title, exc)
-                journal.finish_job(record.id, "failed")
 
 
 def done_text(report: TransferReport | None) -> str:
