@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import os
 import posixpath
 import signal
@@ -296,7 +295,7 @@ async def _copy_all(args, sources, src_targets, src_remote, destination, dst_tar
         if earlier is not None and args.on_conflict is None:
             await announce_resume(journal, earlier, source, dest, err)
             transfer = Transfer.resume_job(earlier, source, dest, journal=journal, on_progress=progress,
-                                           options=dataclasses.replace(options, move=earlier.options.get("move", False)))
+                                           options=options)  # this command line decides, as when first run
         else:
             if earlier is not None and journal is not None:
                 journal.forget_job(earlier.id)  # --on-conflict given: this run starts afresh
