@@ -59,6 +59,7 @@ class SshdeckApp(App):
         self.remote = remote
         self.initial_target = initial_target
         self.ssh_config = ssh_config
+        self._startup_problems: list[str] = []  # before anything below can add to it
         self.store = ProfileStore.load()
         self.bookmarks = Bookmarks.load()
         if self.bookmarks.problem:
@@ -67,7 +68,6 @@ class SshdeckApp(App):
         self.transfers = TransferController(self, self.connections)
         self.quitting = QuitFlow(self)
         self.settings = settings if settings is not None else load_settings()
-        self._startup_problems: list[str] = []
         if self.settings.problem:
             self._startup_problems.append(self.settings.problem)
         self._install_themes(theme_name or self.settings.theme)

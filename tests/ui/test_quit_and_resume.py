@@ -237,3 +237,13 @@ async def test_resume_connects_to_a_saved_host_on_demand_asking_about_its_key(tm
     assert (remote / "big.bin").read_bytes() == data
     assert not (remote / ".big.bin.sshdeck-part").exists()
     assert Journal().unfinished() == []
+
+
+def test_an_unreadable_bookmarks_file_is_a_startup_note_not_a_crash(tmp_path: Path) -> None:
+    from sshdeck.core.hosts.bookmarks import bookmarks_path
+
+    path = bookmarks_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("this is [not toml")
+    app = SshdeckApp(local_path=str(tmp_path), ssh_config=None)
+    assert any(str(path) in problem for problem in app._startup_problems)
