@@ -21,6 +21,7 @@ from sshdeck.core.ssh.remote_source import RemoteSource
 from sshdeck.core.settings import Settings, load_settings, save_settings
 from sshdeck.ui.commands import SshdeckCommands
 from sshdeck.ui.connections import Connections
+from sshdeck.ui.quitting import QuitFlow
 from sshdeck.ui.screens.main import MainScreen
 from sshdeck.ui.transfers import TransferController
 from sshdeck.ui.themes import DEFAULT_THEME, load_themes
@@ -59,14 +60,15 @@ class SshdeckApp(App):
         self.remote = remote
         self.initial_target = initial_target
         self.ssh_config = ssh_config
+        self._startup_problems: list[str] = []  # before anything below can add to it
         self.store = ProfileStore.load()
         self.bookmarks = Bookmarks.load()
         if self.bookmarks.problem:
             self._startup_problems.append(self.bookmarks.problem)
         self.connections = Connections(self, trust)
         self.transfers = TransferController(self, self.connections)
+        self.quitting = QuitFlow(self)
         self.settings = settings if settings is not None else load_settings()
-        self._startup_problems: list[str] = []
         if self.settings.problem:
             self._startup_problems.append(self.settings.problem)
         self._install_themes(theme_name or self.settings.theme)
@@ -85,6 +87,7 @@ class SshdeckApp(App):
         self.theme = wanted or (DEFAULT_THEME if DEFAULT_THEME in names else "textual-dark")
 
     def on_mount(self) -> None:
+        self.quitting.install_signal_handlers()
         self.push_screen(
             MainScreen(
                 (self.connections.local, self.local_path),
@@ -98,6 +101,10 @@ class SshdeckApp(App):
         for problem in self._startup_problems:
             self.notify(problem, title="Settings", severity="warning", timeout=8, markup=False)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    async def action_quit(self) -> None:
+        """Quit; with transfers running, ask first (finish, pause for next time, or cancel)."""
+        await self.quitting.request()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # A shell tab gets every key (Ctrl+Q and Ctrl+P included) while it has focus.

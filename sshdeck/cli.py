@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -95,13 +96,22 @@ def run_tui(args: argparse.Namespace) -> int:
         theme_name=args.theme,
         initial_target=args.target,
     )
+    # Until the app installs its own handlers on its loop (pause transfers, exit, restore the terminal),
+    # SIGTERM/SIGHUP end sshdeck through SystemExit, so the `finally` below still removes the demo sandbox.
+    previous = {signum: signal.signal(signum, _exit_on_signal) for signum in (signal.SIGTERM, signal.SIGHUP)}
     try:
         app.run()
     finally:
-        # The app closes the demo on unmount; this catches a failure before mount.
+        # The app closes the demo on unmount; this catches a failure (or a signal) before mount.
         if remote is not None:
             remote.sandbox.cleanup()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return app.return_code or 0
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

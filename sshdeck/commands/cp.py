@@ -9,6 +9,12 @@ All sources must be on one side.  DST is a folder to copy into when it
 exists as one, otherwise the new name of a single source.  A progress bar
 goes to stderr when it is a terminal; the exit status is 0 only when every
 item arrived and was verified (1 otherwise, 2 for bad arguments).
+
+Every copy is journaled (the same journal the app uses): when a run is cut
+short (Ctrl+C, a kill, a lost link), running the same command again
+continues from the partial files, unless `--on-conflict` says otherwise.
+Ctrl+C, SIGTERM and SIGHUP end the copy cleanly (partial files kept, the
+journal marked interrupted); the exit status is then 128 + the signal.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import argparse
 import asyncio
 import os
 import posixpath
+import signal
+import sqlite3
 import sys
 import time
 from dataclasses import dataclass, field
@@ -25,10 +33,15 @@ from typing import IO, Awaitable, Callable
 import asyncssh
 
 from sshdeck.core.fs.listing import human_size
+from sshdeck.core.fs.names import display_name
+from sshdeck.core.transfer.partials import inspect_partials
+from sshdeck.core.ssh.connect_errors import HostKeyRefused
 from sshdeck.core.hosts.targets import Target, TargetError, parse_target
 from sshdeck.core.transfer import (
     ConflictChoice,
     Endpoint,
+    JobRecord,
+    Journal,
     LocalEndpoint,
     SftpEndpoint,
     Transfer,
@@ -51,19 +64,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--on-conflict",
         choices=[c.value for c in ConflictChoice if c is not ConflictChoice.CANCEL],
-        default="overwrite",
-        help="when the destination exists: overwrite (default), resume, skip, rename (keep both), newer, size",
+        default=None,
+        help="when the destination exists: overwrite (default), resume, skip, rename (keep both), newer, size; "
+        "given, it also starts afresh instead of continuing an interrupted run of the same copy",
     )
     parser.add_argument("paths", nargs="+", metavar="SRC… DST")
     return parser
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(run_async(args))
-    except KeyboardInterrupt:
-        print("sshdeck cp: interrupted (unfinished files are kept and resume next time)", file=sys.stderr)
+    except KeyboardInterrupt:  # before the loop's handlers were in place
+        print(INTERRUPTED, file=sys.stderr)
         return 130
+
+
+INTERRUPTED = "sshdeck cp: interrupted; unfinished files are kept: run the same command again to resume"
 
 
 # -- connecting: one function, swappable ------------------------------------------------
@@ -79,7 +99,7 @@ class Remote:
     label: str
 
 
-async def connect_with_session(target: Target, args: argparse.Namespace, err: IO[str]) -> Remote:
+async def connect_with_session(target: Target, args: argparse.Namespace, err: IO[str], trust=None) -> Remote:
     """Connect as `sshdeck ls` does: ssh_config, host-key trust prompts (or --batch), every auth method."""
     from sshdeck.commands.ls import cli_callbacks, cli_spec
     from sshdeck.core.ssh.session import Session
@@ -87,7 +107,7 @@ async def connect_with_session(target: Target, args: argparse.Namespace, err: IO
 
     spec = cli_spec(target, args)
     callbacks = cli_callbacks(args, sys.stdin, err)
-    session = Session(spec, callbacks, trust=TrustStore())
+    session = Session(spec, callbacks, trust=trust if trust is not None else TrustStore())
     await session.connect()
 
     async def reconnect() -> asyncssh.SFTPClient:
@@ -97,7 +117,7 @@ async def connect_with_session(target: Target, args: argparse.Namespace, err: IO
     return Remote(await session.sftp(), reconnect, session.close, str(target.host))
 
 
-CONNECT: Callable[[Target, argparse.Namespace, IO[str]], Awaitable[Remote]] = connect_with_session
+CONNECT: Callable[..., Awaitable[Remote]] = connect_with_session
 
 
 # -- the command ---------------------------------------------------------------------------
@@ -138,8 +158,40 @@ async def _split(side_remote: Remote | None, path: str) -> tuple[str, str]:
     return await side_remote.sftp.realpath(parent or "."), name
 
 
-async def run_async(args: argparse.Namespace, *, stderr: IO[str] | None = None) -> int:
+async def run_async(args: argparse.Namespace, *, stderr: IO[str] | None = None, trust=None,
+                    journal: Journal | None = None) -> int:
+    """The command; Ctrl+C, SIGTERM and SIGHUP stop it cleanly (exit 128 + signal number)."""
     err = stderr or sys.stderr
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    caught: list[int] = []
+
+    def stop(signum: int) -> None:
+        if not caught and task is not None:
+            caught.append(signum)
+            task.cancel()
+
+    installed = []
+    for signum in STOP_SIGNALS:
+        try:
+            loop.add_signal_handler(signum, stop, signum)
+            installed.append(signum)
+        except (RuntimeError, ValueError, NotImplementedError):  # not the main thread (tests), or no signals
+            pass
+    try:
+        return await _run(args, err, trust, journal)
+    except asyncio.CancelledError:
+        if not caught:
+            raise
+        task.uncancel()  # type: ignore[union-attr]
+        print(("\n" if err.isatty() else "") + INTERRUPTED, file=err)  # off the progress bar's line
+        return 128 + caught[0]
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+
+async def _run(args: argparse.Namespace, err: IO[str], trust, journal: Journal | None) -> int:
     if len(args.paths) < 2:
         print("sshdeck cp: need at least one SRC and a DST", file=err)
         return 2
@@ -155,10 +207,29 @@ async def run_async(args: argparse.Namespace, *, stderr: IO[str] | None = None) 
         print("sshdeck cp: all sources must be on one side (this machine or one host)", file=err)
         return 2
     opened: list[Remote] = []
+    own_journal = journal is None
+    if trust is None and any(t is not None for t in [*src_targets, dst_target]):
+        from sshdeck.core.trust import TrustStore
+
+        trust = TrustStore()
     try:
-        src_remote = await _open(src_targets[0], args, err, opened)
-        dst_remote = await _open(dst_target, args, err, opened)
-        return await _copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err)
+        src_remote = await _open(src_targets[0], args, err, opened, trust)
+        dst_remote = await _open(dst_target, args, err, opened, trust)
+        if journal is None:
+            journal = _open_journal(err)
+        return await _copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err,
+                               journal)
+    except HostKeyRefused as exc:
+        from sshdeck.core.trust import refusal_text
+
+        print(refusal_text(exc.check, own_file=str(trust.own_file)), file=err)
+        check = exc.check
+        if check.may_ask and args.batch:
+            print(f"sshdeck cp: host key for {check.name} is not known ({check.key_type} {check.fingerprint}); "
+                  "if that fingerprint is right, trust it with: sshdeck cp --accept-new …", file=err)
+        else:
+            print(f"sshdeck cp: {exc}", file=err)
+        return 1
     except (OSError, asyncssh.Error, TransferError) as exc:
         print(f"sshdeck cp: {getattr(exc, 'reason', '') or exc}", file=err)
         return 1
@@ -166,14 +237,28 @@ async def run_async(args: argparse.Namespace, *, stderr: IO[str] | None = None) 
         print(f"sshdeck cp: {exc}", file=err)
         return 1
     finally:
+        if own_journal and journal is not None:
+            journal.close()
         for remote in opened:
-            await remote.close()
+            try:
+                await remote.close()
+            except Exception:  # noqa: BLE001 - closing a dead link must not hide the result
+                pass
 
 
-async def _open(target: Target | None, args: argparse.Namespace, err: IO[str], opened: list[Remote]) -> Remote | None:
+def _open_journal(err: IO[str]) -> Journal | None:
+    try:
+        return Journal()
+    except (OSError, sqlite3.Error) as exc:
+        print(f"sshdeck cp: the transfer journal is unavailable ({exc}); an interrupted copy will restart", file=err)
+        return None
+
+
+async def _open(target: Target | None, args: argparse.Namespace, err: IO[str], opened: list[Remote],
+                trust=None) -> Remote | None:
     if target is None:
         return None
-    remote = await CONNECT(target, args, err)
+    remote = await CONNECT(target, args, err, trust)
     opened.append(remote)
     return remote
 
@@ -184,7 +269,8 @@ def _endpoint(remote: Remote | None, root: str) -> Endpoint:
     return SftpEndpoint(remote.sftp, root, label=remote.label, descriptor=f"sftp://{remote.label}", reconnect=remote.reconnect)
 
 
-async def _copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err) -> int:
+async def _copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err,
+                    journal: Journal | None) -> int:
     dst_path = (dst_target.path if dst_target else destination) or "."
     dst_stat_is_dir = await _is_dir(dst_remote, dst_path)
     if not dst_stat_is_dir and len(sources) > 1:
@@ -196,21 +282,48 @@ async def _copy_all(args, sources, src_targets, src_remote, destination, dst_tar
     else:
         dst_root, dst_name = await _split(dst_remote, dst_path)
     options = TransferOptions(
-        move=args.move, recursive=args.recursive, conflict=ConflictChoice(args.on_conflict)
+        move=args.move, recursive=args.recursive, conflict=ConflictChoice(args.on_conflict or "overwrite")
     )
     bar = ProgressBar(err) if err.isatty() else None
     reports: list[TransferReport] = []
     for path, target in zip(sources, src_targets, strict=True):
         src_root, name = await _split(src_remote, (target.path if target else path) or ".")
         request = [((os.fsencode(name),), (os.fsencode(dst_name or name),))]
-        transfer = Transfer(
-            _endpoint(src_remote, src_root), _endpoint(dst_remote, dst_root), request, options,
-            on_progress=bar.update if bar else None,
-        )
+        source, dest = _endpoint(src_remote, src_root), _endpoint(dst_remote, dst_root)
+        progress = bar.update if bar else None
+        earlier = journal.find_unfinished(source.describe(), dest.describe(), request) if journal else None
+        if earlier is not None and args.on_conflict is None:
+            await announce_resume(journal, earlier, source, dest, err)
+            transfer = Transfer.resume_job(earlier, source, dest, journal=journal, on_progress=progress,
+                                           options=options)  # this command line decides, as when first run
+        else:
+            if earlier is not None and journal is not None:
+                journal.forget_job(earlier.id)  # --on-conflict given: this run starts afresh
+            transfer = Transfer(source, dest, request, options, journal=journal, on_progress=progress)
         reports.append(await transfer.run())
     if bar:
         bar.done()
     return summarize(reports, err)
+
+
+async def announce_resume(journal: Journal, record: JobRecord, source: Endpoint, dest: Endpoint, err: IO[str]) -> None:
+    """Say which files continue from their partial copy ("resuming NAME from 512 MiB") and which restart."""
+    for partial in await inspect_partials(journal, record, source, dest):
+        shown = display_name(b"/".join(partial.final))
+        if partial.continues:
+            print(f"sshdeck cp: resuming {shown} from {format_size(partial.size)}", file=err)
+        else:
+            print(f"sshdeck cp: restarting {shown}: the source changed since the interrupted run", file=err)
+
+
+def format_size(count: int) -> str:
+    """512 MiB, 1.5 GiB, 300 KiB, 12 B."""
+    value = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" or value >= 100 or value == int(value) else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{count} B"
 
 
 async def _is_dir(remote: Remote | None, path: str) -> bool:

@@ -32,13 +32,39 @@ def log_dir() -> Path:
     return platformdirs.user_log_path(APP_NAME, appauthor=False)
 
 
+def cache_dir() -> Path:
+    """Nothing long-lived: whatever can be rebuilt."""
+    return platformdirs.user_cache_path(APP_NAME, appauthor=False)
+
+
 def user_themes_dir() -> Path:
     return data_dir() / "themes"
 
 
+def all_dirs() -> list[Path]:
+    """Every folder sshdeck may create for itself (each made 0700 by `ensure_private_dir`)."""
+    return [config_dir(), data_dir(), log_dir(), cache_dir(), user_themes_dir()]
+
+
 def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) and make sure the leaf is 0700."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create `path` and any missing parents, each 0700, and make sure the leaf is 0700.
+
+    `mkdir(parents=True, mode=…)` applies the mode to the leaf only (and the
+    umask to the rest): on Linux the log folder's parent `~/.local/state/sshdeck`
+    came out 0755.  Every folder created here is chmod-ed after creation, so the
+    umask cannot widen it either.
+    """
+    missing: list[Path] = []
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            pass  # another sshdeck process made it meanwhile
+        folder.chmod(0o700)
     if path.stat().st_mode & 0o077:
         path.chmod(0o700)
     return path

@@ -34,5 +34,5 @@ KEY_TABLE: tuple[tuple[str, str, str], ...] = (
     ('`Ctrl+D`', 'disconnect, or cancel connecting', '`disconnect`'),
     ('`Ctrl+P`', 'command palette', "Textual's"),
     ('`F1`', 'this key table', '`help`'),
-    ('`q`, `F10`, `Ctrl+Q`', 'quit', '`quit`, `quit_now`'),
+    ('`q`, `F10`, `Ctrl+Q`', 'quit (asks first while transfers run)', '`quit`, `quit_now`'),
 )

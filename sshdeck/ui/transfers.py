@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import os
 import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
@@ -24,11 +23,11 @@ from sshdeck.core.fs.local import LocalFS
 from sshdeck.core.fs.sftp import SftpFS
 from sshdeck.core.transfer import (Conflict, ConflictChoice, ConflictDecision, Endpoint, JobRecord,
                                    Journal, LocalEndpoint, SftpEndpoint, Transfer, TransferOptions,
-                                   TransferProgress, TransferReport, discard_job)
+                                   TransferProgress, TransferReport)
 from sshdeck.core.transfer.errors import describe
 from sshdeck.ui.screens.conflict_dialog import ConflictDialog
 from sshdeck.ui.screens.copy_dialog import CopyDialog, CopySummary, place
-from sshdeck.ui.screens.resume_dialog import ResumeAnswer, ResumeDialog, gather_unfinished
+from sshdeck.ui.transfer_resume import ResumeFlow
 from sshdeck.ui.widgets.transfer_panel import format_bytes
 
 if TYPE_CHECKING:
@@ -56,18 +55,8 @@ class TransferJob:
     error: str = ""
     progress: TransferProgress | None = None
     cancel_requested: bool = False
-
-
-def done_summary(report: TransferReport | None) -> str:
-    """What a finished job copied, counted as its dialog counted ("3 items": what was selected)."""
-    if report is None:
-        return "nothing copied"
-    top = sum(1 for item in report.done if len(item.src) == 1)
-    files = [item for item in report.done if item.kind == "file"]
-    text = f"{top} item{'s' if top != 1 else ''}"
-    if len(files) != top:
-        text += f": {len(files)} file{'s' if len(files) != 1 else ''}"
-    return text + f", {format_bytes(report.bytes_copied)}"
+    interrupting: bool = False  # quit with "pause": ends as "interrupted", resumed at the next start
+    ended: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
 
 
 class TransferController:
@@ -83,6 +72,7 @@ class TransferController:
         self.jobs: dict[int, TransferJob] = {}
         self.panel: "TransferPanel | None" = None
         self._next_key = 1
+        self.resumer = ResumeFlow(self)
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -142,7 +132,8 @@ class TransferController:
             except (OSError, TypeError) as exc:
                 self.app.notify(str(exc), title=summary.verb, severity="error", markup=False)
                 return
-            self._copy(f"{summary.verb} {summary.what} → {shown}", shown, source, dest, entries, move, on_done)
+            places = (self.resumer.place_for(source_fs, source_folder), self.resumer.place_for(dest_fs, folder))
+            self._copy(f"{summary.verb} {summary.what} → {shown}", shown, source, dest, entries, move, on_done, places)
 
         if not confirm:
             launch()
@@ -174,8 +165,9 @@ class TransferController:
         def launch() -> None:
             for parent, entries in groups.items():
                 title = f"Upload {len(entries)} item(s) from {place(LocalFS(), parent)} → {summary.dest}"
+                places = (self.resumer.place_for(LocalFS(), parent), self.resumer.place_for(dest_fs, dest_folder))
                 self._copy(title, summary.dest, LocalEndpoint(parent), self.endpoint_for(dest_fs, dest_folder),
-                           entries, False, one_done)
+                           entries, False, one_done, places)
 
         self._confirm(summary, launch, confirm)
 
@@ -198,11 +190,11 @@ class TransferController:
         return ""
 
     def _copy(self, title: str, dest_text: str, source: Endpoint, dest: Endpoint, entries: list[Entry],
-              move: bool, on_done: DoneCallback | None) -> TransferJob:
+              move: bool, on_done: DoneCallback | None, places=(None, None)) -> TransferJob:
         requests = [((e.name,), (e.name,)) for e in entries]
         options = dataclasses.replace(self.defaults, move=move)
         return self._launch(title, dest_text, lambda job: Transfer(
-            source, dest, requests, options, journal=self.journal, **self._callbacks(job)), on_done)
+            source, dest, requests, options, journal=self.journal, places=places, **self._callbacks(job)), on_done)
 
     def _callbacks(self, job: TransferJob) -> dict:
         return {
@@ -226,6 +218,13 @@ class TransferController:
 
     async def _run(self, job: TransferJob, retry: bool = False) -> None:
         job.state, job.error, job.cancel_requested = "planning", "", False
+        job.ended.clear()
+        try:
+            await self._run_job(job, retry)
+        finally:
+            job.ended.set()
+
+    async def _run_job(self, job: TransferJob, retry: bool) -> None:
         self._set_state(job)
         report: TransferReport | None = None
         try:
@@ -241,6 +240,8 @@ class TransferController:
         failed = report.failed if report is not None else []
         if report is None:
             job.state = "failed"
+        elif failed and job.interrupting:
+            job.state = "interrupted"
         elif failed and job.cancel_requested:
             job.state = "cancelled"
         else:
@@ -266,12 +267,14 @@ class TransferController:
     def _finished(self, job: TransferJob) -> None:
         report = job.report
         if self.panel is not None:
-            self.panel.finish_job(job.key, job.state, report, job.error)
+            # The panel knows no "interrupted" (only seen while quitting): it shows as stopped.
+            self.panel.finish_job(job.key, "cancelled" if job.state == "interrupted" else job.state, report, job.error)
         failed = report.failed if report is not None else []
         first = (failed[0].error or failed[0].state.value) if failed else job.error or "failed"
         message, severity = {
-            "done": (f"done ({done_summary(report)})", "information"),
+            "done": (done_text(report), "information"),
             "cancelled": ("cancelled; partial files are kept for a retry", "warning"),
+            "interrupted": ("paused; it resumes at the next start", "warning"),
         }.get(job.state, (f"{max(1, len(failed))} failed — {first}", "error"))
         self.app.notify(f"{job.title}: {message}", title="Transfer", severity=severity, markup=False)
 
@@ -330,77 +333,45 @@ class TransferController:
         if job is not None and job.state in ("done", "failed", "cancelled"):
             del self.jobs[key]
 
-    # -- after a restart ----------------------------------------------------------------
+    # -- after a restart (see transfer_resume.py) -------------------------------------------
 
     def unfinished_jobs(self) -> list[JobRecord]:
         """Jobs a killed or failed run left in the journal."""
         return self.journal.unfinished() if self.journal is not None else []
 
     def endpoint_from_description(self, text: str) -> Endpoint | None:
-        """The endpoint a journal line names (`local:/p`, `sftp://key/p`), when it is reachable now."""
-        if text.startswith("local:"):
-            folder = text[len("local:"):]
-            return LocalEndpoint(folder) if os.path.isdir(folder) else None
-        best = None
-        if self.connections is not None:
-            for spot in self.connections.locations():
-                prefix = f"sftp://{spot.key}"
-                if isinstance(spot.fs, SftpFS) and text.startswith(prefix + "/"):
-                    if best is None or len(prefix) > len(best[0]):
-                        best = (prefix, spot.fs)
-        if best is None:
-            return None
-        return self.endpoint_for(best[1], text[len(best[0]):])
+        return self.resumer.current_endpoint(text)
 
     def offer_resume(self, on_done: DoneCallback | None = None) -> None:
         """At start: when the journal holds unfinished jobs, ask whether to resume or discard them."""
-        self.app.run_worker(self._offer_resume(on_done), group="transfers-resume", exit_on_error=False)
+        self.resumer.offer(on_done)
 
-    async def _offer_resume(self, on_done: DoneCallback | None) -> None:
-        jobs = await gather_unfinished(self.journal, self.unfinished_jobs(), self.endpoint_from_description)
-        if not jobs:
-            return
-        future: asyncio.Future[ResumeAnswer | None] = asyncio.get_running_loop().create_future()
-        self.app.push_screen(ResumeDialog(jobs), lambda answer: future.done() or future.set_result(answer))
-        answer = await future
-        if answer is None:
-            return
-        for job in answer.jobs:
-            if answer.action == "resume":
-                self.resume(job.record, on_done)
-            else:
-                await self.discard(job.record)
-
-    def resume(self, record: JobRecord, on_done: DoneCallback | None = None) -> TransferJob | None:
-        """Continue a journaled job; both sides must be reachable (connect first for a host)."""
-        source = self.endpoint_from_description(record.source)
-        dest = self.endpoint_from_description(record.dest)
-        journal = self.journal
-        if source is None or dest is None or journal is None:
-            missing = record.source if source is None else record.dest
-            self.app.notify(f"Cannot resume now: {missing} is not reachable (connect to it first)",
-                            severity="warning", markup=False)
-            return None
-        title = f"Resume {record.source} → {record.dest}"
-        return self._launch(title, record.dest, lambda job: Transfer.resume_job(
-            record, source, dest, journal=journal, **self._callbacks(job)), on_done)
+    async def resume(self, record: JobRecord, on_done: DoneCallback | None = None) -> TransferJob | None:
+        """Continue a journaled job, connecting to its hosts first (with the usual questions)."""
+        return await self.resumer.resume(record, on_done)
 
     async def discard(self, record: JobRecord) -> None:
-        """Forget a journaled job and delete its partial files (when the destination is reachable)."""
-        journal = self.journal
-        if journal is None:
-            return
-        dest = self.endpoint_from_description(record.dest)
-        if dest is None:
-            journal.forget_job(record.id)
-            self.app.notify(f"Forgot the transfer to {record.dest}; its partial files there were not removed",
-                            severity="warning", markup=False)
-            return
-        try:
-            await discard_job(journal, record, dest)
-        except Exception as exc:  # noqa: BLE001
-            self.app.notify(f"Discarding the transfer to {record.dest}: {describe(exc)}",
-                            severity="error", markup=False)
+        await self.resumer.discard(record)
+
+    # -- quitting (see quitting.py) -----------------------------------------------------------
+
+    def running(self) -> list[TransferJob]:
+        return [job for job in self.jobs.values() if job.state in ("planning", "running", "paused")]
+
+
+def done_text(report: TransferReport | None) -> str:
+    """"done (3 items: 4 files, 12.0 MiB copied, 1 resumed…)": counted as the copy dialog counted
+    (what was selected), with the bytes this run really moved, not the files' sizes."""
+    if report is None:
+        return "done"
+    top = sum(1 for item in report.done if len(item.src) == 1)
+    files = sum(1 for item in report.done if item.kind == "file")
+    text = f"done ({top} item{'s' if top != 1 else ''}"
+    if files != top:
+        text += f": {files} file{'s' if files != 1 else ''}"
+    text += f", {format_bytes(report.bytes_copied)} copied"
+    resumed = len(report.resumed)
+    return text + (f", {resumed} resumed from a partial file)" if resumed else ")")
 
 
 def _reconnector(connection: "Connection", fs: SftpFS):

@@ -169,3 +169,34 @@ async def test_partial_is_restarted_when_the_source_changed(tmp_path: Path) -> N
     report = await Transfer.resume_job(journal.unfinished()[0], source, dest, journal=journal).run()
     assert report.ok and report.items[0].resumed_from is None
     assert (there / "f.bin").read_bytes() == b"B" * 100_000
+
+
+def test_journal_remembers_how_to_name_and_reach_each_side(tmp_path: Path) -> None:
+    from sshdeck.core.transfer import Place
+
+    journal = Journal(tmp_path / "j.sqlite3")
+    places = (Place("~/Downloads", "/home/me/Downloads"),
+              Place("box (me@10.0.0.5:22)", "/srv/data", target="box:/srv/data", remote=True))
+    job = journal.start_job("local:/home/me/Downloads", "sftp://target:box:/srv/data/srv/data", [((b"a",), (b"a",))],
+                            {}, places)
+    journal.finish_job(job, "interrupted")
+    journal.close()
+    [record] = Journal(tmp_path / "j.sqlite3").unfinished()
+    assert (record.source_place, record.dest_place) == places
+    assert record.dest_place.can_connect and not record.source_place.can_connect
+
+
+def test_a_journal_from_before_places_still_opens_and_lists_its_jobs(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE jobs (id INTEGER PRIMARY KEY, created REAL NOT NULL, pid INTEGER NOT NULL, state TEXT NOT NULL,"
+        " source TEXT NOT NULL, dest TEXT NOT NULL, requests TEXT NOT NULL, options TEXT NOT NULL);"
+        "INSERT INTO jobs VALUES (1, 0, 1, 'interrupted', 'local:/a', 'local:/b', '[]', '{}');"
+    )
+    db.commit()
+    db.close()
+    [record] = Journal(path).unfinished()
+    assert record.source == "local:/a" and record.source_place is None and record.dest_place is None

@@ -205,7 +205,9 @@ async def test_conflict_dialog_choice_does_what_it_says(tmp_path: Path, demo_roo
         done: list = []
         app.controller.start(LocalFS(), str(tmp_path), [entry(tmp_path / "report.txt")], app.remote_fs, "/inbox",
                              on_done=done.append, confirm=False)
-        await wait_for(pilot, lambda: isinstance(app.screen, ConflictDialog), "the conflict dialog")
+        # The screen is pushed before its widgets are mounted: wait for what the test reads.
+        await wait_for(pilot, lambda: isinstance(app.screen, ConflictDialog) and app.screen.query("#conflict-source"),
+                       "the conflict dialog")
         assert "“report.txt” already exists in demo:/inbox" in str(app.screen.query_one(".dialog-title").content)
         assert str(app.screen.query_one("#conflict-existing").content).startswith("3 B (3 bytes)")
         assert str(app.screen.query_one("#conflict-source").content).startswith("14 B (14 bytes)")
@@ -474,7 +476,7 @@ async def test_the_panel_cursor_starts_on_the_running_job() -> None:
 
 
 def test_the_done_message_counts_what_the_dialog_counted() -> None:
-    from sshdeck.ui.transfers import done_summary
+    from sshdeck.ui.transfers import done_text
 
     items = []
     for index, (kind, src) in enumerate([
@@ -484,4 +486,4 @@ def test_the_done_message_counts_what_the_dialog_counted() -> None:
         item = TransferItem(index, kind, src, src, Stat(EntryKind.DIR if kind == "dir" else EntryKind.FILE, 10))
         item.state = ItemState.DONE
         items.append(item)
-    assert done_summary(TransferReport(items, 1.0, 4096)) == "3 items: 4 files, 4.0 KiB"
+    assert done_text(TransferReport(items, 1.0, 4096)) == "done (3 items: 4 files, 4.0 KiB copied)"

@@ -14,7 +14,7 @@ from sshdeck.core.transfer.conflicts import Conflict, ConflictCallback, Conflict
 from sshdeck.core.transfer.endpoints import Endpoint, Rel, Stat
 from sshdeck.core.transfer.engine import Transfer
 from sshdeck.core.transfer.errors import ConnectionLostError, SourceChangedError, TransferError
-from sshdeck.core.transfer.journal import JobRecord, Journal
+from sshdeck.core.transfer.journal import JobRecord, Journal, Place
 from sshdeck.core.transfer.local import LocalEndpoint
 from sshdeck.core.transfer.model import ItemState, TransferItem, TransferOptions, TransferReport
 from sshdeck.core.transfer.names import NameRules, UnsafeNameError, check_name, name_problem
@@ -33,6 +33,7 @@ __all__ = [
     "ItemState",
     "JobRecord",
     "Journal",
+    "Place",
     "LocalEndpoint",
     "NameRules",
     "Rel",

@@ -18,7 +18,7 @@ from sshdeck.core.transfer.conflicts import ConflictCallback, ConflictChoice
 from sshdeck.core.transfer.endpoints import Endpoint, Rel
 from sshdeck.core.transfer.errors import ConnectionLostError, TransferError, describe, is_connection_lost
 from sshdeck.core.transfer.filecopy import copy_file
-from sshdeck.core.transfer.journal import Journal, JobRecord
+from sshdeck.core.transfer.journal import Journal, JobRecord, Place
 from sshdeck.core.transfer.model import ItemState, TransferItem, TransferOptions, TransferReport
 from sshdeck.core.transfer.progress import ProgressCallback, ProgressMeter
 from sshdeck.core.transfer.pump import MemoryBudget
@@ -39,8 +39,10 @@ class Transfer:
         on_progress: ProgressCallback | None = None,
         on_conflict: ConflictCallback | None = None,
         job_id: int | None = None,
+        places: tuple[Place | None, Place | None] = (None, None),
     ) -> None:
         self.source = source
+        self.places = places  # journaled so a later start can name both sides and reconnect
         self.dest = dest
         self.requests = [(tuple(s), tuple(d)) for s, d in requests]
         self.options = options or TransferOptions()
@@ -60,6 +62,7 @@ class Transfer:
         self._generation = 0
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._cancelled = False
+        self._interrupted = False
         self._planned = False
         self._started = 0.0
 
@@ -118,6 +121,15 @@ class Transfer:
             if item.id == item_id and item.state is ItemState.QUEUED:
                 item.state = ItemState.CANCELLED
 
+    def interrupt(self) -> None:
+        """Stop now to continue later (quit, a signal): partial files stay, the journal says "interrupted"."""
+        self._interrupted = True
+        self.cancel()
+
+    @property
+    def interrupted(self) -> bool:
+        return self._interrupted
+
     async def retry(self, item_ids: Sequence[int] | None = None) -> TransferReport:
         """Run failed or cancelled items again (all of them, or those named)."""
         self._cancelled = False
@@ -134,7 +146,8 @@ class Transfer:
         if self.journal is not None:
             if self.job_id is None:
                 self.job_id = self.journal.start_job(
-                    self.source.describe(), self.dest.describe(), self.requests, self.options.to_journal()
+                    self.source.describe(), self.dest.describe(), self.requests, self.options.to_journal(),
+                    self.places,
                 )
             else:
                 self.journal.reopen_job(self.job_id)
@@ -146,16 +159,21 @@ class Transfer:
             if self.options.move:
                 await self._remove_source_dirs()
             await self.dest.flush()
+        except asyncio.CancelledError:
+            # The task running us was cancelled (Ctrl+C, SIGTERM, the app closing): a later start resumes.
+            self._interrupted = True
+            raise
         finally:
             report = self.report()
             self.meter.emit(finished=True)
             if self.journal is not None and self.job_id is not None:
-                self.journal.finish_job(self.job_id, "done" if report.ok else "failed")
+                state = "done" if report.ok else "interrupted" if self._interrupted else "failed"
+                self.journal.finish_job(self.job_id, state)
                 self.journal.flush()
         return report
 
     def report(self) -> TransferReport:
-        copied = sum(item.bytes_done for item in self.items)
+        copied = sum(item.bytes_copied for item in self.items)
         return TransferReport(list(self.items), time.monotonic() - self._started, copied)
 
     async def _plan(self) -> None:

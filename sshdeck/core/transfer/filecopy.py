@@ -78,6 +78,7 @@ async def copy_file(transfer: "Transfer", item: TransferItem, attempt: int) -> N
 
         def landed(count: int) -> None:
             item.bytes_done += count
+            item.bytes_copied += count
             transfer.meter.add(item.id, count)
 
         reader = await source.open_read(item.src, follow=item.follow, checked=True)

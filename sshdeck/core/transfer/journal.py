@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     source TEXT NOT NULL,
     dest TEXT NOT NULL,
     requests TEXT NOT NULL,       -- JSON: [[src hex parts], [dst hex parts]]
-    options TEXT NOT NULL
+    options TEXT NOT NULL,
+    places TEXT NOT NULL DEFAULT '{}'  -- JSON: {"source": Place, "dest": Place}, how to find each side again
 );
 CREATE TABLE IF NOT EXISTS items (
     job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
@@ -62,6 +63,40 @@ def _decode_requests(text: str) -> list[tuple[Rel, Rel]]:
 
 
 @dataclass(frozen=True)
+class Place:
+    """One side of a job as the user knows it, and what is needed to reach it again after a restart.
+
+    `label` is the host as the user knows it (a saved host's name, `user@host:port`),
+    or for this computer the folder as shown (`~/Downloads`); `folder` is the path on
+    that side; `profile` is a saved host's id, `target` the quick-connect text typed
+    (an alias or user@host:port).  A remote side with neither (the demo) can only be
+    resumed while it is open.
+    """
+
+    label: str
+    folder: str
+    profile: str | None = None
+    target: str | None = None
+    remote: bool = False
+
+    @property
+    def can_connect(self) -> bool:
+        return bool(self.profile or self.target)
+
+    def to_json(self) -> dict:
+        return {"label": self.label, "folder": self.folder, "profile": self.profile, "target": self.target,
+                "remote": self.remote}
+
+    @classmethod
+    def from_json(cls, data: object) -> "Place | None":
+        if not isinstance(data, dict) or not isinstance(data.get("label"), str) or not isinstance(data.get("folder"), str):
+            return None
+        profile, target = data.get("profile"), data.get("target")
+        return cls(data["label"], data["folder"], profile if isinstance(profile, str) else None,
+                   target if isinstance(target, str) else None, bool(data.get("remote")))
+
+
+@dataclass(frozen=True)
 class JobRecord:
     """An unfinished job as the next start sees it."""
 
@@ -75,6 +110,8 @@ class JobRecord:
     items_done: int
     items_unfinished: int
     bytes_done: int = 0  # bytes of the files already committed (partials not counted)
+    source_place: Place | None = None  # None for jobs journaled before places were recorded
+    dest_place: Place | None = None
 
 
 def _pid_alive(pid: int) -> bool:
@@ -101,6 +138,9 @@ class Journal:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(_SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(jobs)")}
+        if "places" not in columns:  # a journal from an older sshdeck
+            self.db.execute("ALTER TABLE jobs ADD COLUMN places TEXT NOT NULL DEFAULT '{}'")
         os.chmod(path, 0o600)
         self._in_tx = False
         self._last_flush = time.monotonic()
@@ -134,11 +174,14 @@ class Journal:
 
     # -- jobs ------------------------------------------------------------------------
 
-    def start_job(self, source: str, dest: str, requests: list[tuple[Rel, Rel]], options: dict) -> int:
+    def start_job(self, source: str, dest: str, requests: list[tuple[Rel, Rel]], options: dict,
+                  places: tuple[Place | None, Place | None] = (None, None)) -> int:
         self.flush()
+        recorded = {name: place.to_json() for name, place in zip(("source", "dest"), places) if place is not None}
         cursor = self.db.execute(
-            "INSERT INTO jobs (created, pid, state, source, dest, requests, options) VALUES (?, ?, 'running', ?, ?, ?, ?)",
-            (time.time(), os.getpid(), source, dest, _encode_requests(requests), json.dumps(options)),
+            "INSERT INTO jobs (created, pid, state, source, dest, requests, options, places)"
+            " VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
+            (time.time(), os.getpid(), source, dest, _encode_requests(requests), json.dumps(options), json.dumps(recorded)),
         )
         return int(cursor.lastrowid)
 
@@ -165,14 +208,28 @@ class Journal:
             "SELECT j.id, j.created, j.state, j.source, j.dest, j.requests, j.options,"
             " (SELECT COUNT(*) FROM items i WHERE i.job_id = j.id AND i.state = 'done'),"
             " (SELECT COUNT(*) FROM items i WHERE i.job_id = j.id AND i.state != 'done'),"
-            " (SELECT COALESCE(SUM(i.size), 0) FROM items i WHERE i.job_id = j.id AND i.state = 'done')"
+            " (SELECT COALESCE(SUM(i.size), 0) FROM items i WHERE i.job_id = j.id AND i.state = 'done'),"
+            " j.places"
             f" FROM jobs j {where} ORDER BY j.id",
             args,
         ).fetchall()
-        return [
-            JobRecord(r[0], r[1], r[2], r[3], r[4], _decode_requests(r[5]), json.loads(r[6]), r[7], r[8], r[9])
-            for r in rows
-        ]
+        out = []
+        for r in rows:
+            try:
+                places = json.loads(r[10] or "{}")
+            except ValueError:
+                places = {}
+            places = places if isinstance(places, dict) else {}
+            out.append(JobRecord(r[0], r[1], r[2], r[3], r[4], _decode_requests(r[5]), json.loads(r[6]), r[7], r[8],
+                                 r[9], Place.from_json(places.get("source")), Place.from_json(places.get("dest"))))
+        return out
+
+    def find_unfinished(self, source: str, dest: str, requests: list[tuple[Rel, Rel]]) -> JobRecord | None:
+        """The newest unfinished job that copied exactly these requests between these two places."""
+        wanted = [(tuple(s), tuple(d)) for s, d in requests]
+        matches = [job for job in self.unfinished()
+                   if job.source == source and job.dest == dest and job.requests == wanted]
+        return matches[-1] if matches else None
 
     # -- items -----------------------------------------------------------------------
 
@@ -201,6 +258,15 @@ class Journal:
             "SELECT state, size, mtime FROM items WHERE job_id = ? AND dst = ?", (job_id, _pack(dst))
         ).fetchone()
         return None if row is None else (row[0], row[1], row[2])
+
+    def partials(self, job_id: int) -> list[tuple[Rel, Rel, int | None, float | None]]:
+        """(destination, temporary file, recorded size, recorded mtime) of each unfinished file of a job."""
+        self.flush()
+        rows = self.db.execute(
+            "SELECT dst, part, size, mtime FROM items WHERE job_id = ? AND state != 'done' AND part IS NOT NULL",
+            (job_id,),
+        ).fetchall()
+        return [(_unpack(row[0]), _unpack(row[1]), row[2], row[3]) for row in rows]
 
     def parts(self, job_id: int) -> list[Rel]:
         """Temporary files an unfinished job may have left at its destination."""

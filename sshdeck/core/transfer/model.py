@@ -66,7 +66,8 @@ class TransferItem:
     state: ItemState = ItemState.QUEUED
     error: str = ""
     notes: list[str] = field(default_factory=list)
-    bytes_done: int = 0
+    bytes_done: int = 0  # how far the file is (a resumed partial's bytes included)
+    bytes_copied: int = 0  # bytes this run really moved (a resume does not count what was already there)
     resumed_from: int | None = None  # offset the last attempt started at, when it resumed
     attempts: int = 0
     final: Rel | None = None  # where it landed (differs from dst after "rename")
@@ -88,7 +89,11 @@ class TransferReport:
 
     items: list[TransferItem]
     elapsed: float
-    bytes_copied: int
+    bytes_copied: int  # moved by this run; a resumed file counts only what it added
+
+    @property
+    def resumed(self) -> list[TransferItem]:
+        return [item for item in self.items if item.resumed_from]
 
     def _count(self, state: ItemState) -> list[TransferItem]:
         return [item for item in self.items if item.state is state]

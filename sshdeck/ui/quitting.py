@@ -1,0 +1,129 @@
+"""Quitting with transfers running (ask first), and SIGTERM/SIGHUP (stop cleanly, no question).
+
+`QuitFlow.request` is the app's quit action (q, Ctrl+Q, the palette, and any
+other key bound to "quit"): with nothing running it quits at once; otherwise
+the QuitDialog asks whether to finish the transfers, pause them for the next
+start (partial files kept, journal "interrupted"), or cancel them (partial
+files deleted).  A SIGTERM or SIGHUP takes the pause path without asking and
+then exits through Textual, which restores the terminal; the app's unmount
+closes the demo (removing its sandbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import TYPE_CHECKING
+
+from sshdeck.core.transfer import discard_job
+from sshdeck.ui.screens.quit_dialog import CANCEL, FINISH, PAUSE, QuitDialog
+
+if TYPE_CHECKING:
+    from sshdeck.app import SshdeckApp
+    from sshdeck.ui.transfers import TransferController
+
+log = logging.getLogger(__name__)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+SIGNAL_GRACE = 10.0  # seconds to let transfers wind down after a signal before exiting anyway
+
+
+class QuitFlow:
+    def __init__(self, app: "SshdeckApp") -> None:
+        self.app = app
+        self.stopping = False
+
+    async def request(self) -> None:
+        running = self.app.transfers.running()
+        if not running:
+            self.app.exit()
+            return
+        if isinstance(self.app.screen, QuitDialog):
+            return
+        self.app.push_screen(QuitDialog([job.title for job in running]), self._answered)
+
+    def _answered(self, answer: str | None) -> None:
+        if answer in (FINISH, PAUSE, CANCEL):
+            self.app.run_worker(self.quit(answer), group="quit", exit_on_error=False)
+
+    async def quit(self, answer: str) -> None:
+        transfers = self.app.transfers
+        if answer == FINISH:
+            self.app.notify("sshdeck quits when the transfers have finished (q again to change that)",
+                            title="Quit", timeout=5, markup=False)
+            await finish_all(transfers)
+            if transfers.running():  # new ones were started meanwhile: ask again
+                await self.request()
+                return
+        elif answer == PAUSE:
+            await interrupt_all(transfers)
+        else:
+            await cancel_all(transfers)
+        self.app.exit()
+
+    # -- signals ------------------------------------------------------------------------
+
+    def install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in STOP_SIGNALS:
+            try:
+                loop.add_signal_handler(signum, self.on_signal, signum)
+            except (RuntimeError, ValueError, NotImplementedError):  # not the main thread (tests)
+                return
+
+    def on_signal(self, signum: int) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        log.info("signal %s: pausing transfers and quitting", signal.Signals(signum).name)
+        self.app.run_worker(self._stop(signum), group="quit", exit_on_error=False)
+
+    async def _stop(self, signum: int) -> None:
+        try:
+            await asyncio.wait_for(interrupt_all(self.app.transfers), SIGNAL_GRACE)
+        except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - exiting matters more
+            log.exception("pausing transfers after a signal failed")
+        self.app.exit(return_code=128 + signum)
+
+
+# -- what each answer does to the running jobs ------------------------------------------------
+
+
+async def finish_all(transfers: "TransferController") -> None:
+    """Wait until every running job has ended (a paused one is continued: it could not finish otherwise)."""
+    for job in transfers.running():
+        if job.transfer.paused:
+            transfers.toggle_pause(job.key)
+    for job in transfers.running():
+        await job.ended.wait()
+
+
+async def interrupt_all(transfers: "TransferController") -> None:
+    """Stop every job now for a resume at the next start: partial files kept, journal says interrupted."""
+    jobs = transfers.running()
+    for job in jobs:
+        job.interrupting = True
+        job.transfer.interrupt()
+    for job in jobs:
+        await job.ended.wait()
+    if transfers.journal is not None:
+        transfers.journal.flush()
+
+
+async def cancel_all(transfers: "TransferController") -> None:
+    """Cancel every job and delete its partial files; the journal forgets them."""
+    jobs = transfers.running()
+    for job in jobs:
+        transfers.cancel(job.key)
+    for job in jobs:
+        await job.ended.wait()
+    journal = transfers.journal
+    for job in jobs:
+        record = journal.job(job.transfer.job_id) if journal is not None and job.transfer.job_id else None
+        if record is None:
+            continue
+        try:
+            await discard_job(journal, record, job.transfer.dest)
+        except Exception as exc:  # noqa: BLE001 - quitting goes on; the job stays listed for next time
+            log.info("removing the partial files of %s failed: %r", job.title, exc)
+            journal.finish_job(record.id, "failed")
