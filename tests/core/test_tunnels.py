@@ -49,7 +49,7 @@ async def test_local_forward_carries_traffic_and_counts_it(openssh_server, trust
             assert await echo_through(port, b"hello database") == b"hello database"
             await eventually(lambda: status.active == 0, "the forwarded connection ends")
             assert (status.total, status.bytes_sent, status.bytes_received) == (1, 14, 14)
-            assert status.summary() == "listening, 0 active, 28 B"
+            assert status.summary() == "listening, 0 active, 28B"
             await tunnels.close()
             assert status.state == TunnelState.STOPPED
 

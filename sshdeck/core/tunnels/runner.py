@@ -61,15 +61,20 @@ class TunnelStatus:
             return f"listening, {self.active} active, {_size(self.bytes_sent + self.bytes_received)}"
         if self.state == TunnelState.WAITING:
             return "reconnecting"
+        if self.state == TunnelState.STOPPED and not self.tunnel.autostart:
+            return "on demand"
         return self.state.value
 
 
 def _size(count: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if count < 1024 or unit == "GiB":
-            return f"{count} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+    """Bytes, short enough for a sidebar row: 28B, 1.5K, 3.2M, 1.0G."""
+    if count < 1024:
+        return f"{count}B"
+    for unit in ("K", "M", "G"):
         count /= 1024  # type: ignore[assignment]
-    return f"{count} B"
+        if count < 1024 or unit == "G":
+            return f"{count:.1f}{unit}"
+    return f"{count}B"
 
 
 @dataclasses.dataclass
