@@ -82,12 +82,24 @@ class TunnelsController:
                 name = event.status.tunnel.name or event.status.tunnel.describe()
                 self.screen.notify(f"{profile.name}: tunnel {name}: {event.reason}", title="Tunnel",
                                    severity="error", markup=False)
+            elif event.kind == "reconnected":
+                self.screen.run_worker(self._fresh_sftp(profile.id), group="tunnels")
             elif event.kind == "lost":
                 self.screen.notify(f"{profile.name}: connection lost; tunnels reconnect in {event.delay:g} s",
                                    severity="warning", timeout=3, markup=False)
             self._refresh()
 
         return handle
+
+    async def _fresh_sftp(self, key: str) -> None:
+        """The tunnels reconnected the session: the panes' SftpFS gets the new connection's SFTP client."""
+        connection = self.screen.connections.open.get(key)
+        if connection is None or connection.fs is None:
+            return
+        try:
+            connection.fs.sftp = await connection.session.sftp()
+        except Exception as exc:  # the pane's own Reconnect still works
+            log.info("no SFTP after the tunnels reconnected %s: %s", key, exc)
 
     # -- user actions --------------------------------------------------------------------------
 

@@ -98,11 +98,15 @@ async def test_forwards_come_back_on_the_same_ports_after_the_server_drops_the_c
     server = make_openssh_server()
     events = []
     async with EchoServer() as echo:
-        local, remote = free_port(), free_port()
+        local, remote, socks = free_port(), free_port(), free_port()
         async with session_for(server, trust_store) as session:
             tunnels = TunnelSet(
                 session,
-                [parse_forward("local", f"{local}:127.0.0.1:{echo.port}"), parse_forward("remote", f"{remote}:127.0.0.1:{echo.port}")],
+                [
+                    parse_forward("local", f"{local}:127.0.0.1:{echo.port}"),
+                    parse_forward("remote", f"{remote}:127.0.0.1:{echo.port}"),
+                    parse_forward("dynamic", str(socks)),
+                ],
                 events.append,
                 backoff=(0.2, 0.4),
             )
@@ -112,11 +116,18 @@ async def test_forwards_come_back_on_the_same_ports_after_the_server_drops_the_c
             assert kill_sshd_sessions(server) > 0
             await eventually(lambda: tunnels.reconnects == 1, "the tunnels reconnect")
             assert session.connection is not first
-            assert [s.state for s in tunnels.statuses] == [TunnelState.LISTENING, TunnelState.LISTENING]
+            assert [s.state for s in tunnels.statuses] == [TunnelState.LISTENING] * 3
             assert "lost" in [e.kind for e in events]
             assert await echo_through(local, b"after, local") == b"after, local"
             assert await echo_through(remote, b"after, remote") == b"after, remote"
+            assert await socks5_through(socks, "127.0.0.1", echo.port, b"after, socks") == b"after, socks"
             await tunnels.close()
+
+
+def test_reconnect_backoff_doubles_up_to_30_seconds() -> None:
+    from sshdeck.core.tunnels.runner import BACKOFF
+
+    assert BACKOFF == (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 
 
 def test_forward_specs_parse_like_openssh() -> None:

@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 
 from sshdeck.commands import tunnel
-from tests.support.tunnel_tools import EchoServer, busy_port, echo_through, eventually, free_port, kill_sshd_sessions
+from tests.support.tunnel_tools import (
+    EchoServer,
+    busy_port,
+    echo_through,
+    eventually,
+    free_port,
+    kill_sshd_sessions,
+    socks5_through,
+)
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -76,6 +84,28 @@ async def test_ssh_config_alias_forwards_run_without_flags(openssh_server, trust
             f"listening remote 127.0.0.1:{remote} -> 127.0.0.1:{echo.port}",
         ]
         assert await echo_through(remote, b"back home") == b"back home"
+        assert await running.finish() == 0
+
+
+async def test_saved_profile_tunnels_run_without_flags(openssh_server, trust_store, tmp_path) -> None:
+    from sshdeck.core.hosts.profile_store import ProfileStore
+    from sshdeck.core.hosts.profiles import HostProfile, Tunnel
+
+    openssh_server.write_known_hosts(trust_store.read_files[0])
+    async with EchoServer() as echo:
+        socks = free_port()
+        store = ProfileStore.load()
+        store.add(HostProfile(
+            name="dbhost", host=openssh_server.host, port=openssh_server.port, user=openssh_server.username,
+            identity_files=[str(openssh_server.client_key)], tunnels=[Tunnel("socks", socks, kind="dynamic", autostart=False)],
+        ))
+        store.save()
+        empty = tmp_path / "empty_config"
+        empty.write_text("")
+        running = Running(parse("-F", str(empty), "--batch", "dbhost"), trust_store)
+        await eventually(lambda: bool(running.lines()) or running.task.done(), "the saved tunnel listens")
+        assert running.lines() == [f"listening 127.0.0.1:{socks} (SOCKS)"], running.err.getvalue()
+        assert await socks5_through(socks, "127.0.0.1", echo.port, b"saved") == b"saved"
         assert await running.finish() == 0
 
 
