@@ -159,3 +159,23 @@ def test_sidebar_shows_tunnel_states(snap_compare, hermetic_home) -> None:
         3: ("stopped", "on demand"),
     }
     assert snap_compare(SidebarApp(store, states), terminal_size=(60, 20))
+
+
+async def test_app_tunnel_comes_back_on_its_port_after_the_server_drops_the_connection(tmp_path: Path, make_openssh_server) -> None:
+    from tests.support.tunnel_tools import kill_sshd_sessions
+
+    server = make_openssh_server()
+    async with EchoServer() as echo:
+        port = free_port()
+        save_profile(server_profile(server, [Tunnel("database", port, "127.0.0.1", echo.port)]))
+        app = SshdeckApp(local_path=str(tmp_path), trust=known(tmp_path, server), ssh_config=None)
+        async with app.run_test(size=(140, 40)) as pilot:
+            sidebar, profile = await connect_first_host(pilot, app)
+            row = f"tunnel:{profile.id}:0"
+            await until(pilot, lambda: "listening" in row_text(sidebar, row), "the tunnel listens")
+            tunnels = app.screen.tunnels.sets[profile.id]
+            tunnels.backoff = (0.2,)  # the default starts at 1 s
+            assert kill_sshd_sessions(server) > 0
+            await until(pilot, lambda: tunnels.reconnects == 1, "the tunnels reconnect", tries=2400)
+            await until(pilot, lambda: "listening" in row_text(sidebar, row), "the row listens again")
+            assert await echo_through(port, b"still here") == b"still here"
