@@ -165,3 +165,14 @@ def test_old_profiles_without_kind_stay_local_and_kinds_round_trip(tmp_path) -> 
     store2 = ProfileStore.load(again)
     assert store2.profiles[0].tunnels == profile.tunnels
     assert not store2.problems
+
+
+async def test_remote_port_in_use_says_the_server_refused_it(openssh_server, trust_store) -> None:
+    with busy_port() as taken:
+        port = taken.getsockname()[1]
+        async with session_for(openssh_server, trust_store) as session:
+            tunnels = TunnelSet(session, [parse_forward("remote", f"{port}:127.0.0.1:3000")])
+            await tunnels.start()
+            status = tunnels.statuses[0]
+            assert (status.state, status.reason) == (TunnelState.ERROR, f"the server refused to listen on remote port {port}")
+            await tunnels.close()

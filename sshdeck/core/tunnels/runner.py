@@ -173,9 +173,8 @@ class TunnelSet:
         try:
             if index not in self._servers:
                 if tunnel.kind == "remote":
-                    await self.session.connect()
-                    self._servers[index] = await self.session.connection.start_server(
-                        lambda _host, _port: (lambda r, w: self._serve_remote(status, r, w)), tunnel.bind, tunnel.local_port
+                    self._servers[index] = await self.session.listen_remote(
+                        tunnel.bind, tunnel.local_port, lambda r, w: self._serve_remote(status, r, w)
                     )
                 else:
                     handler = self._serve_socks if tunnel.kind == "dynamic" else self._serve_local
@@ -203,8 +202,7 @@ class TunnelSet:
     # -- serving ----------------------------------------------------------------------
 
     async def _open_channel(self, host: str, port: int) -> tuple[Any, Any]:
-        conn = self.session.connection  # ConnectError while down: the client is closed
-        return await conn.open_connection(host, port)
+        return await self.session.open_tcp(host, port)  # ConnectError while down: the client is closed
 
     async def _serve_local(self, status: TunnelStatus, reader: Any, writer: Any) -> None:
         try:
