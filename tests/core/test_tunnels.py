@@ -176,3 +176,23 @@ async def test_remote_port_in_use_says_the_server_refused_it(openssh_server, tru
             status = tunnels.statuses[0]
             assert (status.state, status.reason) == (TunnelState.ERROR, f"the server refused to listen on remote port {port}")
             await tunnels.close()
+
+
+async def test_garbage_on_the_socks_port_is_dropped_and_the_proxy_keeps_listening(openssh_server, trust_store) -> None:
+    import asyncio
+
+    async with EchoServer() as echo:
+        port = free_port()
+        async with session_for(openssh_server, trust_store) as session:
+            tunnels = TunnelSet(session, [parse_forward("dynamic", str(port))])
+            await tunnels.start()
+            for junk in (b"\x07not socks", b"\x05\x01\x02", b"\x04\x02\x00\x50\x00\x00\x00\x01u\x00"):
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(junk)
+                writer.write_eof()
+                assert await asyncio.wait_for(reader.read(), 30) in (b"", b"\x05\x00")
+                writer.close()
+            assert tunnels.statuses[0].state == TunnelState.LISTENING
+            assert tunnels.statuses[0].total == 0
+            assert await socks4a_through(port, "localhost", echo.port, b"fine") == b"fine"
+            await tunnels.close()
