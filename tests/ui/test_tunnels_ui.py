@@ -120,7 +120,12 @@ async def test_editor_edits_kind_bind_and_autostart() -> None:
         row = editor.query_one(TunnelEditor).rows[0]
         from textual.widgets import Checkbox, Input, Select
 
+        row.query_one(".tunnel-kind", Select).value = "dynamic"
+        await pilot.pause()
+        assert not row.query_one(".tunnel-remote-host", Input).display  # SOCKS has no fixed destination
         row.query_one(".tunnel-kind", Select).value = "remote"
+        await pilot.pause()
+        assert row.query_one(".tunnel-remote-host", Input).display
         row.query_one(".tunnel-bind", Input).value = "::1"
         row.query_one(".tunnel-autostart", Checkbox).value = False
         await pilot.pause()

@@ -47,6 +47,19 @@ class TunnelRow(Vertical):
             yield Checkbox("start on connect", t.autostart, compact=True, classes="tunnel-autostart")
         yield Static(classes="field-error tunnel-error")
 
+    def on_mount(self) -> None:
+        self._show_destination()
+
+    @on(Select.Changed, ".tunnel-kind")
+    def _kind_changed(self, _event: Select.Changed) -> None:
+        self._show_destination()  # the event goes on: the editor revalidates
+
+    def _show_destination(self) -> None:
+        """A SOCKS tunnel has no fixed destination: its host and port boxes are hidden."""
+        dynamic = self.query_one(".tunnel-kind", Select).value == "dynamic"
+        for box in self.query(".tunnel-remote-host, .tunnel-remote-port"):
+            box.display = not dynamic
+
     def value(self) -> Tunnel:
         """The row as a Tunnel; ports stay text when they are not numbers, so problems() can say so."""
         return Tunnel(
