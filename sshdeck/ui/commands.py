@@ -109,5 +109,9 @@ def main_screen_commands(screen: "MainScreen") -> list[PaletteCommand]:
         PaletteCommand("Disconnect", "Ctrl+D: the host in focus (cancels a connection under way)", screen.action_disconnect),
         PaletteCommand("Reconnect", "the host this pane shows, after the connection dropped", screen.action_reconnect),
         PaletteCommand("Compare folders", "=: selects what differs on each side", screen.action_compare),
+        PaletteCommand("Start tunnel …", "t on a tunnel row in the host list", screen.tunnels.start_highlighted),
+        PaletteCommand("Stop tunnel …", "t on a running tunnel row", screen.tunnels.stop_highlighted),
+        PaletteCommand("Copy tunnel address", "127.0.0.1:PORT of the tunnel row under the cursor",
+                       screen.tunnels.copy_highlighted_address),
     ]
     return commands

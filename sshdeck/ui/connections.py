@@ -61,6 +61,9 @@ class Connections:
         self.local = LocalFS()
         self.extra: list[Location] = []
         self.connecting: dict[str, Session] = {}
+        # Connection events (the tunnels controller listens): opened(connection), closing(key).
+        self.on_opened: list = []
+        self.on_closing: list = []
 
     def trust_store(self) -> TrustStore:
         if self.trust is None:
@@ -100,6 +103,8 @@ class Connections:
         if account.sftp_available:
             connection.fs = SftpFS(await session.sftp(), label)
         self.open[key] = connection
+        for listener in self.on_opened:
+            listener(connection)
         return connection
 
     def register(self, location: Location) -> None:
@@ -133,6 +138,8 @@ class Connections:
     async def disconnect(self, key: str) -> None:
         connection = self.open.pop(key, None)
         if connection is not None:
+            for listener in self.on_closing:
+                await listener(key)
             await connection.session.close()
 
     async def close_all(self) -> None:

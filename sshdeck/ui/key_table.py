@@ -32,6 +32,7 @@ KEY_TABLE: tuple[tuple[str, str, str], ...] = (
     ('`F9`', 'host list', '`toggle_sidebar`'),
     ('`Ctrl+K`', 'quick connect (`Ctrl+S` in the bar: save as profile, `Escape` closes it)', '`quick_connect`, `quick_connect_save`, `quick_connect_close`'),
     ('`Ctrl+D`', 'disconnect, or cancel connecting', '`disconnect`'),
+    ('`t`', '(on a tunnel row in the host list) start / stop the tunnel', '`toggle_tunnel`'),
     ('`Ctrl+P`', 'command palette', "Textual's"),
     ('`F1`', 'this key table', '`help`'),
     ('`q`, `F10`, `Ctrl+Q`', 'quit (asks first while transfers run)', '`quit`, `quit_now`'),

@@ -46,6 +46,8 @@ Host db-tunnel
     HostName app.example.net
     LocalForward 30000 127.0.0.1:5432
     LocalForward 0.0.0.0:8080 [::1]:80
+    RemoteForward 8081 localhost:3000
+    DynamicForward 1080
     ProxyJump admin@bastion.example.net:2222
 
 Host legacy
@@ -124,9 +126,14 @@ def test_wildcard_blocks_apply_to_matching_aliases(ssh_dir: Path) -> None:
 
 def test_local_forwards_become_tunnels(ssh_dir: Path) -> None:
     candidate = by_alias(preview(ssh_dir).candidates)["db-tunnel"]
-    tunnels = [(t.local_port, t.remote_host, t.remote_port) for t in candidate.profile.tunnels]
-    assert tunnels == [(30000, "127.0.0.1", 5432), (8080, "::1", 80)]
-    assert any("listen on localhost only" in note for note in candidate.notes)
+    tunnels = [t.describe() for t in candidate.profile.tunnels]
+    assert tunnels == [
+        "127.0.0.1:30000 -> 127.0.0.1:5432",
+        "0.0.0.0:8080 -> [::1]:80",
+        "remote 127.0.0.1:8081 -> localhost:3000",
+        "127.0.0.1:1080 (SOCKS)",
+    ]
+    assert any("listens on 0.0.0.0 here: other machines can reach it" in note for note in candidate.notes)
     assert candidate.profile.jump_host == "admin@bastion.example.net:2222"
     assert not candidate.risks
 

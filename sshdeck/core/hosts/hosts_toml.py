@@ -50,7 +50,15 @@ _KINDS: dict[str, str] = {
     "colour": _TEXT,
 }
 assert set(_KINDS) == {f.name for f in fields(HostProfile)}, "hosts.toml keys must match HostProfile"
-_TUNNEL_KINDS = {"name": _TEXT, "local_port": _INT, "remote_host": _TEXT, "remote_port": _INT}
+_TUNNEL_KINDS = {
+    "name": _TEXT,
+    "kind": _TEXT,
+    "bind": _TEXT,
+    "local_port": _INT,
+    "remote_host": _TEXT,
+    "remote_port": _INT,
+    "autostart": _BOOL,
+}
 _TYPE_MESSAGES = {
     _TEXT: "must be text (in quotes)",
     _INT: "must be a whole number",
@@ -229,7 +237,17 @@ def profile_to_table(profile: HostProfile) -> dict[str, object]:
         value = getattr(profile, f.name)
         if f.name in table or value == getattr(defaults, f.name):
             continue
-        table[f.name] = [asdict(t) for t in value] if f.name == "tunnels" else value
+        table[f.name] = [tunnel_to_table(t) for t in value] if f.name == "tunnels" else value
+    return table
+
+
+def tunnel_to_table(tunnel: Tunnel) -> dict[str, object]:
+    """One [[profiles.tunnels]] table; a file without `kind` reads back as a local forward."""
+    table = asdict(tunnel)
+    if tunnel.kind == "dynamic":
+        del table["remote_host"], table["remote_port"]
+    if tunnel.autostart:
+        del table["autostart"]
     return table
 
 

@@ -54,23 +54,58 @@ def new_profile_id() -> str:
     return uuid.uuid4().hex
 
 
+TUNNEL_KINDS = ("local", "remote", "dynamic")
+DEFAULT_BIND = "127.0.0.1"
+
+
 @dataclass
 class Tunnel:
-    """A local port forward kept in a profile: localhost:local_port → remote_host:remote_port."""
+    """A port forward kept in a profile.
+
+    ``kind`` is "local" (ssh -L: bind:local_port here → remote_host:remote_port
+    as seen from the server), "remote" (ssh -R: bind:local_port on the server →
+    remote_host:remote_port as seen from here) or "dynamic" (ssh -D: a SOCKS
+    proxy on bind:local_port here; remote_host/remote_port unused).
+    ``autostart`` False means the tunnel starts only when asked.
+    """
 
     name: str = ""
     local_port: int = 0
     remote_host: str = "127.0.0.1"
     remote_port: int = 0
+    kind: str = "local"
+    bind: str = DEFAULT_BIND
+    autostart: bool = True
+
+    @property
+    def listen_port(self) -> int:
+        return self.local_port
+
+    def checked_fields(self) -> tuple[str, ...]:
+        if self.kind == "dynamic":
+            return ("name", "kind", "bind", "local_port")
+        return ("name", "kind", "bind", "local_port", "remote_host", "remote_port")
 
     def problems(self) -> dict[str, str]:
         """Field name → message, empty when the tunnel is usable."""
         found: dict[str, str] = {}
-        for name in ("name", "local_port", "remote_host", "remote_port"):
+        for name in self.checked_fields():
             message = validate_tunnel_field(name, getattr(self, name))
             if message:
                 found[name] = message
         return found
+
+    def describe(self) -> str:
+        """`127.0.0.1:30000 -> db:5432`, `remote 127.0.0.1:8080 -> 127.0.0.1:3000` or `127.0.0.1:1080 (SOCKS)`."""
+        listen = f"{_host_text(self.bind)}:{self.local_port}"
+        if self.kind == "dynamic":
+            return f"{listen} (SOCKS)"
+        dest = f"{_host_text(self.remote_host)}:{self.remote_port}"
+        return f"remote {listen} -> {dest}" if self.kind == "remote" else f"{listen} -> {dest}"
+
+
+def _host_text(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 @dataclass
@@ -112,18 +147,20 @@ class HostProfile:
         if len(self.tunnels) > MAX_TUNNELS:
             found["tunnels"] = f"at most {MAX_TUNNELS} tunnels"
             return found
-        seen_ports: dict[int, int] = {}
+        seen_ports: dict[tuple[bool, int], int] = {}
         for index, tunnel in enumerate(self.tunnels):
             if not isinstance(tunnel, Tunnel):
                 found[f"tunnels[{index}]"] = "tunnel must be a table"
                 continue
             for name, message in tunnel.problems().items():
                 found[f"tunnels[{index}].{name}"] = message
-            if tunnel.local_port in seen_ports:
+            side = (tunnel.kind == "remote", tunnel.local_port)
+            if side in seen_ports:
+                where = "remote" if tunnel.kind == "remote" else "local"
                 found[f"tunnels[{index}].local_port"] = (
-                    f"local port {tunnel.local_port} is already used by tunnel {seen_ports[tunnel.local_port] + 1}"
+                    f"{where} port {tunnel.local_port} is already used by tunnel {seen_ports[side] + 1}"
                 )
-            seen_ports.setdefault(tunnel.local_port, index)
+            seen_ports.setdefault(side, index)
         return found
 
     def is_valid(self, *, check_files: bool = False) -> bool:
@@ -347,6 +384,14 @@ def validate_tunnel_field(name: str, value: object) -> str | None:
         if not isinstance(value, str):
             return "remote host must be text"
         return host_problem(value)
+    if name == "kind":
+        return None if value in TUNNEL_KINDS else f"kind must be one of {', '.join(TUNNEL_KINDS)}"
+    if name == "bind":
+        if not isinstance(value, str) or not value:
+            return "bind address must be text, e.g. 127.0.0.1"
+        return host_problem(value)
+    if name == "autostart":
+        return None if isinstance(value, bool) else "autostart must be true or false"
     raise KeyError(f"Tunnel has no field {name!r}")
 
 

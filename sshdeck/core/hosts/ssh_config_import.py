@@ -3,8 +3,8 @@
 :func:`preview_ssh_config` reads the file (following ``Include``) and returns
 one :class:`ImportCandidate` per concrete ``Host`` alias, with the settings
 that OpenSSH itself would use for ``ssh ALIAS``: keywords are case-insensitive,
-the first value found wins (IdentityFile, CertificateFile and LocalForward
-add up), and wildcard blocks (``Host *``, ``Host *.corp !db.corp``) apply to
+the first value found wins (IdentityFile, CertificateFile and the Local/
+Remote/DynamicForward lines add up), and wildcard blocks (``Host *``, ``Host *.corp !db.corp``) apply to
 the aliases they match without being hosts themselves.  ``Match`` blocks are
 skipped with a note (``Match all`` is read as ``Host *``).
 
@@ -28,16 +28,16 @@ from pathlib import Path
 
 from sshdeck.core.hosts.profiles import MAX_NOTES, HostProfile, Tunnel
 from sshdeck.core.hosts.targets import TargetError, parse_port, parse_target
+from sshdeck.core.tunnels.spec import ForwardSpecError, parse_config_forward
 
 MAX_INCLUDE_DEPTH = 16  # OpenSSH's READCONF_MAX_DEPTH
 MAX_FILES = 256
 MAX_FILE_BYTES = 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_MULTI = {"identityfile", "certificatefile", "localforward"}
+_FORWARDS = ("localforward", "remoteforward", "dynamicforward")
+_MULTI = {"identityfile", "certificatefile", *_FORWARDS}
 _UNSUPPORTED = {
     "forwardagent": "agent forwarding",
-    "remoteforward": "remote port forwards",
-    "dynamicforward": "dynamic (SOCKS) forwards",
     "localcommand": "local commands",
 }
 
@@ -270,23 +270,17 @@ def _split_hostport(text: str) -> tuple[str | None, str]:
     return None, text
 
 
-def _tunnel(args: list[str], notes: list[str]) -> Tunnel | None:
-    if len(args) != 2 or any(a.startswith("/") or a.startswith("~") for a in args):
-        notes.append(f"LocalForward {' '.join(args)}: only port forwards are supported; not imported")
-        return None
-    bind, local = _split_hostport(args[0])
-    remote_host, remote = _split_hostport(args[1])
+def _tunnel(keyword: str, args: list[str], notes: list[str]) -> Tunnel | None:
+    label = {"localforward": "LocalForward", "remoteforward": "RemoteForward", "dynamicforward": "DynamicForward"}[keyword]
     try:
-        local_port, remote_port = parse_port(local), parse_port(remote)
-    except TargetError as exc:
-        notes.append(f"LocalForward {' '.join(args)}: {exc}; not imported")
+        tunnel = parse_config_forward(keyword, args)
+    except ForwardSpecError as exc:
+        notes.append(f"{label} {' '.join(args)}: {str(exc).split(': ', 1)[-1]}; not imported")
         return None
-    if not remote_host:
-        notes.append(f"LocalForward {' '.join(args)}: no destination host; not imported")
-        return None
-    if bind not in (None, "", "localhost", "127.0.0.1", "::1"):
-        notes.append(f"LocalForward on port {local_port} listened on {bind}; sshdeck's tunnels listen on localhost only")
-    return Tunnel(name=f"{remote_host}:{remote_port}"[:100], local_port=local_port, remote_host=remote_host, remote_port=remote_port)
+    if tunnel.bind not in ("localhost", "127.0.0.1", "::1"):
+        where = "on the server" if tunnel.kind == "remote" else "here"
+        notes.append(f"{label} on port {tunnel.local_port} listens on {tunnel.bind} {where}: other machines can reach it")
+    return tunnel
 
 
 def _candidate(alias: str, source: str, found: dict[str, list[_Item]], home: Path) -> ImportCandidate:
@@ -330,9 +324,10 @@ def _candidate(alias: str, source: str, found: dict[str, list[_Item]], home: Pat
         profile.remote_command = items[0].raw
     if args := first("requesttty"):
         profile.force_pty = args[0].lower() in ("yes", "force", "true")
-    for item in found.get("localforward", []):
-        if tunnel := _tunnel(item.args, notes):
-            profile.tunnels.append(tunnel)
+    for keyword in _FORWARDS:
+        for item in found.get(keyword, []):
+            if tunnel := _tunnel(keyword, item.args, notes):
+                profile.tunnels.append(tunnel)
     if args := first("serveraliveinterval"):
         if args[0].isascii() and args[0].isdigit() and int(args[0]) <= 86_400:
             profile.keepalive_interval = int(args[0])

@@ -223,9 +223,25 @@ class Session:
         process = await self.create_process(command, **kwargs)
         return await process.wait()
 
-    async def forward_local_port(self, listen_host: str, listen_port: int, dest_host: str, dest_port: int) -> asyncssh.SSHListener:
+    # -- port forwards (sshdeck/core/tunnels runs them) ------------------------------------
+
+    async def open_tcp(self, host: str, port: int) -> tuple[asyncssh.SSHReader, asyncssh.SSHWriter]:
+        """A direct-tcpip channel to host:port as the server sees it, on the current connection.
+
+        Never connects: while the connection is down this raises ConnectError,
+        so a forwarded client is refused instead of racing the reconnect.
+        """
+        return await self.connection.open_connection(host, port)
+
+    async def listen_remote(
+        self, bind: str, port: int, handler: Callable[[asyncssh.SSHReader, asyncssh.SSHWriter], Awaitable[None]]
+    ) -> asyncssh.SSHListener:
+        """Ask the server to listen on bind:port (ssh -R); each connection goes to `handler`.
+
+        Raises asyncssh.ChannelListenError when the server refuses (port in use, forwarding off).
+        """
         await self.connect()
-        return await self.connection.forward_local_port(listen_host, listen_port, dest_host, dest_port)
+        return await self.connection.start_server(lambda _host, _port: handler, bind, port)
 
     async def detect_account(self, remote_folder: str | None = None) -> AccountInfo:
         """Whether the host offers SFTP and which folder the file pane should open."""

@@ -23,6 +23,7 @@ from sshdeck.core.local_shell import local_shell_starter
 from sshdeck.core.hosts.targets import Target, TargetError, connection_label, parse_target
 from sshdeck.ui.commands import PaletteCommand, main_screen_commands
 from sshdeck.ui.connections import ConnectionFailed, Connections, Location, certificate_note
+from sshdeck.ui.tunnels import TunnelsController
 from sshdeck.ui.screens.location_picker import LocationPicker
 from sshdeck.ui.widgets.file_list import FileList
 from sshdeck.ui.widgets.file_pane import FilePane
@@ -90,6 +91,7 @@ class MainScreen(Screen):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self.tunnels = TunnelsController(self, self.query_one(HostSidebar))
         self._update_tab_bar()
         self.query_one(TransferPanel).display = False
         # Transfers interrupted last time (sshdeck killed, machine restarted) are offered once.
@@ -207,6 +209,10 @@ class MainScreen(Screen):
             extra = " Showing / instead." if account.start_folder is None else ""
             self.notify(account.folder_problem + extra, title=label, severity="warning", markup=False)
         self._show_location(pane, key, connection.fs, start)
+
+    @on(HostSidebar.TunnelToggleRequested)
+    def _toggle_tunnel(self, event: HostSidebar.TunnelToggleRequested) -> None:
+        self.tunnels.toggle(event.profile, event.index)
 
     @on(QuickConnectBar.SaveAsProfileRequested)
     def _save_quick_target(self, event: QuickConnectBar.SaveAsProfileRequested) -> None:

@@ -1,6 +1,7 @@
 """The list inside the host sidebar: recent connections, then profiles under group headers, each with a status mark.
 
 Option ids say what a row is: ``host:<profile id>``, ``recent:<index>``,
+``tunnel:<profile id>:<index>`` (a port forward under its host),
 ``header:<group>`` (disabled, so the cursor skips it) and ``empty``.
 """
 
@@ -51,11 +52,34 @@ def host_label(profile: HostProfile, status: str) -> Content:
     return Content.assemble(*parts)
 
 
+TUNNEL_MARKS = {
+    "listening": ("⇄", "$text-success"),
+    "starting": ("◌", "$text-warning"),
+    "waiting": ("◌", "$text-warning"),
+    "error": ("✕", "$text-error"),
+}
+
+
+def tunnel_label(profile: HostProfile, index: int, state: str, summary: str) -> Content:
+    """Two lines under the host: "   ⇄ database :30000" then "   listening, 1 active, 2.0K"."""
+    tunnel = profile.tunnels[index]
+    symbol, style = TUNNEL_MARKS.get(state, ("⇄", "$text-muted"))
+    name = tunnel.name or f"tunnel {index + 1}"
+    where = {"remote": f"remote:{tunnel.local_port}", "dynamic": f":{tunnel.local_port} SOCKS"}.get(
+        tunnel.kind, f":{tunnel.local_port}"
+    )
+    return Content.assemble(
+        "   ", Content.styled(symbol, style), " ", Content(name), " ", Content.styled(where, "$text-muted"),
+        "\n   ", Content.styled(summary, style if state == "error" else "$text-muted"),
+    )
+
+
 def host_options(
     store: ProfileStore,
     query: str,
     recent: list[RecentConnection],
     status_of: Callable[[str], str],
+    tunnel_state: Callable[[str, int], tuple[str, str]] | None = None,
 ) -> list[Option]:
     """The rows for what the filter box holds; `recent` comes first (the caller leaves it empty while filtering)."""
     options: list[Option] = []
@@ -76,7 +100,12 @@ def host_options(
             continue
         heading = group or ("Ungrouped" if len(groups) > 1 else "Hosts")
         options.append(Option(Content.styled(heading, HEADER_STYLE), id=f"header:{group}", disabled=True))
-        options.extend(Option(host_label(p, status_of(p.id)), id=f"host:{p.id}") for p in visible)
+        for p in visible:
+            options.append(Option(host_label(p, status_of(p.id)), id=f"host:{p.id}"))
+            if tunnel_state is not None:
+                for index in range(len(p.tunnels)):
+                    state, summary = tunnel_state(p.id, index)
+                    options.append(Option(tunnel_label(p, index, state, summary), id=f"tunnel:{p.id}:{index}"))
     if not any((o.id or "").startswith("host:") for o in options):
         if query:
             text = f"No host matches {query!r}"

@@ -59,6 +59,8 @@ class HostSidebar(Vertical):
                 tooltip="Import hosts from ~/.ssh/config or another file"),
         Binding("slash", "focus_filter", "Filter hosts", id="filter_hosts", tooltip="Type to narrow the host list"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_host_filter"),
+        Binding("t", "toggle_tunnel", "Start/stop tunnel", id="toggle_tunnel",
+                tooltip="Start or stop the highlighted tunnel (a row under a connected host)"),
     ]
 
     class ConnectRequested(Message):
@@ -76,6 +78,14 @@ class HostSidebar(Vertical):
             self.target = target
             self.text = text
 
+    class TunnelToggleRequested(Message):
+        """`t` on a tunnel row: start it, or stop it when it runs."""
+
+        def __init__(self, profile: HostProfile, index: int) -> None:
+            super().__init__()
+            self.profile = profile
+            self.index = index
+
     class ProfilesChanged(Message):
         """hosts.toml was saved with added, edited, deleted or imported profiles."""
 
@@ -88,6 +98,8 @@ class HostSidebar(Vertical):
         self.store = store
         self._status: dict[str, tuple[str, str]] = {}
         self._recent: list[RecentConnection] = []
+        # (profile id, tunnel index) → (state, summary); set by the tunnels controller.
+        self.tunnel_state: Callable[[str, int], tuple[str, str]] = lambda _pid, _index: ("stopped", "stopped")
 
     def compose(self) -> ComposeResult:
         yield Static(id="hosts-banner", classes="hosts-banner")
@@ -130,7 +142,7 @@ class HostSidebar(Vertical):
         keep_id = keep.id if keep is not None else None
         query = self.query_one("#hosts-filter", Input).value.strip()
         self._recent = [] if query else self.store.recent_entries(RECENT_SHOWN)
-        options = host_options(self.store, query, self._recent, lambda pid: self.status_of(pid)[0])
+        options = host_options(self.store, query, self._recent, lambda pid: self.status_of(pid)[0], self.tunnel_state)
         host_list.clear_options()
         host_list.add_options(options)
         enabled = [i for i, o in enumerate(options) if not o.disabled]
@@ -155,7 +167,19 @@ class HostSidebar(Vertical):
             return None
         return host_list.get_option_at_index(host_list.highlighted)
 
+    @property
+    def highlighted_tunnel(self) -> tuple[HostProfile, int] | None:
+        """The profile and tunnel index under the cursor, when it is on a tunnel row."""
+        option = self._highlighted_option()
+        if option is None or not (option.id or "").startswith("tunnel:"):
+            return None
+        _, profile_id, index = (option.id or "").split(":")
+        profile = self.store.get(profile_id)
+        return (profile, int(index)) if profile is not None and int(index) < len(profile.tunnels) else None
+
     def _profile_of(self, option_id: str) -> HostProfile | None:
+        if option_id.startswith("tunnel:"):
+            return self.store.get(option_id.split(":")[1])
         if option_id.startswith("host:"):
             return self.store.get(option_id.removeprefix("host:"))
         if option_id.startswith("recent:"):
@@ -173,6 +197,12 @@ class HostSidebar(Vertical):
             detail.update(Content(""))
             return
         status, message = self.status_of(profile.id)
+        if (option.id or "").startswith("tunnel:"):
+            index = int((option.id or "").split(":")[2])
+            state, summary = self.tunnel_state(profile.id, index)
+            detail.update(Content(f"{profile.tunnels[index].describe()}\n{summary}\nt: start/stop"))
+            detail.set_class(state == "error", "-error")
+            return
         text = profile.endpoint + (f" · {status.replace('-', ' ')}" if status != NOT_CONNECTED else "")
         if message:
             text += f"\n{message}"
@@ -249,6 +279,13 @@ class HostSidebar(Vertical):
         if filter_input.value:
             filter_input.value = ""
         self.host_list.focus()
+
+    def action_toggle_tunnel(self) -> None:
+        chosen = self.highlighted_tunnel
+        if chosen is None:
+            self.notify("Put the cursor on a tunnel row (under its host) first", severity="warning", timeout=3)
+            return
+        self.post_message(self.TunnelToggleRequested(*chosen))
 
     def action_add_host(self) -> None:
         self.add_profile()

@@ -1,4 +1,4 @@
-"""The tunnels part of the profile editor: one row per local port forward, with add and remove."""
+"""The tunnels part of the profile editor: one row per port forward (local, remote or SOCKS), with add and remove."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, Input, Static
+from dataclasses import replace
 
-from sshdeck.core.hosts.profiles import Tunnel
+from textual.widgets import Button, Checkbox, Input, Select, Static
+
+from sshdeck.core.hosts.profiles import DEFAULT_BIND, Tunnel
+
+KIND_CHOICES = [("local (-L)", "local"), ("remote (-R)", "remote"), ("SOCKS (-D)", "dynamic")]
 
 
 def number_or_text(text: str) -> int | str:
@@ -21,7 +25,7 @@ def number_or_text(text: str) -> int | str:
 
 
 class TunnelRow(Vertical):
-    """One tunnel: name, local port, remote host, remote port, a remove button and its problem."""
+    """One tunnel: name, port, destination host and port, a remove button; kind, bind, autostart; its problem."""
 
     def __init__(self, tunnel: Tunnel) -> None:
         super().__init__(classes="tunnel-row")
@@ -35,7 +39,26 @@ class TunnelRow(Vertical):
             yield Input(t.remote_host, placeholder="remote host", compact=True, classes="tunnel-remote-host")
             yield Input(_port_text(t.remote_port), placeholder="remote port", compact=True, classes="tunnel-remote-port")
             yield Button("✕", compact=True, classes="tunnel-remove", tooltip="Remove this tunnel")
+        with Horizontal(classes="tunnel-options"):
+            yield Select(KIND_CHOICES, value=t.kind if t.kind in ("local", "remote", "dynamic") else "local",
+                         allow_blank=False, compact=True, classes="tunnel-kind")
+            yield Input(t.bind, placeholder="bind address", compact=True, classes="tunnel-bind",
+                        tooltip="Where the port listens: 127.0.0.1 (this machine only) unless you need more")
+            yield Checkbox("start on connect", t.autostart, compact=True, classes="tunnel-autostart")
         yield Static(classes="field-error tunnel-error")
+
+    def on_mount(self) -> None:
+        self._show_destination()
+
+    @on(Select.Changed, ".tunnel-kind")
+    def _kind_changed(self, _event: Select.Changed) -> None:
+        self._show_destination()  # the event goes on: the editor revalidates
+
+    def _show_destination(self) -> None:
+        """A SOCKS tunnel has no fixed destination: its host and port boxes are hidden."""
+        dynamic = self.query_one(".tunnel-kind", Select).value == "dynamic"
+        for box in self.query(".tunnel-remote-host, .tunnel-remote-port"):
+            box.display = not dynamic
 
     def value(self) -> Tunnel:
         """The row as a Tunnel; ports stay text when they are not numbers, so problems() can say so."""
@@ -44,6 +67,9 @@ class TunnelRow(Vertical):
             local_port=number_or_text(self.query_one(".tunnel-local-port", Input).value),  # type: ignore[arg-type]
             remote_host=self.query_one(".tunnel-remote-host", Input).value.strip(),
             remote_port=number_or_text(self.query_one(".tunnel-remote-port", Input).value),  # type: ignore[arg-type]
+            kind=str(self.query_one(".tunnel-kind", Select).value),
+            bind=self.query_one(".tunnel-bind", Input).value.strip() or DEFAULT_BIND,
+            autostart=self.query_one(".tunnel-autostart", Checkbox).value,
         )
 
     def show_problem(self, message: str) -> None:
@@ -64,11 +90,12 @@ class TunnelEditor(Vertical):
 
     def __init__(self, tunnels: list[Tunnel], *, id: str | None = None) -> None:
         super().__init__(id=id, classes="tunnel-editor")
-        self._initial = [Tunnel(t.name, t.local_port, t.remote_host, t.remote_port) for t in tunnels]
+        self._initial = [replace(t) for t in tunnels]
 
     def compose(self) -> ComposeResult:
         yield Static(
-            Content("No tunnels. Each tunnel forwards localhost:local port to remote host:remote port."),
+            Content("No tunnels. A local tunnel forwards 127.0.0.1:port to host:port as the server sees it; "
+                    "remote is the other way round; SOCKS is a proxy on 127.0.0.1:port."),
             classes="tunnel-empty",
         )
         for tunnel in self._initial:
