@@ -113,3 +113,12 @@ def test_asyncssh_imported_quickly_still_finds_installed_libraries() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out[0] == "True"  # find_library is itself again afterwards
     assert out[1] == str(bool(ctypes.util.find_library("nettle")))  # nettle found exactly when it is installed
+
+
+def test_cp_help_names_its_arguments_once() -> None:
+    import subprocess
+    import sys
+
+    usage = subprocess.run([sys.executable, "-m", "sshdeck", "cp", "--help"], capture_output=True, text=True).stdout
+    first = usage.split("\n\n")[0]
+    assert first.rstrip().endswith("SRC... DST") and "[SRC" not in first

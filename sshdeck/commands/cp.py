@@ -55,7 +55,12 @@ NAME = "cp"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(NAME, help="copy files to, from or between SFTP servers", description=__doc__.splitlines()[0])
+    parser = subparsers.add_parser(
+        NAME,
+        help="copy files to, from or between SFTP servers",
+        description=__doc__.splitlines()[0],
+        usage="sshdeck cp [-h] [-r] [-F ssh_config] [--batch] [--accept-new] [--move] [--on-conflict WHEN] SRC... DST",
+    )
     parser.add_argument("-r", "--recursive", action="store_true", help="copy folders and their contents")
     parser.add_argument("-F", dest="ssh_config", metavar="ssh_config", help="ssh_config file to use (default ~/.ssh/config)")
     parser.add_argument("--batch", action="store_true", help="never prompt; fail instead")
@@ -68,7 +73,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="when the destination exists: overwrite (default), resume, skip, rename (keep both), newer, size; "
         "given, it also starts afresh instead of continuing an interrupted run of the same copy",
     )
-    parser.add_argument("paths", nargs="+", metavar="SRC… DST")
+    parser.add_argument("paths", nargs="+", metavar="SRC... DST",
+                        help="what to copy, then where to: local paths, host:path or sftp://user@host:port/path")
     return parser
 
 
@@ -222,7 +228,8 @@ async def _run(args: argparse.Namespace, err: IO[str], trust, journal: Journal |
     except HostKeyRefused as exc:
         from sshdeck.core.trust import refusal_text
 
-        print(refusal_text(exc.check, own_file=str(trust.own_file)), file=err)
+        if not exc.asked:  # the prompt showed it already
+            print(refusal_text(exc.check, own_file=str(trust.own_file)), file=err)
         check = exc.check
         if check.may_ask and args.batch:
             print(f"sshdeck cp: host key for {check.name} is not known ({check.key_type} {check.fingerprint}); "

@@ -116,7 +116,8 @@ async def run_async(
             return 1
         return await _print_listing(SftpFS(sftp, spec.host), target.path or ".", out, err)
     except HostKeyRefused as exc:
-        print(refusal_text(exc.check, own_file=str(trust.own_file)), file=err)
+        if not exc.asked:  # the prompt showed it already
+            print(refusal_text(exc.check, own_file=str(trust.own_file)), file=err)
         print(f"sshdeck ls: {_host_key_reason(exc, args)}", file=err)
         return 1
     except ConnectError as exc:

@@ -132,7 +132,8 @@ async def run_async(
         await stop.wait()
         return 0
     except HostKeyRefused as exc:
-        _say(err, refusal_text(exc.check, own_file=str(trust.own_file)))
+        if not exc.asked:  # the prompt showed it already
+            _say(err, refusal_text(exc.check, own_file=str(trust.own_file)))
         check = exc.check
         if check.may_ask and args.batch:
             reason = (

@@ -165,3 +165,11 @@ async def test_sshd_without_sftp_says_shell_only_like_the_app(shell_only_sshd, t
     code, out, err = await run(parse("-F", str(config), "--batch", "gateway:/"), trust_store)
     assert code == 1 and out == ""
     assert err.strip() == "sshdeck ls: This host offers no file access (shell only)"
+
+
+async def test_with_no_answer_on_stdin_the_fingerprint_block_is_printed_once(openssh_server, ssh_config, trust_store) -> None:
+    fingerprint = asyncssh.import_public_key(openssh_server.host_public_key()).get_fingerprint("sha256")
+    code, _out, err = await run(parse("-F", str(ssh_config), "box:/"), trust_store, stdin="")  # like </dev/null
+    assert code == 1
+    assert err.count(fingerprint) == 2  # once in the block, once in the one-line reason; never a second block
+    assert err.count("can't be established") <= 1

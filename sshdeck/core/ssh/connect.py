@@ -290,5 +290,5 @@ async def _decide(
     elif decision == HostKeyDecision.ONCE:
         log.info("host key %s for %s accepted for this session only", check.fingerprint, check.name)
     else:
-        raise HostKeyRefused(check, f"host key rejected by the user: {refusal_line(check)}")
+        raise HostKeyRefused(check, f"host key rejected by the user: {refusal_line(check)}", asked=True)
     return check.key

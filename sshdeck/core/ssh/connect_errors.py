@@ -39,9 +39,10 @@ class ConnectError(Exception):
 class HostKeyRefused(ConnectError):
     """The host key was not accepted; `check` says why (the hard-stop screen shows it)."""
 
-    def __init__(self, check: HostKeyCheck, message: str | None = None) -> None:
+    def __init__(self, check: HostKeyCheck, message: str | None = None, *, asked: bool = False) -> None:
         super().__init__("host-key", message or f"host key rejected: {refusal_line(check)}")
         self.check = check
+        self.asked = asked  # the user saw the key's full description when asked: say it once, not twice
 
 
 class AuthenticationFailed(ConnectError):
