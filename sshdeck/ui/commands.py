@@ -65,6 +65,7 @@ def main_screen_commands(screen: "MainScreen") -> list[PaletteCommand]:
     pane_commands = [
         ("View file", "F3: show the file under the cursor", "view"),
         ("Edit file", "F4: open in $VISUAL / $EDITOR; uploads on save", "edit"),
+        ("Stop watching an edited file", "W: stop uploading saves of a file whose editor returned at once", "stop_watching"),
         ("New folder", "F7", "mkdir"),
         ("Rename", "F2 / Shift+F6", "rename"),
         ("Delete", "F8 / Delete: asks first", "delete"),
