@@ -22,6 +22,7 @@ from sshdeck.core.ssh.remote_source import DemoSource, DirectSftpSource
 from sshdeck.ui.edits import remote_edits
 from sshdeck.ui.screens.edit_conflict import EditConflictDialog
 from sshdeck.ui.widgets.file_pane import FilePane
+from tests.ui.test_snapshots import freeze_times, utc  # noqa: F401  (a fixture)
 from tests.ui.waiting import both_panes_idle, until
 
 ORIGINAL_END = "Backspace goes up.\n"
@@ -185,6 +186,67 @@ async def test_changed_on_the_server_during_f4_every_answer_keeps_the_edit(
             assert not any("server's version was kept" in m for m in messages(app))
 
 
+# Edits the file, and meanwhile its folder disappears from the server.
+FOLDER_GONE_EDITOR = """#!{python}
+import pathlib, shutil, sys
+path = pathlib.Path(sys.argv[1])
+path.write_text("precious\\n")
+shutil.rmtree({folder!r})
+"""
+
+
+async def test_a_failed_upload_keeps_the_edit_and_says_where(
+    tmp_path: Path, demo_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VISUAL", script(tmp_path, "editor", FOLDER_GONE_EDITOR, folder=str(demo_root / "logs")))
+    app = make_app(tmp_path, DemoSource(demo_root))
+    async with app.run_test(size=(80, 24)) as pilot:
+        right = (await both_panes_idle(pilot, app))[1]
+        right.file_list.focus()
+        right.load("/logs")
+        await until(pilot, lambda: right.is_idle and right.path == "/logs" and right.file_list.entries, "the folder")
+        await open_editor_on(pilot, app, "app.log")
+        await until(pilot, lambda: question(app), "the question")  # the file is gone: changed on the server
+        await pilot.press("o")
+        note = await until(pilot, lambda: [m for m in messages(app) if "kept at" in m], "the notification")
+        copies = kept_copies()
+        assert [p.read_text() for p in copies] == ["precious\n"]
+        assert str(copies[0]) in note[0]
+        assert note[0].startswith("Not uploaded:")
+
+
+# Says it started, waits for the test's signal, then saves and returns.
+WAITING_EDITOR = """#!{python}
+import pathlib, sys, time
+pathlib.Path({started!r}).write_text("")
+go = pathlib.Path({go!r})
+while not go.exists():
+    time.sleep(0.05)
+pathlib.Path(sys.argv[1]).write_text("written offline\\n")
+"""
+
+
+async def test_a_connection_lost_during_the_edit_keeps_it_and_says_where(
+    tmp_path: Path, demo_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go, started = tmp_path / "go", tmp_path / "started"
+    monkeypatch.setenv("VISUAL", script(tmp_path, "editor", WAITING_EDITOR, go=str(go), started=str(started)))
+    source = DemoSource(demo_root)
+    app = make_app(tmp_path, source)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_editor_on(pilot, app, "README.txt")
+        await until(pilot, started.exists, "the editor")
+        source.connection.close()  # the SSH connection drops while the editor is open
+        await source.connection.wait_closed()
+        go.write_text("")
+        note = await until(pilot, lambda: [m for m in messages(app) if "kept at" in m], "the notification")
+        copies = kept_copies()
+        assert [p.read_text() for p in copies] == ["written offline\n"]
+        assert str(copies[0]) in note[0]
+        assert not isinstance(app.screen, EditConflictDialog)
+    assert "written offline" not in (demo_root / "README.txt").read_text()
+
+
 async def test_diff_is_not_offered_without_a_diff_program(
     tmp_path: Path, demo_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -270,3 +332,17 @@ async def test_quitting_keeps_a_detached_edit_that_was_not_uploaded(
     assert [p.read_text() for p in kept_copies()] == ["unsent\n"]
     assert server_file.read_text() == "someone else\n"
     assert original != "unsent\n"
+
+
+def test_edit_conflict_question_snapshot_at_80x24(snap_compare, demo_root: Path, hermetic_home: Path, utc) -> None:
+    freeze_times(demo_root)
+    local = hermetic_home / "work"
+    local.mkdir()
+
+    async def ask(pilot) -> None:
+        await both_panes_idle(pilot, pilot.app)
+        pilot.app.push_screen(EditConflictDialog("/srv/www/a rather long folder name/config (production).ini", True))
+        await until(pilot, lambda: question(pilot.app), "the question")
+
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(demo_root), theme_name="sshdeck-dark")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ask)

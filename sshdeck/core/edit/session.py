@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sshdeck.core import paths
 from sshdeck.core.fs.base import FileSystem, FileSystemError, join, parent
+from sshdeck.core.fs.errors import NotFoundError
 
 EDIT_LIMIT = 32 * 1024 * 1024
 
@@ -125,15 +126,12 @@ class EditSession:
         """Whether the server's file is no longer the version we last fetched or uploaded."""
         try:
             now = await self.fs.stat(self.remote_path)
-        except FileSystemError:
-            return True
+        except NotFoundError:
+            return True  # deleted or moved away: overwriting would bring it back, so ask
         if (now.size, now.mtime) == (self.remote_size, self.remote_mtime):
             return False
         # Same bytes with a new time (a touch, a copy back) is not a conflict.
-        try:
-            theirs = await self.fs.read_bytes(self.remote_path, EDIT_LIMIT + 1)
-        except FileSystemError:
-            return True
+        theirs = await self.fs.read_bytes(self.remote_path, EDIT_LIMIT + 1)
         if _digest(theirs) != self.digest:
             return True
         self.remote_size, self.remote_mtime = now.size, now.mtime
