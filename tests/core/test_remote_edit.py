@@ -9,13 +9,15 @@ import stat
 import time
 from pathlib import Path
 
+import asyncssh
 import pytest
 import pytest_asyncio
 
 from sshdeck.core.edit import EditSession, EditWatcher, SyncResult, edits_dir
 from sshdeck.core.edit.session import beside_name
 from sshdeck.core.fs.base import FileSystemError
-from tests.core.fs_servers import open_place
+from sshdeck.core.fs.sftp import SftpFS
+from tests.core.fs_servers import crafted_server, open_place
 
 
 @pytest_asyncio.fixture(params=["demo", "openssh"])
@@ -117,3 +119,26 @@ async def test_watcher_uploads_each_save_and_stops_at_a_conflict(place) -> None:
     assert reported == [stopped]
     assert (place.disk / "notes.txt").read_text() == "someone else\n"
     assert session.uploads == 4
+
+
+class LosingServer(asyncssh.SFTPServer):
+    """Says every write succeeded but stores one byte less: a lying (or full) server."""
+
+    def write(self, file_obj, offset, data):
+        return super().write(file_obj, offset, data[:-1])
+
+
+async def test_an_upload_the_server_did_not_store_is_caught_and_the_copy_kept(tmp_path: Path) -> None:
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "notes.txt").write_text("v0\n")
+    async with crafted_server(lambda chan: LosingServer(chan, chroot=str(served))) as (_conn, sftp):
+        session = await EditSession.fetch(SftpFS(sftp, "lossy"), "/notes.txt")
+        session.local_path.write_text("every byte matters\n")
+        with pytest.raises(FileSystemError, match="does not hold what was uploaded"):
+            await session.sync()
+        with pytest.raises(FileSystemError, match="does not match"):
+            await session.save_beside()
+    assert session.local_path.read_text() == "every byte matters\n"
+    assert session.uploads == 0
+    assert sorted(p.name for p in served.iterdir()) == ["notes.txt"]  # no broken copy left beside it

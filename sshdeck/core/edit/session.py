@@ -193,6 +193,10 @@ class EditSession:
                 raise
             back = await self.fs.read_bytes(target, EDIT_LIMIT + 1)
             if _digest(back) != _digest(data):
+                try:
+                    await self.fs.remove(target)  # our own new name: nothing of anyone else's is lost
+                except FileSystemError:
+                    pass
                 raise FileSystemError("the saved copy on the server does not match; the edited copy was kept")
             return target
         raise FileSystemError("no free name to save the edited copy beside the file")
