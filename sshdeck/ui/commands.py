@@ -109,4 +109,7 @@ def main_screen_commands(screen: "MainScreen") -> list[PaletteCommand]:
         PaletteCommand("Reconnect", "the host this pane shows, after the connection dropped", screen.action_reconnect),
         PaletteCommand("Compare folders", "=: selects what differs on each side", screen.action_compare),
     ]
+    from sshdeck.ui.edits import remote_edits  # "Stop watching NAME", one per file being watched
+
+    commands += [PaletteCommand(title, help, run) for title, help, run in remote_edits(screen.app).palette_entries()]
     return commands

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import subprocess
 import time
+from typing import Callable
 
 from textual.app import App, SuspendNotSupported
 
@@ -218,6 +219,13 @@ class RemoteEdits:
         watcher = self.watchers.get(key)
         if watcher is not None:
             watcher.stop()
+
+    def palette_entries(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """(title, help, run) for the command palette: one "Stop watching NAME" per watched file."""
+        return [
+            (f"Stop watching {key}", "uploads its last save, then stops", lambda key=key: self.stop(key))
+            for key in self.watching
+        ]
 
     def ask_which_to_stop(self) -> None:
         keys = list(self.watching)

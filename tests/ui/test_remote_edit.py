@@ -19,6 +19,7 @@ from textual.widgets import Button, Label, Static
 from sshdeck.app import SshdeckApp
 from sshdeck.core.edit import edits_dir
 from sshdeck.core.ssh.remote_source import DemoSource, DirectSftpSource
+from sshdeck.ui.commands import main_screen_commands
 from sshdeck.ui.edits import remote_edits
 from sshdeck.ui.screens.edit_conflict import EditConflictDialog
 from sshdeck.ui.widgets.file_pane import FilePane
@@ -307,10 +308,13 @@ async def test_a_detached_editor_has_its_saves_uploaded_until_watching_stops(
         say_go(go, "saved while detached\n")  # the background editor saves now
         await until(pilot, lambda: server_file.read_text() == "saved while detached\n", "the upload while detached")
         assert len(kept_copies()) == 1  # still watched: the copy stays
+        titles = [command.title for command in main_screen_commands(app.screen)]
+        assert "Stop watching /README.txt" in titles
         await pilot.press("W")
         await until(pilot, lambda: not edits.watching, "the watch to stop")
         await until(pilot, lambda: not kept_copies(), "the synced copy to be removed")
         assert any(m.startswith("Stopped watching") for m in messages(app))
+        assert not [c for c in main_screen_commands(app.screen) if c.title.startswith("Stop watching /")]
 
 
 async def test_quitting_keeps_a_detached_edit_that_was_not_uploaded(
@@ -346,3 +350,20 @@ def test_edit_conflict_question_snapshot_at_80x24(snap_compare, demo_root: Path,
 
     app = SshdeckApp(local_path=str(local), remote=DemoSource(demo_root), theme_name="sshdeck-dark")
     assert snap_compare(app, terminal_size=(80, 24), run_before=ask)
+
+
+async def test_stop_watching_from_the_palette(tmp_path: Path, demo_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    go, done = tmp_path / "go", tmp_path / "done"
+    monkeypatch.setenv("VISUAL", script(tmp_path, "editor", DETACHED_EDITOR, go=str(go), done=str(done)))
+    app = make_app(tmp_path, DemoSource(demo_root))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_editor_on(pilot, app, "README.txt")
+        edits = remote_edits(app)
+        await until(pilot, lambda: edits.watching, "the detached watch")
+        say_go(go, "last words\n")
+        await until(pilot, done.exists, "the background save")
+        stop = next(c for c in main_screen_commands(app.screen) if c.title == "Stop watching /README.txt")
+        stop.run()  # stopping uploads the last save first
+        await until(pilot, lambda: not edits.watching, "the watch to stop")
+        assert (demo_root / "README.txt").read_text() == "last words\n"
+        await until(pilot, lambda: not kept_copies(), "the synced copy to be removed")
