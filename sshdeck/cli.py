@@ -97,6 +97,10 @@ def run_tui(args: argparse.Namespace) -> int:
         # The app closes the demo on unmount; this catches a failure before mount.
         if remote is not None:
             remote.sandbox.cleanup()
+    from sshdeck.ui.edits import remote_edits  # edits not on the server yet: say where they are
+
+    for line in remote_edits(app).still_kept():
+        print(f"sshdeck: {line}", file=sys.stderr)
     return app.return_code or 0
 
 

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import subprocess
 import time
+from pathlib import Path
 from typing import Callable
 
 from textual.app import App, SuspendNotSupported
@@ -45,6 +46,7 @@ class RemoteEdits:
         self.app = app
         self.watching: dict[str, EditSession] = {}  # shown name -> session, for detached watches
         self.watchers: dict[str, EditWatcher] = {}
+        self.kept: list[tuple[Path, str]] = []  # (copy, why) for the note printed after the app quits
         self.editor_runs = 0
 
     # -- running programs in the terminal ----------------------------------------------
@@ -154,6 +156,7 @@ class RemoteEdits:
 
     def _keep(self, session: EditSession, why: str) -> None:
         where = display_path(str(session.local_path))
+        self.kept.append((session.local_path, why))
         log.warning("%s; the edited copy is kept at %s", why, where)
         self.app.notify(f"{why}. Your edited copy is kept at {where}", title="Edit",
                         severity="warning", timeout=30, markup=False)
@@ -219,6 +222,11 @@ class RemoteEdits:
         watcher = self.watchers.get(key)
         if watcher is not None:
             watcher.stop()
+
+    def still_kept(self) -> list[str]:
+        """One line per edited copy that is still waiting in the private folder (for after the app quits)."""
+        return [f"{why}. Your edited copy is kept at {display_path(str(path))}"
+                for path, why in self.kept if path.exists()]
 
     def palette_entries(self) -> list[tuple[str, str, Callable[[], object]]]:
         """(title, help, run) for the command palette: one "Stop watching NAME" per watched file."""

@@ -334,6 +334,8 @@ async def test_quitting_keeps_a_detached_edit_that_was_not_uploaded(
         await until(pilot, lambda: isinstance(app.screen, EditConflictDialog), "the question")
     # The app quit with the question open: the edit stays in the private folder.
     assert [p.read_text() for p in kept_copies()] == ["unsent\n"]
+    (note,) = remote_edits(app).still_kept()  # printed by `sshdeck` after the app quits
+    assert note.startswith("Stopped watching /README.txt") and str(kept_copies()[0]) in note
     assert server_file.read_text() == "someone else\n"
     assert original != "unsent\n"
 
