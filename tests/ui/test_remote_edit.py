@@ -18,6 +18,7 @@ from textual.widgets import Button, Label, Static
 
 from sshdeck.app import SshdeckApp
 from sshdeck.core.edit import edits_dir
+from sshdeck.core.fs.names import display_name
 from sshdeck.core.ssh.remote_source import DemoSource, DirectSftpSource
 from sshdeck.ui.commands import main_screen_commands
 from sshdeck.ui.edits import remote_edits
@@ -246,6 +247,26 @@ async def test_a_connection_lost_during_the_edit_keeps_it_and_says_where(
         assert str(copies[0]) in note[0]
         assert not isinstance(app.screen, EditConflictDialog)
     assert "written offline" not in (demo_root / "README.txt").read_text()
+
+
+async def test_a_hostile_file_name_is_shown_inert_in_the_question_and_the_notification(
+    tmp_path: Path, demo_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = "evil\x1b]0;pwned\x07[b]x.txt"
+    server_file = demo_root / raw
+    server_file.write_text("v0\n")
+    monkeypatch.setenv("VISUAL", script(tmp_path, "editor", CONFLICT_EDITOR, runs=str(tmp_path / "runs"),
+                                        server_file=str(server_file)))
+    app = make_app(tmp_path, DemoSource(demo_root))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor_on(pilot, app, display_name(raw.encode()))
+        dialog = await until(pilot, lambda: question(app), "the question")
+        shown = str(dialog.query_one("#edit-conflict-path", Static).content)
+        assert "\x1b" not in shown and "\x07" not in shown and "[b]x" in shown
+        await pilot.press("escape")
+        note = await until(pilot, lambda: [m for m in messages(app) if "kept at" in m], "the notification")
+        assert "\x1b" not in note[0] and "\x07" not in note[0]
+        assert [p.read_text() for p in kept_copies()] == ["v0\nedited\n"]
 
 
 async def test_diff_is_not_offered_without_a_diff_program(

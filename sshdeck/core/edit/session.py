@@ -23,6 +23,7 @@ from pathlib import Path
 from sshdeck.core import paths
 from sshdeck.core.fs.base import FileSystem, FileSystemError, join, parent
 from sshdeck.core.fs.errors import NotFoundError
+from sshdeck.core.fs.names import display_path
 
 EDIT_LIMIT = 32 * 1024 * 1024
 
@@ -80,7 +81,9 @@ class EditSession:
         try:
             folder = paths.ensure_private_dir(edits_dir()) / f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
             folder.mkdir(mode=0o700)
-            name = posixpath.basename(remote_path.rstrip("/")).replace("\x00", "") or "file"
+            name = posixpath.basename(remote_path.rstrip("/")).replace("\x00", "")
+            if name in ("", ".", ".."):
+                name = "file"
             local = folder / name
             _write_private(local, data)
         except OSError as exc:
@@ -111,7 +114,8 @@ class EditSession:
         try:
             return self.local_path.read_bytes()
         except OSError as exc:
-            raise FileSystemError(f"cannot read the edited copy {self.local_path}: {exc.strerror or exc}") from None
+            shown = display_path(str(self.local_path))  # holds the server's name for the file
+            raise FileSystemError(f"cannot read the edited copy {shown}: {exc.strerror or exc}") from None
 
     def changed_locally(self) -> bool:
         return _digest(self.read_local()) != self.digest
@@ -171,7 +175,7 @@ class EditSession:
         """Upload the copy under a new name next to the file, never replacing anything; return the path."""
         data = self.read_local()
         folder = parent(self.remote_path)
-        base = beside_name(self.local_path.name, when)
+        base = beside_name(posixpath.basename(self.remote_path.rstrip("/")), when)
         stem, ext = posixpath.splitext(base)
         for attempt in range(1, 100):
             name = base if attempt == 1 else f"{stem} {attempt}{ext}"
