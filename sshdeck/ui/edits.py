@@ -156,6 +156,10 @@ class RemoteEdits:
 
     def _keep(self, session: EditSession, why: str) -> None:
         where = display_path(str(session.local_path))
+        if not session.local_path.exists():  # the user deleted it: nothing left to keep
+            self.app.notify(f"{why}. The edited copy {where} was deleted", title="Edit",
+                            severity="warning", timeout=10, markup=False)
+            return
         self.kept.append((session.local_path, why))
         log.warning("%s; the edited copy is kept at %s", why, where)
         self.app.notify(f"{why}. Your edited copy is kept at {where}", title="Edit",
