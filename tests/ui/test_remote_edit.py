@@ -314,6 +314,32 @@ async def test_each_save_is_uploaded_while_the_editor_runs_on_openssh(
         await both_panes_idle(pilot, app)  # the pane's refresh after the edit
 
 
+async def test_overwrite_after_a_conflict_on_openssh(tmp_path: Path, openssh_server, monkeypatch: pytest.MonkeyPatch) -> None:
+    served = tmp_path / "served"
+    served.mkdir()
+    server_file = served / "site.conf"
+    server_file.write_text("v0\n")
+    monkeypatch.setenv("VISUAL", script(tmp_path, "editor", CONFLICT_EDITOR, runs=str(tmp_path / "runs"),
+                                        server_file=str(server_file)))
+    source = DirectSftpSource(
+        host=openssh_server.host,
+        port=openssh_server.port,
+        username=openssh_server.username,
+        client_keys=[str(openssh_server.client_key)],
+        known_hosts=asyncssh.import_known_hosts(openssh_server.known_hosts_line()),
+        path=str(served),
+    )
+    app = make_app(tmp_path, source)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor_on(pilot, app, "site.conf")
+        dialog = await until(pilot, lambda: question(app), "the question")
+        assert_fits(app, dialog, (80, 24))
+        await pilot.press("o")
+        await until(pilot, lambda: server_file.read_text() == "v0\nedited\n", "the upload")
+        await until(pilot, lambda: not kept_copies(), "the copy to be removed once on the server")
+        await both_panes_idle(pilot, app)
+
+
 async def test_a_detached_editor_has_its_saves_uploaded_until_watching_stops(
     tmp_path: Path, demo_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
