@@ -107,6 +107,10 @@ def run_tui(args: argparse.Namespace) -> int:
             remote.sandbox.cleanup()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+    from sshdeck.ui.edits import remote_edits  # edits not on the server yet: say where they are
+
+    for line in remote_edits(app).still_kept():
+        print(f"sshdeck: {line}", file=sys.stderr)
     return app.return_code or 0
 
 

@@ -65,6 +65,7 @@ def main_screen_commands(screen: "MainScreen") -> list[PaletteCommand]:
     pane_commands = [
         ("View file", "F3: show the file under the cursor", "view"),
         ("Edit file", "F4: open in $VISUAL / $EDITOR; uploads on save", "edit"),
+        ("Stop watching an edited file", "W: stop uploading saves of a file whose editor returned at once", "stop_watching"),
         ("New folder", "F7", "mkdir"),
         ("Rename", "F2 / Shift+F6", "rename"),
         ("Delete", "F8 / Delete: asks first", "delete"),
@@ -114,4 +115,7 @@ def main_screen_commands(screen: "MainScreen") -> list[PaletteCommand]:
         PaletteCommand("Copy tunnel address", "127.0.0.1:PORT of the tunnel row under the cursor",
                        screen.tunnels.copy_highlighted_address),
     ]
+    from sshdeck.ui.edits import remote_edits  # "Stop watching NAME", one per file being watched
+
+    commands += [PaletteCommand(title, help, run) for title, help, run in remote_edits(screen.app).palette_entries()]
     return commands

@@ -18,6 +18,7 @@ KEY_TABLE: tuple[tuple[str, str, str], ...] = (
     ('`Space`, `Insert`, `Ctrl`+click', 'select', '`toggle_select`'),
     ('`+` / `-` / `*` / `Ctrl+A`', 'select by pattern / unselect by pattern / invert / all', '`select_pattern`, `unselect_pattern`, `invert_selection`, `select_all`'),
     ('`F3` / `F4`', 'view / edit', '`view`, `edit`'),
+    ('`W`', 'stop watching a file whose editor returned at once', '`stop_watching`'),
     ('`F7` / `F2`, `Shift+F6` / `F8`, `Delete`', 'new folder / rename / delete', '`mkdir`, `rename`, `delete`'),
     ('`p` / `i` / `y`', 'permissions / properties / copy path', '`chmod`, `properties`, `copy_path`'),
     ('`b` / `g`', 'bookmark this folder (again: remove) / go to a bookmark', '`bookmark`, `bookmarks`'),

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sshdeck.app import SshdeckApp
+from sshdeck.core.edit import edits_dir
 from sshdeck.core.ssh.remote_source import DemoSource
 from sshdeck.ui.screens.chmod_dialog import ChmodDialog
 from sshdeck.ui.screens.delete_dialog import DeleteDialog
@@ -176,27 +177,12 @@ async def test_edit_uploads_the_changed_file(tmp_path: Path, demo_root: Path, mo
             if (demo_root / "README.txt").read_text().endswith("edited\n"):
                 break
         assert (demo_root / "README.txt").read_text().endswith("Backspace goes up.\nedited\n")
-        assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob("sshdeck-edit-*/README.txt"))
-
-
-async def test_edit_asks_before_overwriting_a_file_changed_on_the_server(
-    tmp_path: Path, demo_root: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    meanwhile = f"pathlib.Path({str(demo_root / 'README.txt')!r}).write_text('someone else\\n')"
-    monkeypatch.setenv("VISUAL", write_editor(tmp_path, meanwhile))
-    app = make_app(tmp_path, demo_root)
-    async with app.run_test(size=(120, 40)) as pilot:
-        pane = await remote_pane(pilot, app)
-        await go_to(pilot, pane, "README.txt")
-        await pilot.press("f4")
+        # Once verified on the server, the private copy is removed (more in tests/ui/test_remote_edit.py).
         for _ in range(100):
             await pilot.pause(0.05)
-            if isinstance(app.screen, TextPrompt):
+            if not list(edits_dir().glob("*/README.txt")):
                 break
-        assert "changed on the server" in str(app.screen.query_one(".dialog-title").content)
-        await pilot.press("escape")
-        await pilot.pause(0.2)
-        assert (demo_root / "README.txt").read_text() == "someone else\n"
+        assert not list(edits_dir().glob("*/README.txt"))
 
 
 async def test_copy_path_falls_back_to_the_terminal_clipboard(tmp_path: Path, demo_root: Path, monkeypatch) -> None:

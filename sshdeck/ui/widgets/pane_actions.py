@@ -3,19 +3,17 @@ copy path, view and edit.  Mixed into FilePane; each action is a binding with an
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import subprocess
 
 import pyperclip
 from textual import work
-from textual.app import SuspendNotSupported
 from textual.binding import Binding
 
 from sshdeck.core.fs.base import Entry, FileSystem, FileSystemError, join
 from sshdeck.core.fs.names import display_path
 from sshdeck.core.pane_model import PARENT, PaneModel, check_new_name
-from sshdeck.core.remote_edit import EditSession, editor_command
+from sshdeck.core.edit import editor_command
+from sshdeck.ui.edits import remote_edits
 from sshdeck.ui.screens.chmod_dialog import ChmodDialog
 from sshdeck.ui.screens.delete_dialog import DeleteDialog
 from sshdeck.ui.screens.location_picker import ListPicker
@@ -28,6 +26,7 @@ log = logging.getLogger(__name__)
 PANE_ACTION_BINDINGS = [
     Binding("f3", "view", "View", id="view"),
     Binding("f4", "edit", "Edit", id="edit"),
+    Binding("W", "stop_watching", "Stop watching", show=False, id="stop_watching"),
     Binding("f7", "mkdir", "Mkdir", show=False, id="mkdir"),
     Binding("f2,shift+f6", "rename", "Rename", show=False, id="rename"),
     Binding("f8,delete", "delete", "Delete", show=False, id="delete"),
@@ -205,46 +204,16 @@ class PaneActions:
     @work(group="pane-op", exclusive=True)
     async def _edit(self, entry: Entry) -> None:
         path = join(self.path, entry.name)  # type: ignore[attr-defined]
+        edits = remote_edits(self.app)  # type: ignore[attr-defined]
         try:
-            command = editor_command()
             if self.fs.label == "local":
-                await self._run_editor(command, path)
-                self._refresh_after(entry.name)
-                return
-            session = await EditSession.fetch(self.fs, path)
+                await edits.run_in_terminal([*editor_command(), path])
+            else:
+                await edits.edit(self.fs, path)
         except FileSystemError as exc:
             self._error(exc, "Edit")
             return
-        try:
-            await self._run_editor(command, str(session.local_path))
-            if not session.changed_locally():
-                self.notify("No changes; nothing uploaded", timeout=3)  # type: ignore[attr-defined]
-                return
-            if await session.changed_remotely():
-                prompt = TextPrompt(
-                    f"{display_path(path)} changed on the server while you edited it. "
-                    "Type 'overwrite' to upload your version anyway",
-                )
-                answer = await self.app.push_screen_wait(prompt)  # type: ignore[attr-defined]
-                if (answer or "").strip().lower() != "overwrite":
-                    self.notify("Not uploaded; the server's version was kept", severity="warning")  # type: ignore[attr-defined]
-                    return
-            await session.upload()
-            self.notify(f"Uploaded {display_path(path)}", timeout=3, markup=False)  # type: ignore[attr-defined]
-        except FileSystemError as exc:
-            self._error(exc, "Edit")
-        finally:
-            session.cleanup()
         self._refresh_after(entry.name)
 
-    async def _run_editor(self, command: list[str], path: str) -> None:
-        try:
-            with self.app.suspend():  # type: ignore[attr-defined]
-                result = subprocess.run([*command, path])
-        except SuspendNotSupported:
-            # Headless (tests): nothing to hand the terminal over to.
-            result = await asyncio.to_thread(subprocess.run, [*command, path])
-        except OSError as exc:
-            raise FileSystemError(f"cannot start the editor {command[0]}: {exc.strerror or exc}") from None
-        if result.returncode != 0:
-            log.info("editor exited with %s", result.returncode)
+    def action_stop_watching(self) -> None:
+        remote_edits(self.app).ask_which_to_stop()  # type: ignore[attr-defined]
