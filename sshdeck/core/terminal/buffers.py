@@ -24,11 +24,13 @@ class BufferedScreen(Screen):
             if self.buffer is not self.alternate:
                 if self.alternate is None or mode == 1049:
                     self.alternate = [Line() for _ in range(self.rows)]
+                    self.work += self.rows
                 self.buffer = self.alternate
         else:
             if self.buffer is self.alternate:
                 if mode == 1047:
                     self.alternate = [Line() for _ in range(self.rows)]
+                    self.work += self.rows
                 self.buffer = self.primary
             if mode == 1049:
                 self.restore_cursor()
@@ -90,6 +92,7 @@ class BufferedScreen(Screen):
                 line.wrapped = line.wrapped and len(line.text) >= cols
         # New columns get the default stops; the program's own stops are kept.
         self.tabs = {t for t in self.tabs if t < cols} | set(range((self.cols + 7) // 8 * 8 or 8, cols, 8))
+        self._tab_list = None
         self.cols, self.rows = cols, rows
         self.top, self.bottom = 0, rows - 1
         self.x = min(self.x, cols - 1)
@@ -135,8 +138,15 @@ class BufferedScreen(Screen):
 
     def alignment_test(self) -> None:
         """DECALN (`ESC # 8`): fill the screen with E (vttest uses it)."""
+        fill = "E" * self.cols
+        buf = self.buffer
+        self.work += self.rows
         for row in range(self.rows):
-            self.buffer[row] = Line("E" * self.cols)
+            line = buf[row]
+            if line.text != fill or line.marks or line.wrapped or line.styles.count(DEFAULT) != self.cols:
+                # A repeated DECALN finds its own lines and leaves them be.
+                buf[row] = Line(fill)
+                self.work += self.cols
         self.top, self.bottom = 0, self.rows - 1
         self.cursor_to(0, 0)
         self.touch_all()

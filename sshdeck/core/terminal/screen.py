@@ -10,6 +10,7 @@ cursor inside the grid, and the rows it touched recorded in `dirty`.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import deque
 
 from .line import WIDE_TAIL, Line
@@ -50,13 +51,20 @@ class Screen:
         """How many lines have ever entered `history` (lets a scrolled-back view stay put)."""
         self.dirty: set[int] = set()
         """Screen rows changed since the last `take_dirty()`."""
+        self.work = 0
+        """A count of the work done: cells written, erased or shifted, plus one per whole line
+        created, moved or scanned.  Tests assert it grows at most linearly with the input."""
         self._reset_state()
 
     # -- state ------------------------------------------------------------------
 
     def _reset_state(self) -> None:
         self.modes = Modes()
-        self.primary = [Line() for _ in range(self.rows)]
+        old = getattr(self, "primary", None)
+        if old is not None and len(old) == self.rows and not any(line.text or line.marks or line.wrapped for line in old):
+            self.primary = old  # a repeated reset reuses its blank lines instead of making a screenful
+        else:
+            self.primary = [Line() for _ in range(self.rows)]
         self.alternate: list[Line] | None = None
         self.buffer = self.primary
         self.x = 0
@@ -66,12 +74,14 @@ class Screen:
         self.top = 0
         self.bottom = self.rows - 1
         self.tabs = set(range(8, self.cols, 8))
+        self._tab_list: list[int] | None = None
         self.charsets = ["B", "B"]  # G0, G1: "B" is ASCII, "0" DEC graphics
         self.shift = 0  # which of G0/G1 is invoked (SI/SO)
         self.translate: dict[int, str] | None = None
         self.saved: dict[bool, SavedCursor] = {}
         self.last_char = " "
         self.dirty.update(range(self.rows))
+        self.work += self.rows
 
     def _update_translate(self) -> None:
         self.translate = DEC_GRAPHICS if self.charsets[self.shift] == "0" else None
@@ -96,6 +106,7 @@ class Screen:
             self._print_mixed(text)
             return
         self.last_char = text[-1]
+        self.work += len(text)
         x = self.x
         if len(text) < self.cols - x and not self.pending_wrap and not self.modes.insert:
             # The common case in full-screen redraws: the text fits where it lands.
@@ -135,14 +146,58 @@ class Screen:
         pos = 0
         for match in SPECIAL_RE.finditer(text):
             start = match.start()
+            if start < pos:
+                continue  # already printed as part of a run of wide characters
             if start > pos:
                 self.print_text(text[pos:start])
-            self._print_special(match.group())
             pos = start + 1
+            ch = match.group()
+            if char_width(ch) == 2 and self.cols >= 2:
+                end = pos
+                while end < len(text) and char_width(text[end]) == 2:
+                    end += 1
+                self._print_wide_run(text[start:end])
+                pos = end
+            else:
+                self._print_special(ch)
         if pos < len(text):
             self.print_text(text[pos:])
 
+    def _print_wide_run(self, run: str) -> None:
+        """Print double-width characters a line's worth at a time (as `_print_special` would one by one)."""
+        cols = self.cols
+        modes = self.modes
+        self.last_char = run[-1]
+        while run:
+            if self.pending_wrap:
+                self._wrap()
+            x = self.x
+            if x == cols - 1:
+                if not modes.autowrap:
+                    return
+                self.buffer[self.y].erase(x, cols, self.erase_style(), cols)
+                self.work += 1
+                self._wrap()
+                x = 0
+            count = min(len(run), (cols - x) // 2)
+            chunk, run = run[:count], run[count:]
+            line = self.buffer[self.y]
+            if modes.insert:
+                line.insert_blanks(x, 2 * count, DEFAULT, cols)
+            line.write(x, WIDE_TAIL.join(chunk) + WIDE_TAIL, self.style)
+            self.work += 2 * count
+            self.dirty.add(self.y)
+            x += 2 * count
+            if x >= cols:
+                self.x = cols - 1
+                self.pending_wrap = modes.autowrap
+            else:
+                self.x = x
+            if not modes.autowrap and run and self.x == cols - 1:
+                return
+
     def _print_special(self, ch: str) -> None:
+        self.work += 1
         width = char_width(ch)
         cols = self.cols
         if width == 0:
@@ -183,8 +238,21 @@ class Screen:
         self.index()
 
     def repeat_last(self, count: int) -> None:
-        """REP (`CSI n b`): print the last printed character `count` more times."""
-        count = min(count, self.cols * self.rows)
+        """REP (`CSI n b`): print the last printed character `count` more times.
+
+        The count is capped at one line's worth (as VTE caps it at the rest of
+        the line): curses only repeats within a line, and an uncapped count
+        would let a few bytes cost a screenful of work.
+        """
+        ch = self.last_char
+        if self.translate is not None:
+            ch = ch.translate(self.translate)
+        if char_width(ch) == 2 and self.cols >= 2:
+            count = min(count, self.cols // 2)
+            if count > 0:
+                self._print_wide_run(ch * count)  # built at once, not character by character
+            return
+        count = min(count, self.cols)
         if count > 0:
             self.print_text(self.last_char * count)
 
@@ -224,6 +292,7 @@ class Screen:
         if count <= 0:
             return
         buf = self.buffer
+        self.work += bottom - top + 1
         gone = buf[top : top + count]
         del buf[top : top + count]
         erase = self.erase_style()
@@ -239,6 +308,7 @@ class Screen:
         if count <= 0:
             return
         buf = self.buffer
+        self.work += bottom - top + 1
         del buf[bottom - count + 1 : bottom + 1]
         erase = self.erase_style()
         buf[top:top] = [Line.blank(self.cols, erase) for _ in range(count)]
@@ -261,6 +331,7 @@ class Screen:
         top, bottom = self.y, self.bottom
         count = min(count, bottom - top + 1)
         buf = self.buffer
+        self.work += bottom - top + 1
         del buf[top : top + count]
         erase = self.erase_style()
         buf[bottom - count + 1 : bottom - count + 1] = [Line.blank(self.cols, erase) for _ in range(count)]
@@ -319,16 +390,36 @@ class Screen:
             self.x -= 1
         self.pending_wrap = False
 
+    def _stops(self) -> list[int]:
+        """The tab stops in order (cached until the set changes through the methods below)."""
+        stops = self._tab_list
+        if stops is None:
+            stops = self._tab_list = sorted(self.tabs)
+            self.work += len(stops)
+        return stops
+
+    def set_tab_stop(self) -> None:
+        if self.x not in self.tabs:
+            self.tabs.add(self.x)
+            self._tab_list = None
+
+    def clear_tab_stop(self, every: bool) -> None:
+        if every:
+            self.tabs.clear()
+        else:
+            self.tabs.discard(self.x)
+        self._tab_list = None
+
     def tab(self, count: int = 1) -> None:
-        for _ in range(min(count, self.cols)):
-            stops = [t for t in self.tabs if t > self.x]
-            self.x = min(stops) if stops else self.cols - 1
+        stops = self._stops()
+        index = bisect_right(stops, self.x) + min(count, self.cols) - 1
+        self.x = stops[index] if index < len(stops) else self.cols - 1
         self.pending_wrap = False
 
     def back_tab(self, count: int = 1) -> None:
-        for _ in range(min(count, self.cols)):
-            stops = [t for t in self.tabs if t < self.x]
-            self.x = max(stops) if stops else 0
+        stops = self._stops()
+        index = bisect_left(stops, self.x) - min(count, self.cols)
+        self.x = stops[index] if index >= 0 else 0
         self.pending_wrap = False
 
     def save_cursor(self) -> None:
@@ -357,6 +448,7 @@ class Screen:
         """EL: 0 to the end, 1 from the start through the cursor, 2 the whole line."""
         line = self.buffer[self.y]
         erase = self.erase_style()
+        self.work += 1 + min(len(line.text), self.cols)
         if mode == 0:
             line.erase(self.x, self.cols, erase, self.cols)
             self.pending_wrap = False
@@ -384,12 +476,24 @@ class Screen:
                 self.history.clear()
         else:
             return
-        for row in rows:
-            self.buffer[row] = Line.blank(self.cols, erase)
+        buf = self.buffer
+        self.work += len(rows)
+        if erase is DEFAULT:
+            # Only rows holding something need a new line: repeating ED costs a scan, not a screen of lines.
+            for row in rows:
+                line = buf[row]
+                if line.text or line.wrapped or line.marks:
+                    buf[row] = Line()
+                    self.work += 1 + len(line.text)
+        else:
+            for row in rows:
+                buf[row] = Line.blank(self.cols, erase)
+            self.work += len(rows) * self.cols
         self.dirty.update(rows)
 
     def erase_chars(self, count: int) -> None:
         """ECH: blank `count` cells from the cursor without moving it."""
+        self.work += 1 + count
         self.buffer[self.y].erase(self.x, self.x + count, self.erase_style(), self.cols)
         self.dirty.add(self.y)
         self.pending_wrap = False
@@ -397,6 +501,7 @@ class Screen:
     def insert_chars(self, count: int) -> None:
         """ICH: open blank cells at the cursor."""
         count = min(count, self.cols - self.x)
+        self.work += self.cols
         self.buffer[self.y].insert_blanks(self.x, count, self.erase_style(), self.cols)
         self.dirty.add(self.y)
         self.pending_wrap = False
@@ -404,6 +509,7 @@ class Screen:
     def delete_chars(self, count: int) -> None:
         """DCH: remove cells at the cursor."""
         count = min(count, self.cols - self.x)
+        self.work += self.cols
         self.buffer[self.y].delete_chars(self.x, count, self.erase_style(), self.cols)
         self.dirty.add(self.y)
         self.pending_wrap = False
