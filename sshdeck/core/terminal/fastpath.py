@@ -213,6 +213,7 @@ class FastPaths(BufferedScreen):
         """Apply lines each written at the (empty) bottom line of the region and followed by CR LF."""
         top, bottom = self.top, self.bottom
         buf = self.buffer
+        self.work += len(entries) + bottom - top + 1
         passing = buf[top:bottom] + entries if bottom > top else entries
         gone = len(passing) - (bottom - top)
         kept = [entry if type(entry) is Line else as_line(entry) for entry in passing[gone:]]

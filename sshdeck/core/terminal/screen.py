@@ -51,6 +51,7 @@ class Screen:
         """How many lines have ever entered `history` (lets a scrolled-back view stay put)."""
         self.dirty: set[int] = set()
         """Screen rows changed since the last `take_dirty()`."""
+        self._last_whole: tuple | None = None
         self.work = 0
         """A count of the work done: cells written, erased or shifted, plus one per whole line
         created, moved or scanned.  Tests assert it grows at most linearly with the input."""
@@ -60,11 +61,12 @@ class Screen:
 
     def _reset_state(self) -> None:
         self.modes = Modes()
-        old = getattr(self, "primary", None)
-        if old is not None and len(old) == self.rows and not any(line.text or line.marks or line.wrapped for line in old):
-            self.primary = old  # a repeated reset reuses its blank lines instead of making a screenful
+        key = ("RIS", self.rows, self.cols)
+        if self._unchanged_since(key) and self.buffer is self.primary:
+            pass  # a repeated reset keeps the blank lines it made
         else:
             self.primary = [Line() for _ in range(self.rows)]
+            self.work += self.rows
         self.alternate: list[Line] | None = None
         self.buffer = self.primary
         self.x = 0
@@ -81,7 +83,7 @@ class Screen:
         self.saved: dict[bool, SavedCursor] = {}
         self.last_char = " "
         self.dirty.update(range(self.rows))
-        self.work += self.rows
+        self._mark_done(key)
 
     def _update_translate(self) -> None:
         self.translate = DEC_GRAPHICS if self.charsets[self.shift] == "0" else None
@@ -268,6 +270,31 @@ class Screen:
             self.x = 0
         self.index()
 
+    def linefeeds(self, count: int) -> None:
+        """`count` line feeds at once: what `count` calls of `linefeed` do, in a few list operations."""
+        if self.modes.newline:
+            self.x = 0
+        self.pending_wrap = False
+        y, top, bottom = self.y, self.top, self.bottom
+        if y > bottom:
+            self.y = min(y + count, self.rows - 1)
+            return
+        down = min(count, bottom - y)
+        self.y = y + down
+        count -= down
+        if count <= 0:
+            return
+        height = bottom - top + 1
+        self.scroll_up(min(count, height))
+        extra = count - height
+        if extra > 0 and top == 0 and self.buffer is self.primary and self.history.maxlen:
+            # Lines scrolled in blank and out again: blanks (in the erase colour) for the scrollback.
+            erase = self.erase_style()
+            blank = "" if erase is DEFAULT else (" " * self.cols, erase)
+            self.history.extend([blank] * min(extra, self.history.maxlen))
+            self.scroll_count += extra
+            self.work += min(extra, self.history.maxlen)
+
     def index(self) -> None:
         """IND: down one line, scrolling the region when at its bottom."""
         self.pending_wrap = False
@@ -292,15 +319,27 @@ class Screen:
         if count <= 0:
             return
         buf = self.buffer
+        erase = self.erase_style()
+        if count == bottom - top + 1 and self._cleared_again(top, bottom, erase):
+            if top == 0 and buf is self.primary:  # the same blank lines pass into the scrollback
+                blank = "" if erase is DEFAULT else (" " * self.cols, erase)
+                self.history.extend([blank] * count)
+                self.scroll_count += count
+            return
         self.work += bottom - top + 1
         gone = buf[top : top + count]
         del buf[top : top + count]
-        erase = self.erase_style()
         buf[bottom - count + 1 : bottom - count + 1] = [Line.blank(self.cols, erase) for _ in range(count)]
         if top == 0 and buf is self.primary:
             self.history.extend(gone)
             self.scroll_count += count
         self.dirty.update(range(top, bottom + 1))
+        if count == bottom - top + 1:
+            self._mark_done(("clear", top, bottom, erase, id(buf)))
+
+    def _cleared_again(self, top: int, bottom: int, erase: Style) -> bool:
+        """Would blanking rows top..bottom find them blanked so already, with nothing drawn since?"""
+        return self._unchanged_since(("clear", top, bottom, erase, id(self.buffer)))
 
     def scroll_down(self, count: int) -> None:
         top, bottom = self.top, self.bottom
@@ -308,11 +347,16 @@ class Screen:
         if count <= 0:
             return
         buf = self.buffer
+        erase = self.erase_style()
+        whole = count == bottom - top + 1
+        if whole and self._cleared_again(top, bottom, erase):
+            return
         self.work += bottom - top + 1
         del buf[bottom - count + 1 : bottom + 1]
-        erase = self.erase_style()
         buf[top:top] = [Line.blank(self.cols, erase) for _ in range(count)]
         self.dirty.update(range(top, bottom + 1))
+        if whole:
+            self._mark_done(("clear", top, bottom, erase, id(buf)))
 
     def insert_lines(self, count: int) -> None:
         """IL: open blank lines at the cursor, pushing the region's lines down."""
@@ -331,11 +375,15 @@ class Screen:
         top, bottom = self.y, self.bottom
         count = min(count, bottom - top + 1)
         buf = self.buffer
-        self.work += bottom - top + 1
-        del buf[top : top + count]
         erase = self.erase_style()
-        buf[bottom - count + 1 : bottom - count + 1] = [Line.blank(self.cols, erase) for _ in range(count)]
-        self.dirty.update(range(top, bottom + 1))
+        whole = count == bottom - top + 1
+        if not (whole and self._cleared_again(top, bottom, erase)):
+            self.work += bottom - top + 1
+            del buf[top : top + count]
+            buf[bottom - count + 1 : bottom - count + 1] = [Line.blank(self.cols, erase) for _ in range(count)]
+            self.dirty.update(range(top, bottom + 1))
+            if whole:
+                self._mark_done(("clear", top, bottom, erase, id(buf)))
         self.x = 0
         self.pending_wrap = False
 
@@ -477,6 +525,9 @@ class Screen:
         else:
             return
         buf = self.buffer
+        key = ("ED", mode, self.x, self.y, erase, id(buf))
+        if self._unchanged_since(key):
+            return  # the same erase again with nothing drawn since: nothing to do
         self.work += len(rows)
         if erase is DEFAULT:
             # Only rows holding something need a new line: repeating ED costs a scan, not a screen of lines.
@@ -488,8 +539,21 @@ class Screen:
         else:
             for row in rows:
                 buf[row] = Line.blank(self.cols, erase)
-            self.work += len(rows) * self.cols
         self.dirty.update(rows)
+        self._mark_done(key)
+
+    def _unchanged_since(self, key: tuple) -> bool:
+        """Was `key`'s whole-screen operation the last thing that changed the screen?
+
+        Every change to the grid adds to `work`, so an unchanged `work` proves
+        that repeating the operation would find its own result: repeated
+        ED/DECALN/RIS cost a comparison instead of a screenful of lines.
+        """
+        return self._last_whole == (key, self.work)
+
+    def _mark_done(self, key: tuple) -> None:
+        self.work += 1
+        self._last_whole = (key, self.work)
 
     def erase_chars(self, count: int) -> None:
         """ECH: blank `count` cells from the cursor without moving it."""
