@@ -222,7 +222,8 @@ class FastPaths(BufferedScreen):
         if top == 0 and buf is self.primary:
             self.history.extend(passing[:gone] if gone < len(passing) else passing)
             self.scroll_count += gone
-        self.dirty.update(range(top, bottom + 1))
+        if len(self.dirty) < self.rows:  # not already all dirty
+            self.dirty.update(range(top, bottom + 1))
         for entry in reversed(entries):
             text = entry if isinstance(entry, str) else entry.text if isinstance(entry, Line) else _SGR.sub("", entry[0])
             if text:

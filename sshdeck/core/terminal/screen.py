@@ -333,7 +333,8 @@ class Screen:
         if top == 0 and buf is self.primary:
             self.history.extend(gone)
             self.scroll_count += count
-        self.dirty.update(range(top, bottom + 1))
+        if len(self.dirty) < self.rows:  # not already all dirty
+            self.dirty.update(range(top, bottom + 1))
         if count == bottom - top + 1:
             self._mark_done(("clear", top, bottom, erase, id(buf)))
 
@@ -354,7 +355,8 @@ class Screen:
         self.work += bottom - top + 1
         del buf[bottom - count + 1 : bottom + 1]
         buf[top:top] = [Line.blank(self.cols, erase) for _ in range(count)]
-        self.dirty.update(range(top, bottom + 1))
+        if len(self.dirty) < self.rows:  # not already all dirty
+            self.dirty.update(range(top, bottom + 1))
         if whole:
             self._mark_done(("clear", top, bottom, erase, id(buf)))
 
@@ -381,7 +383,8 @@ class Screen:
             self.work += bottom - top + 1
             del buf[top : top + count]
             buf[bottom - count + 1 : bottom - count + 1] = [Line.blank(self.cols, erase) for _ in range(count)]
-            self.dirty.update(range(top, bottom + 1))
+            if len(self.dirty) < self.rows:  # not already all dirty
+                self.dirty.update(range(top, bottom + 1))
             if whole:
                 self._mark_done(("clear", top, bottom, erase, id(buf)))
         self.x = 0
@@ -511,23 +514,25 @@ class Screen:
 
     def erase_in_display(self, mode: int) -> None:
         """ED: 0 below, 1 above, 2 all (3 also forgets the scrollback)."""
+        if mode not in (0, 1, 2, 3):
+            return
         erase = self.erase_style()
+        buf = self.buffer
+        key = ("ED", mode, self.x, self.y, erase, id(buf))
+        if self._unchanged_since(key):
+            if mode == 0:
+                self.pending_wrap = False
+            return  # the same erase again with nothing drawn since: nothing to do
         if mode == 0:
             self.erase_in_line(0)
             rows = range(self.y + 1, self.rows)
         elif mode == 1:
             self.erase_in_line(1)
             rows = range(0, self.y)
-        elif mode in (2, 3):
-            rows = range(self.rows)
-            if mode == 3 and self.buffer is self.primary:
-                self.history.clear()
         else:
-            return
-        buf = self.buffer
-        key = ("ED", mode, self.x, self.y, erase, id(buf))
-        if self._unchanged_since(key):
-            return  # the same erase again with nothing drawn since: nothing to do
+            rows = range(self.rows)
+            if mode == 3 and buf is self.primary:
+                self.history.clear()
         self.work += len(rows)
         if erase is DEFAULT:
             # Only rows holding something need a new line: repeating ED costs a scan, not a screen of lines.
