@@ -26,6 +26,19 @@ DEC_GRAPHICS = str.maketrans(
 )
 
 
+_TABS: dict[int, frozenset[int]] = {}
+
+
+def _default_tabs(cols: int) -> frozenset[int]:
+    """Every 8th column (cached: RIS repeated in a stream must stay cheap)."""
+    tabs = _TABS.get(cols)
+    if tabs is None:
+        if len(_TABS) > 8:
+            _TABS.clear()
+        tabs = _TABS[cols] = frozenset(range(8, cols, 8))
+    return tabs
+
+
 class SavedCursor:
     """What DECSC keeps: position, pen, wrap state, origin mode and character sets."""
 
@@ -75,14 +88,15 @@ class Screen:
         self.style = DEFAULT
         self.top = 0
         self.bottom = self.rows - 1
-        self.tabs = set(range(8, self.cols, 8))
+        self.tabs = set(_default_tabs(self.cols))
         self._tab_list: list[int] | None = None
         self.charsets = ["B", "B"]  # G0, G1: "B" is ASCII, "0" DEC graphics
         self.shift = 0  # which of G0/G1 is invoked (SI/SO)
         self.translate: dict[int, str] | None = None
         self.saved: dict[bool, SavedCursor] = {}
         self.last_char = " "
-        self.dirty.update(range(self.rows))
+        if len(self.dirty) < self.rows:
+            self.dirty.update(range(self.rows))
         self._mark_done(key)
 
     def _update_translate(self) -> None:
@@ -96,7 +110,8 @@ class Screen:
         return Style(None, style.bg, 0)
 
     def touch_all(self) -> None:
-        self.dirty.update(range(self.rows))
+        if len(self.dirty) < self.rows:
+            self.dirty.update(range(self.rows))
 
     # -- printing -----------------------------------------------------------------
 
@@ -129,6 +144,7 @@ class Screen:
             self.dirty.add(self.y)
             if modes.insert:
                 line.insert_blanks(x, min(len(text), room), DEFAULT, cols)
+                self.work += len(line.marks) if line.marks else 0  # marks shift one by one
             if len(text) < room:
                 line.write(x, text, style)
                 self.x = x + len(text)
@@ -186,6 +202,7 @@ class Screen:
             line = self.buffer[self.y]
             if modes.insert:
                 line.insert_blanks(x, 2 * count, DEFAULT, cols)
+                self.work += len(line.marks) if line.marks else 0  # marks shift one by one
             line.write(x, WIDE_TAIL.join(chunk) + WIDE_TAIL, self.style)
             self.work += 2 * count
             self.dirty.add(self.y)
@@ -223,6 +240,7 @@ class Screen:
         line = self.buffer[self.y]
         if self.modes.insert:
             line.insert_blanks(self.x, width, DEFAULT, cols)
+            self.work += len(line.marks) if line.marks else 0  # marks shift one by one
         line.write(self.x, ch + WIDE_TAIL if width == 2 else ch, self.style)
         self.dirty.add(self.y)
         self.last_char = ch
