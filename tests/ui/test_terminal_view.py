@@ -290,7 +290,7 @@ async def test_keys_get_through_while_a_flood_of_lines_is_drawn() -> None:
 HOSTILE_FLOOD = "中\x1b[65535b😀\x1b[9999b\x1b[9999@\x1b[2J\x1b#8\t\x1b[9999I\x1b[44m\x1b[9999S\x1bc".encode()
 
 
-async def test_ctrl_bracket_leaves_the_terminal_while_a_hostile_flood_is_drawn() -> None:
+async def test_ctrl_bracket_and_quit_answer_while_a_hostile_flood_is_drawn() -> None:
     app = ViewApp()
     async with app.run_test(size=(120, 40)) as pilot:
         view = app.query_one(TerminalView)
@@ -315,6 +315,8 @@ async def test_ctrl_bracket_leaves_the_terminal_while_a_hostile_flood_is_drawn()
             assert not terminal_has_focus(app)  # handled while the flood goes on
             assert not task.done()
             assert max(sizes) <= 4096  # the emulator is handed bounded slices between turns of the loop
+            await pilot.press("q")  # and quitting answers too
+            assert app.return_code == 0 and not task.done()
         finally:
             task.cancel()
         assert view.terminal.errors == 0
