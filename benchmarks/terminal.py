@@ -7,6 +7,10 @@ Parts (select with `--part NAME`, repeatable; all by default):
              streams (plain scrolling, two kinds of SGR colour, a cursor-heavy
              full-screen redraw), sshdeck's `Terminal` and `pyte.Screen` +
              `pyte.ByteStream` in the same run, fed in the same chunks.
+  adversarial  CPU time to process one 64 KiB read of each of ~60 hostile
+             patterns (REP of wide characters, huge edit counts, scroll-region
+             tricks, tabs, resets...) at 120x40 and 240x70; the worst is
+             reported (the emulator promises bounded work per input byte).
   ssh        through Debian's sshd on loopback, into a headless app showing a
              `TerminalView`: the time to display 20 MB of `cat` output in a
              PTY (next to reading the same channel without displaying it), and
@@ -199,6 +203,77 @@ def run_emulator(budget: float) -> list[str]:
     return verdicts
 
 
+# -- adversarial input ---------------------------------------------------------------
+
+ADVERSARIAL: dict[str, str] = {
+    # REP (`CSI n b`) after wide, emoji, combining and plain characters, in insert mode, without autowrap
+    "REP wide": "中\x1b[65535b",
+    "REP emoji": "😀\x1b[65535b",
+    "REP combining": "e\u0301\x1b[65535b",
+    "REP plain": "A\x1b[65535b",
+    "REP wide, insert mode": "\x1b[4h中\x1b[65535b",
+    "REP wide, no autowrap": "\x1b[?7l中\x1b[65535b",
+    "REP wide on a colour": "\x1b[44m中\x1b[65535b",
+    "REP wide at the last column": "a\x1b[999C中\x1b[9999b",
+    # editing with huge counts, plain and on a coloured background (BCE)
+    "ICH": "\x1b[9999@", "DCH": "\x1b[9999P", "ECH": "\x1b[9999X",
+    "IL": "\x1b[9999L", "DL": "\x1b[9999M", "SU": "\x1b[9999S", "SD": "\x1b[9999T",
+    "IL on a colour": "\x1b[44m\x1b[9999L", "SU on a colour": "\x1b[44m\x1b[9999S",
+    "ECH on a colour": "\x1b[44m\x1b[9999X", "DCH on a colour": "\x1b[44m\x1b[9999P",
+    # erasing, resets, alignment test, screens
+    "ED 2": "\x1b[2J", "ED 3": "\x1b[3J", "ED 0 from home": "\x1b[H\x1b[J", "ED 1": "\x1b[99;99H\x1b[1J",
+    "ED on a colour": "\x1b[44m\x1b[2J", "EL": "\x1b[2K", "DECALN": "\x1b#8", "RIS": "\x1bc",
+    "DECSTR": "\x1b[!p", "alternate screen 1049": "\x1b[?1049h\x1b[?1049l", "alternate screen 47": "\x1b[?47h\x1b[?47l",
+    # scrolling and scroll-region tricks
+    "LF": "\n", "LF on a colour": "\x1b[44m\n", "IND": "\x1bD", "NEL": "\x1bE", "RI at the top": "\x1bM",
+    "LF in a 2-line region": "\x1b[1;2r\x1b[2H\n\n\n\n", "RI in a region": "\x1b[2;60r\x1b[2H\x1bM\x1bM\x1bM",
+    "DECSTBM": "\x1b[5;20r",
+    # tabs
+    "HT": "\t", "CHT": "\x1b[9999I", "CBT": "\x1b[9999Z", "HTS": "\x1bH\x1b[C", "TBC then HT": "\x1b[3g\t",
+    # wide and combining text, wraps
+    "wide": "中", "plain and wide": "a中", "emoji": "😀", "combining": "e\u0301", "combining pile": "\u0301",
+    "wide at the last column": "\x1b[999C中", "wrap": "\x1b[999CAB", "overwrite wide halves": "中\b\b中",
+    "insert wide": "\x1b[4h中a", "wide on a colour": "\x1b[41m中\x1b[0m", "overwrite a line of marks": "\x1b[Ha",
+    "wide lines": "中中中\r\n", "coloured lines": "\x1b[41mab\x1b[0m\r\n",
+    # the rest
+    "DEC graphics": "\x1b(0qqqq\x1b(B", "CUP": "\x1b[30;100H", "DSR": "\x1b[6n", "DECSC/DECRC": "\x1b7\x1b8",
+    "OSC title": "\x1b]2;t\x07", "malformed ESC": "\x1b\x1b[", "C1 CSI": "\x9b2J",
+}
+"""Hostile patterns, each repeated to fill a read: the costliest things a stream can ask for."""
+
+
+def adversarial_read(pattern: str, size: int = 65536) -> bytes:
+    unit = pattern.encode()
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def adversarial_terminal(cols: int, rows: int) -> Terminal:
+    """A terminal whose screen is full of text with combining marks (so erasing and editing have work to do)."""
+    terminal = Terminal(cols, rows, scrollback=10_000, write_back=lambda _data: None)
+    terminal.feed(("\x1b[H" + "e\u0301" * (cols * rows) + "\x1b[H").encode())
+    return terminal
+
+
+def run_adversarial(sizes: Iterable[tuple[int, int]] = ((120, 40), (240, 70))) -> list[str]:
+    """CPU ms to process one 64 KiB read of each hostile pattern; report the worst."""
+    verdicts = []
+    for cols, rows in sizes:
+        results = []
+        for name, pattern in ADVERSARIAL.items():
+            terminal = adversarial_terminal(cols, rows)
+            data = adversarial_read(pattern)
+            start = time.process_time()
+            terminal.feed(data)
+            results.append(((time.process_time() - start) * 1000, name))
+        results.sort(reverse=True)
+        print(f"\nadversarial input, {cols}x{rows}: CPU ms per 64 KiB read, the 8 costliest of {len(results)} patterns")
+        for ms, name in results[:8]:
+            print(f"  {name:<32}{ms:8.1f} ms")
+        worst, name = results[0]
+        verdicts.append(f"  adversarial {cols}x{rows}: worst {worst:.0f} ms per 64 KiB ({name}), target well under 100 ms")
+    return verdicts
+
+
 # -- through a real SSH channel --------------------------------------------------------
 
 CAT_BYTES = 20_000_000
@@ -377,6 +452,7 @@ def stats(values: list[float]) -> tuple[float, float]:
 
 PARTS: dict[str, Callable[[argparse.Namespace], list[str]]] = {
     "emulator": lambda args: run_emulator(args.budget),
+    "adversarial": lambda args: run_adversarial(),
     "ssh": lambda args: asyncio.run(_ssh_parts()),
 }
 

@@ -285,3 +285,36 @@ async def test_the_demo_servers_shell_opens_in_a_tab(demo_server) -> None:
             assert f"\n{terminal.rows} {terminal.cols}\n" in screen_text(tab)
     finally:
         conn.close()
+
+
+async def test_a_hostile_flood_from_the_host_is_read_one_read_at_a_time_and_ctrl_bracket_still_answers(ssh_conn) -> None:
+    # REP after a wide character, line after line, for as long as the test lasts.
+    flood = "yes \"$(printf '\\344\\270\\255\\033[9999b\\033[9999@')\""
+    tab = ShellTab("box", shell_start_for_connection(ssh_conn, flood))
+    app = ShellApp(tab)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: tab.view.has_focus, "the terminal to take focus")
+        view = tab.view
+        feeding = held = fed = 0
+        largest = 0
+        original = view.feed_in_slices
+
+        async def counted(data: bytes) -> None:
+            nonlocal feeding, held, fed, largest
+            feeding += 1
+            held = max(held, feeding)
+            largest = max(largest, len(data))
+            try:
+                await original(data)
+            finally:
+                feeding -= 1
+                fed += 1
+
+        view.feed_in_slices = counted
+        await until(pilot, lambda: fed >= 2, "the flood to arrive")
+        await pilot.press("ctrl+right_square_bracket")
+        assert not terminal_has_focus(app)  # answered while the host keeps sending
+        assert tab.ended is None
+        # Back-pressure: the next read waits until the last one is drawn, so one read is all that is held.
+        assert held == 1 and largest <= 64 * 1024
+        assert view.terminal.errors == 0

@@ -24,15 +24,18 @@ class BufferedScreen(Screen):
             if self.buffer is not self.alternate:
                 if self.alternate is None or mode == 1049:
                     self.alternate = [Line() for _ in range(self.rows)]
+                    self.work += self.rows
                 self.buffer = self.alternate
         else:
             if self.buffer is self.alternate:
                 if mode == 1047:
                     self.alternate = [Line() for _ in range(self.rows)]
+                    self.work += self.rows
                 self.buffer = self.primary
             if mode == 1049:
                 self.restore_cursor()
         self.modes.alternate_screen = self.buffer is self.alternate
+        self.work += 1
         self.pending_wrap = False
         self.touch_all()
 
@@ -47,6 +50,7 @@ class BufferedScreen(Screen):
         rows = max(1, int(rows))
         if (cols, rows) == (self.cols, self.rows):
             return
+        self.work += rows
         for buf in (self.primary, self.alternate):
             if buf is None:
                 continue
@@ -90,6 +94,7 @@ class BufferedScreen(Screen):
                 line.wrapped = line.wrapped and len(line.text) >= cols
         # New columns get the default stops; the program's own stops are kept.
         self.tabs = {t for t in self.tabs if t < cols} | set(range((self.cols + 7) // 8 * 8 or 8, cols, 8))
+        self._tab_list = None
         self.cols, self.rows = cols, rows
         self.top, self.bottom = 0, rows - 1
         self.x = min(self.x, cols - 1)
@@ -135,8 +140,13 @@ class BufferedScreen(Screen):
 
     def alignment_test(self) -> None:
         """DECALN (`ESC # 8`): fill the screen with E (vttest uses it)."""
-        for row in range(self.rows):
-            self.buffer[row] = Line("E" * self.cols)
+        key = ("DECALN", id(self.buffer), self.cols)
+        if not self._unchanged_since(key):
+            fill = "E" * self.cols
+            self.buffer[:] = [Line(fill) for _ in range(self.rows)]
+            self.work += self.rows
+            self._mark_done(key)
         self.top, self.bottom = 0, self.rows - 1
         self.cursor_to(0, 0)
         self.touch_all()
+        self._last_whole = (key, self.work)

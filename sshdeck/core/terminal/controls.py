@@ -142,10 +142,8 @@ def _rep(t: Terminal, p: list[int]) -> None:
 
 def _tbc(t: Terminal, p: list[int]) -> None:
     mode = _n(p, 0, 0)
-    if mode == 0:
-        t.tabs.discard(t.x)
-    elif mode == 3:
-        t.tabs.clear()
+    if mode in (0, 3):
+        t.clear_tab_stop(every=mode == 3)
 
 
 def _decstbm(t: Terminal, p: list[int]) -> None:
@@ -279,7 +277,7 @@ def _keypad_normal(t: Terminal) -> None:
 
 
 def _hts(t: Terminal) -> None:
-    t.tabs.add(t.x)
+    t.set_tab_stop()
 
 
 def _nel(t: Terminal) -> None:

@@ -213,6 +213,7 @@ class FastPaths(BufferedScreen):
         """Apply lines each written at the (empty) bottom line of the region and followed by CR LF."""
         top, bottom = self.top, self.bottom
         buf = self.buffer
+        self.work += len(entries) + bottom - top + 1
         passing = buf[top:bottom] + entries if bottom > top else entries
         gone = len(passing) - (bottom - top)
         kept = [entry if type(entry) is Line else as_line(entry) for entry in passing[gone:]]
@@ -221,7 +222,8 @@ class FastPaths(BufferedScreen):
         if top == 0 and buf is self.primary:
             self.history.extend(passing[:gone] if gone < len(passing) else passing)
             self.scroll_count += gone
-        self.dirty.update(range(top, bottom + 1))
+        if len(self.dirty) < self.rows:  # not already all dirty
+            self.dirty.update(range(top, bottom + 1))
         for entry in reversed(entries):
             text = entry if isinstance(entry, str) else entry.text if isinstance(entry, Line) else _SGR.sub("", entry[0])
             if text:

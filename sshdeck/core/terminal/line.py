@@ -24,6 +24,8 @@ from itertools import groupby
 from .styles import DEFAULT, Style, StyleTable
 from .widths import char_width
 
+_SPACES: dict[int, str] = {}
+
 WIDE_TAIL = "\0"
 """Stored in the column after a double-width character."""
 
@@ -60,7 +62,13 @@ class Line:
         """An empty line; filled with spaces only when the erase colour is not the default."""
         if style is DEFAULT or style == DEFAULT:
             return cls("", [])
-        return cls(" " * cols, [style] * cols)
+        # Kept as one run until something edits it: a screenful of coloured blanks costs a line each, not a cell each.
+        spaces = _SPACES.get(cols)
+        if spaces is None:
+            if len(_SPACES) > 8:
+                _SPACES.clear()
+            spaces = _SPACES[cols] = " " * cols
+        return cls.lazy(spaces, style)
 
     @classmethod
     def lazy(cls, raw: str, style: Style) -> Line:
@@ -192,6 +200,10 @@ class Line:
 
     def _drop_marks(self, start: int, end: int) -> None:
         marks = self.marks
+        if end - start <= len(marks):  # a short edit in a line of many marks: look up its columns only
+            for col in range(start, end):
+                marks.pop(col, None)
+            return
         for col in [c for c in marks if start <= c < end]:
             del marks[col]
 

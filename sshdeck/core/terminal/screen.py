@@ -10,12 +10,13 @@ cursor inside the grid, and the rows it touched recorded in `dirty`.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import deque
 
-from .line import WIDE_TAIL, Line
+from .line import Line
 from .modes import Modes
+from .printing import Printing
 from .styles import DEFAULT, Style
-from .widths import SPECIAL_RE, char_width
 
 
 
@@ -23,6 +24,19 @@ from .widths import SPECIAL_RE, char_width
 DEC_GRAPHICS = str.maketrans(
     dict(zip("`abcdefghijklmnopqrstuvwxyz{|}~", "◆▒␉␌␍␊°±␤␋┘┐┌└┼⎺⎻─⎼⎽├┤┴┬│≤≥π≠£·"))
 )
+
+
+_TABS: dict[int, frozenset[int]] = {}
+
+
+def _default_tabs(cols: int) -> frozenset[int]:
+    """Every 8th column (cached: RIS repeated in a stream must stay cheap)."""
+    tabs = _TABS.get(cols)
+    if tabs is None:
+        if len(_TABS) > 8:
+            _TABS.clear()
+        tabs = _TABS[cols] = frozenset(range(8, cols, 8))
+    return tabs
 
 
 class SavedCursor:
@@ -38,7 +52,7 @@ class SavedCursor:
         self.shift = screen.shift
 
 
-class Screen:
+class Screen(Printing):
     """A terminal's cells and cursor, with the primitive operations on them."""
 
     def __init__(self, cols: int, rows: int, scrollback: int = 10_000) -> None:
@@ -50,13 +64,22 @@ class Screen:
         """How many lines have ever entered `history` (lets a scrolled-back view stay put)."""
         self.dirty: set[int] = set()
         """Screen rows changed since the last `take_dirty()`."""
+        self._last_whole: tuple | None = None
+        self.work = 0
+        """A count of the work done: cells written, erased or shifted, plus one per whole line
+        created, moved or scanned.  Tests assert it grows at most linearly with the input."""
         self._reset_state()
 
     # -- state ------------------------------------------------------------------
 
     def _reset_state(self) -> None:
         self.modes = Modes()
-        self.primary = [Line() for _ in range(self.rows)]
+        key = ("RIS", self.rows, self.cols)
+        if self._unchanged_since(key) and self.buffer is self.primary:
+            pass  # a repeated reset keeps the blank lines it made
+        else:
+            self.primary = [Line() for _ in range(self.rows)]
+            self.work += self.rows
         self.alternate: list[Line] | None = None
         self.buffer = self.primary
         self.x = 0
@@ -65,13 +88,16 @@ class Screen:
         self.style = DEFAULT
         self.top = 0
         self.bottom = self.rows - 1
-        self.tabs = set(range(8, self.cols, 8))
+        self.tabs = set(_default_tabs(self.cols))
+        self._tab_list: list[int] | None = None
         self.charsets = ["B", "B"]  # G0, G1: "B" is ASCII, "0" DEC graphics
         self.shift = 0  # which of G0/G1 is invoked (SI/SO)
         self.translate: dict[int, str] | None = None
         self.saved: dict[bool, SavedCursor] = {}
         self.last_char = " "
-        self.dirty.update(range(self.rows))
+        if len(self.dirty) < self.rows:
+            self.dirty.update(range(self.rows))
+        self._mark_done(key)
 
     def _update_translate(self) -> None:
         self.translate = DEC_GRAPHICS if self.charsets[self.shift] == "0" else None
@@ -84,109 +110,8 @@ class Screen:
         return Style(None, style.bg, 0)
 
     def touch_all(self) -> None:
-        self.dirty.update(range(self.rows))
-
-    # -- printing -----------------------------------------------------------------
-
-    def print_text(self, text: str) -> None:
-        """Draw printable text at the cursor with the current style, wrapping as needed."""
-        if self.translate is not None:
-            text = text.translate(self.translate)
-        if not text.isascii() and SPECIAL_RE.search(text):
-            self._print_mixed(text)
-            return
-        self.last_char = text[-1]
-        x = self.x
-        if len(text) < self.cols - x and not self.pending_wrap and not self.modes.insert:
-            # The common case in full-screen redraws: the text fits where it lands.
-            y = self.y
-            self.buffer[y].write(x, text, self.style)
-            self.x = x + len(text)
-            self.dirty.add(y)
-            return
-        cols = self.cols
-        style = self.style
-        modes = self.modes
-        while text:
-            if self.pending_wrap:
-                self._wrap()
-            x = self.x
-            room = cols - x
-            line = self.buffer[self.y]
-            self.dirty.add(self.y)
-            if modes.insert:
-                line.insert_blanks(x, min(len(text), room), DEFAULT, cols)
-            if len(text) < room:
-                line.write(x, text, style)
-                self.x = x + len(text)
-                return
-            if not modes.autowrap:
-                # Without autowrap the rest of the text piles up in the last column.
-                line.write(x, text[: room - 1] + text[-1], style)
-                self.x = cols - 1
-                return
-            line.write(x, text[:room], style)
-            text = text[room:]
-            self.x = cols - 1
-            self.pending_wrap = True
-
-    def _print_mixed(self, text: str) -> None:
-        """Print text holding double-width or zero-width characters."""
-        pos = 0
-        for match in SPECIAL_RE.finditer(text):
-            start = match.start()
-            if start > pos:
-                self.print_text(text[pos:start])
-            self._print_special(match.group())
-            pos = start + 1
-        if pos < len(text):
-            self.print_text(text[pos:])
-
-    def _print_special(self, ch: str) -> None:
-        width = char_width(ch)
-        cols = self.cols
-        if width == 0:
-            col = self.x if self.pending_wrap else self.x - 1
-            line = self.buffer[self.y]
-            if col >= 0:
-                if col < len(line.text) and line.text[col] == WIDE_TAIL:
-                    col -= 1
-                line.add_mark(col, ch)
-                self.dirty.add(self.y)
-            return
-        if cols < 2:
-            ch, width = "?", 1  # nowhere to put a double-width character
-        if self.pending_wrap:
-            self._wrap()
-        if self.x == cols - 1:
-            if not self.modes.autowrap:
-                return
-            self.buffer[self.y].erase(self.x, cols, self.erase_style(), cols)
-            self._wrap()
-        line = self.buffer[self.y]
-        if self.modes.insert:
-            line.insert_blanks(self.x, width, DEFAULT, cols)
-        line.write(self.x, ch + WIDE_TAIL if width == 2 else ch, self.style)
-        self.dirty.add(self.y)
-        self.last_char = ch
-        self.x += width
-        if self.x >= cols:
-            self.x = cols - 1
-            self.pending_wrap = self.modes.autowrap
-
-    def _wrap(self) -> None:
-        self.pending_wrap = False
-        if not self.modes.autowrap:
-            return
-        self.buffer[self.y].wrapped = True
-        self.x = 0
-        self.index()
-
-    def repeat_last(self, count: int) -> None:
-        """REP (`CSI n b`): print the last printed character `count` more times."""
-        count = min(count, self.cols * self.rows)
-        if count > 0:
-            self.print_text(self.last_char * count)
+        if len(self.dirty) < self.rows:
+            self.dirty.update(range(self.rows))
 
     # -- vertical movement and scrolling ---------------------------------------------
 
@@ -199,6 +124,31 @@ class Screen:
         if self.modes.newline:
             self.x = 0
         self.index()
+
+    def linefeeds(self, count: int) -> None:
+        """`count` line feeds at once: what `count` calls of `linefeed` do, in a few list operations."""
+        if self.modes.newline:
+            self.x = 0
+        self.pending_wrap = False
+        y, top, bottom = self.y, self.top, self.bottom
+        if y > bottom:
+            self.y = min(y + count, self.rows - 1)
+            return
+        down = min(count, bottom - y)
+        self.y = y + down
+        count -= down
+        if count <= 0:
+            return
+        height = bottom - top + 1
+        self.scroll_up(min(count, height))
+        extra = count - height
+        if extra > 0 and top == 0 and self.buffer is self.primary and self.history.maxlen:
+            # Lines scrolled in blank and out again: blanks (in the erase colour) for the scrollback.
+            erase = self.erase_style()
+            blank = "" if erase is DEFAULT else (" " * self.cols, erase)
+            self.history.extend([blank] * min(extra, self.history.maxlen))
+            self.scroll_count += extra
+            self.work += min(extra, self.history.maxlen)
 
     def index(self) -> None:
         """IND: down one line, scrolling the region when at its bottom."""
@@ -224,14 +174,28 @@ class Screen:
         if count <= 0:
             return
         buf = self.buffer
+        erase = self.erase_style()
+        if count == bottom - top + 1 and self._cleared_again(top, bottom, erase):
+            if top == 0 and buf is self.primary:  # the same blank lines pass into the scrollback
+                blank = "" if erase is DEFAULT else (" " * self.cols, erase)
+                self.history.extend([blank] * count)
+                self.scroll_count += count
+            return
+        self.work += bottom - top + 1
         gone = buf[top : top + count]
         del buf[top : top + count]
-        erase = self.erase_style()
         buf[bottom - count + 1 : bottom - count + 1] = [Line.blank(self.cols, erase) for _ in range(count)]
         if top == 0 and buf is self.primary:
             self.history.extend(gone)
             self.scroll_count += count
-        self.dirty.update(range(top, bottom + 1))
+        if len(self.dirty) < self.rows:  # not already all dirty
+            self.dirty.update(range(top, bottom + 1))
+        if count == bottom - top + 1:
+            self._mark_done(("clear", top, bottom, erase, id(buf)))
+
+    def _cleared_again(self, top: int, bottom: int, erase: Style) -> bool:
+        """Would blanking rows top..bottom find them blanked so already, with nothing drawn since?"""
+        return self._unchanged_since(("clear", top, bottom, erase, id(self.buffer)))
 
     def scroll_down(self, count: int) -> None:
         top, bottom = self.top, self.bottom
@@ -239,10 +203,17 @@ class Screen:
         if count <= 0:
             return
         buf = self.buffer
-        del buf[bottom - count + 1 : bottom + 1]
         erase = self.erase_style()
+        whole = count == bottom - top + 1
+        if whole and self._cleared_again(top, bottom, erase):
+            return
+        self.work += bottom - top + 1
+        del buf[bottom - count + 1 : bottom + 1]
         buf[top:top] = [Line.blank(self.cols, erase) for _ in range(count)]
-        self.dirty.update(range(top, bottom + 1))
+        if len(self.dirty) < self.rows:  # not already all dirty
+            self.dirty.update(range(top, bottom + 1))
+        if whole:
+            self._mark_done(("clear", top, bottom, erase, id(buf)))
 
     def insert_lines(self, count: int) -> None:
         """IL: open blank lines at the cursor, pushing the region's lines down."""
@@ -261,10 +232,16 @@ class Screen:
         top, bottom = self.y, self.bottom
         count = min(count, bottom - top + 1)
         buf = self.buffer
-        del buf[top : top + count]
         erase = self.erase_style()
-        buf[bottom - count + 1 : bottom - count + 1] = [Line.blank(self.cols, erase) for _ in range(count)]
-        self.dirty.update(range(top, bottom + 1))
+        whole = count == bottom - top + 1
+        if not (whole and self._cleared_again(top, bottom, erase)):
+            self.work += bottom - top + 1
+            del buf[top : top + count]
+            buf[bottom - count + 1 : bottom - count + 1] = [Line.blank(self.cols, erase) for _ in range(count)]
+            if len(self.dirty) < self.rows:  # not already all dirty
+                self.dirty.update(range(top, bottom + 1))
+            if whole:
+                self._mark_done(("clear", top, bottom, erase, id(buf)))
         self.x = 0
         self.pending_wrap = False
 
@@ -319,16 +296,36 @@ class Screen:
             self.x -= 1
         self.pending_wrap = False
 
+    def _stops(self) -> list[int]:
+        """The tab stops in order (cached until the set changes through the methods below)."""
+        stops = self._tab_list
+        if stops is None:
+            stops = self._tab_list = sorted(self.tabs)
+            self.work += len(stops)
+        return stops
+
+    def set_tab_stop(self) -> None:
+        if self.x not in self.tabs:
+            self.tabs.add(self.x)
+            self._tab_list = None
+
+    def clear_tab_stop(self, every: bool) -> None:
+        if every:
+            self.tabs.clear()
+        else:
+            self.tabs.discard(self.x)
+        self._tab_list = None
+
     def tab(self, count: int = 1) -> None:
-        for _ in range(min(count, self.cols)):
-            stops = [t for t in self.tabs if t > self.x]
-            self.x = min(stops) if stops else self.cols - 1
+        stops = self._stops()
+        index = bisect_right(stops, self.x) + min(count, self.cols) - 1
+        self.x = stops[index] if index < len(stops) else self.cols - 1
         self.pending_wrap = False
 
     def back_tab(self, count: int = 1) -> None:
-        for _ in range(min(count, self.cols)):
-            stops = [t for t in self.tabs if t < self.x]
-            self.x = max(stops) if stops else 0
+        stops = self._stops()
+        index = bisect_left(stops, self.x) - min(count, self.cols)
+        self.x = stops[index] if index >= 0 else 0
         self.pending_wrap = False
 
     def save_cursor(self) -> None:
@@ -357,6 +354,7 @@ class Screen:
         """EL: 0 to the end, 1 from the start through the cursor, 2 the whole line."""
         line = self.buffer[self.y]
         erase = self.erase_style()
+        self.work += 1 + min(len(line.text), self.cols)
         if mode == 0:
             line.erase(self.x, self.cols, erase, self.cols)
             self.pending_wrap = False
@@ -371,25 +369,55 @@ class Screen:
 
     def erase_in_display(self, mode: int) -> None:
         """ED: 0 below, 1 above, 2 all (3 also forgets the scrollback)."""
+        if mode not in (0, 1, 2, 3):
+            return
         erase = self.erase_style()
+        buf = self.buffer
+        key = ("ED", mode, self.x, self.y, erase, id(buf))
+        if self._unchanged_since(key):
+            if mode == 0:
+                self.pending_wrap = False
+            return  # the same erase again with nothing drawn since: nothing to do
         if mode == 0:
             self.erase_in_line(0)
             rows = range(self.y + 1, self.rows)
         elif mode == 1:
             self.erase_in_line(1)
             rows = range(0, self.y)
-        elif mode in (2, 3):
-            rows = range(self.rows)
-            if mode == 3 and self.buffer is self.primary:
-                self.history.clear()
         else:
-            return
-        for row in rows:
-            self.buffer[row] = Line.blank(self.cols, erase)
+            rows = range(self.rows)
+            if mode == 3 and buf is self.primary:
+                self.history.clear()
+        self.work += len(rows)
+        if erase is DEFAULT:
+            # Only rows holding something need a new line: repeating ED costs a scan, not a screen of lines.
+            for row in rows:
+                line = buf[row]
+                if line.text or line.wrapped or line.marks:
+                    buf[row] = Line()
+                    self.work += 1 + len(line.text)
+        else:
+            for row in rows:
+                buf[row] = Line.blank(self.cols, erase)
         self.dirty.update(rows)
+        self._mark_done(key)
+
+    def _unchanged_since(self, key: tuple) -> bool:
+        """Was `key`'s whole-screen operation the last thing that changed the screen?
+
+        Every change to the grid adds to `work`, so an unchanged `work` proves
+        that repeating the operation would find its own result: repeated
+        ED/DECALN/RIS cost a comparison instead of a screenful of lines.
+        """
+        return self._last_whole == (key, self.work)
+
+    def _mark_done(self, key: tuple) -> None:
+        self.work += 1
+        self._last_whole = (key, self.work)
 
     def erase_chars(self, count: int) -> None:
         """ECH: blank `count` cells from the cursor without moving it."""
+        self.work += 1 + count
         self.buffer[self.y].erase(self.x, self.x + count, self.erase_style(), self.cols)
         self.dirty.add(self.y)
         self.pending_wrap = False
@@ -397,6 +425,7 @@ class Screen:
     def insert_chars(self, count: int) -> None:
         """ICH: open blank cells at the cursor."""
         count = min(count, self.cols - self.x)
+        self.work += self.cols
         self.buffer[self.y].insert_blanks(self.x, count, self.erase_style(), self.cols)
         self.dirty.add(self.y)
         self.pending_wrap = False
@@ -404,6 +433,7 @@ class Screen:
     def delete_chars(self, count: int) -> None:
         """DCH: remove cells at the cursor."""
         count = min(count, self.cols - self.x)
+        self.work += self.cols
         self.buffer[self.y].delete_chars(self.x, count, self.erase_style(), self.cols)
         self.dirty.add(self.y)
         self.pending_wrap = False

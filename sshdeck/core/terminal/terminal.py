@@ -44,7 +44,7 @@ _TOKEN = re.compile(
     rf"((?:{_SEG}*+\r\n)++)"  # 1: complete lines of text and colours
     rf"|({_SEG}++)"  # 2: text and colours
     r"|(\x1b\[[\x30-\x3f]*+[\x20-\x2f]*+[\x40-\x7e])"  # 3: CSI
-    r"|(\r\n?|[\x00-\x1a\x1c-\x1f\x7f-\x9f])"  # 4: one control (CR LF as one)
+    r"|(\r\n?|\n++|[\x00-\x1a\x1c-\x1f\x7f-\x9f])"  # 4: one control (CR LF as one, a run of LF as one)
     r"|(\x1b\][^\x07\x18\x1a\x1b\x9c]*+(?:\x07|\x9c|\x1b\\))"  # 5: OSC
     r"|(\x1b[PX^_][^\x18\x1a\x1b\x9c]*+(?:\x9c|\x1b\\))"  # 6: DCS, SOS, PM, APC
     r"|(\x1b(?:[\x20-\x2f]++[\x30-\x7e]|[\x30-\x4f\x51-\x57\x59\x5a\x5c\x60-\x7e]))"  # 7: ESC sequence
@@ -232,6 +232,8 @@ class Terminal(FastPaths):
             self.linefeed()
         elif ch == "\n" or ch == "\x0b" or ch == "\x0c":
             self.linefeed()
+        elif ch[0] == "\n":
+            self.linefeeds(len(ch))
         elif ch == "\r":
             self.carriage_return()
         elif ch == "\x08":

@@ -218,8 +218,7 @@ class ShellTab(TabPane):
                 return
             if not data:
                 return
-            view.feed(data)
-            await view.pace()
+            await view.feed_in_slices(data)  # not read again until this read is drawn: back-pressure
 
     def _finish(self, text: str) -> None:
         self.ended = text

@@ -54,6 +54,8 @@ FRAME = 1 / 60
 FEED_SLICE = 0.012
 """Feeding this long without a pause makes `pace()` sleep so the app can draw and read keys."""
 FEED_PAUSE = 0.002
+FEED_CHUNK = 4096
+"""`feed_in_slices` hands the emulator at most this many bytes between two yields to the event loop."""
 SYNC_HOLD = 0.2
 """Longest a program's synchronized-output frame (?2026) may hold repaints."""
 LEAVE_KEY = "ctrl+right_square_bracket"
@@ -149,6 +151,18 @@ class TerminalView(Widget, can_focus=True):
             self._busy_since = now
         self.terminal.feed(data)
         self._schedule()
+
+    async def feed_in_slices(self, data: bytes) -> None:
+        """Feed one read in slices of `FEED_CHUNK` bytes, yielding to the event loop after each.
+
+        The emulator's work per byte is bounded, so a slice is a few ms at
+        worst and keys (`Ctrl+]`, quit) are read while a flood is drawn.  The
+        caller reads again only when this returns: that is the back-pressure
+        (the SSH channel's window stops the sender while a read waits).
+        """
+        for start in range(0, len(data), FEED_CHUNK):
+            self.feed(data[start : start + FEED_CHUNK] if len(data) > FEED_CHUNK else data)
+            await self.pace()
 
     async def pace(self) -> None:
         """Await between reads: yields, and sleeps a little once feeding has held the loop for a slice."""
