@@ -149,10 +149,12 @@ class LocalShellProcess:
                 pass
 
 
-def local_shell_starter(cwd: str):
-    """A shell-tab starter for this computer, starting in `cwd`."""
+def local_shell_starter(folder: str):
+    """A shell-tab starter for this computer, starting in `folder` (or the `cwd` a tab asks for)."""
 
-    async def start(term_type: str, cols: int, rows: int, command: str | None = None) -> LocalShellProcess:
-        return await LocalShellProcess.start(term_type, cols, rows, cwd, command)
+    async def start(
+        term_type: str, cols: int, rows: int, command: str | None = None, cwd: str | None = None
+    ) -> LocalShellProcess:
+        return await LocalShellProcess.start(term_type, cols, rows, cwd or folder, command)
 
     return start

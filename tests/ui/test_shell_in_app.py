@@ -35,6 +35,7 @@ async def test_ctrl_o_opens_a_shell_in_the_remote_folder_and_ctrl_q_goes_to_the_
         await until(pilot, lambda: "done-42" in screen_text(tab), "the shell to answer")
         # The demo's SFTP root is its folder, so "/projects" is <demo root>/projects for the shell.
         assert str(demo_root.resolve() / "projects") in screen_text(tab)
+        assert "cd " not in screen_text(tab)  # it started there: no command typed in and echoed
         await pilot.press("ctrl+q")  # goes to the shell, does not quit
         await pilot.pause(0.2)
         assert app.is_running

@@ -41,26 +41,47 @@ _ids = itertools.count(1)
 
 
 class ShellStarter(Protocol):
-    """Opens a PTY channel: `await start(term_type, cols, rows, command=None)`."""
+    """Opens a PTY channel: `await start(term_type, cols, rows, command=None, cwd=None)`.
+
+    `cwd` asks for the shell to start in that folder; a starter that cannot
+    (a host whose profile runs its own command) ignores it.
+    """
 
     def __call__(
-        self, term_type: str, cols: int, rows: int, command: str | None = None
+        self, term_type: str, cols: int, rows: int, command: str | None = None, cwd: str | None = None
     ) -> Awaitable[asyncssh.SSHClientProcess]: ...
+
+
+def shell_in_folder(cwd: str, shell_flag: str = "-l") -> str:
+    """The command that starts the user's shell in `cwd` (absolute): nothing typed, nothing echoed.
+
+    Written for any login shell sshd runs it with (sh, bash, zsh, fish, csh):
+    no `--`, no `${…}`; a folder that cannot be entered leaves the shell in the home folder.
+    """
+    return f"cd {shell_quote(cwd)}; exec $SHELL {shell_flag}"
 
 
 def shell_start_for_session(session, command: str | None = None) -> ShellStarter:
     """A starter over a `Session` (its remote command and force-PTY apply unless `command` is given)."""
 
-    async def start(term_type: str, cols: int, rows: int, command: str | None = command) -> asyncssh.SSHClientProcess:
+    async def start(
+        term_type: str, cols: int, rows: int, command: str | None = command, cwd: str | None = None
+    ) -> asyncssh.SSHClientProcess:
+        if command is None and cwd and not session.spec.remote_command:
+            command = shell_in_folder(cwd)
         return await session.create_process(command, term_type=term_type, term_size=(cols, rows), encoding=None)
 
     return start
 
 
 def shell_start_for_connection(conn: asyncssh.SSHClientConnection, command: str | None = None) -> ShellStarter:
-    """A starter over a bare asyncssh connection (the demo's)."""
+    """A starter over a bare asyncssh connection (the demo's, whose shell is interactive, not a login shell)."""
 
-    async def start(term_type: str, cols: int, rows: int, command: str | None = command) -> asyncssh.SSHClientProcess:
+    async def start(
+        term_type: str, cols: int, rows: int, command: str | None = command, cwd: str | None = None
+    ) -> asyncssh.SSHClientProcess:
+        if command is None and cwd:
+            command = shell_in_folder(cwd, "-i")
         return await conn.create_process(command, term_type=term_type, term_size=(cols, rows), encoding=None)
 
     return start
@@ -181,7 +202,8 @@ class ShellTab(TabPane):
         cols, rows = view.terminal.cols, view.terminal.rows
         try:
             if self.command is None:
-                process = await self.start(TERM_TYPE, cols, rows)
+                process = await (self.start(TERM_TYPE, cols, rows, cwd=self.cwd) if self.cwd
+                                 else self.start(TERM_TYPE, cols, rows))
             else:
                 process = await self.start(TERM_TYPE, cols, rows, command=self.command)
         except asyncio.CancelledError:
@@ -194,8 +216,6 @@ class ShellTab(TabPane):
         self.process = process
         if (view.terminal.cols, view.terminal.rows) != (cols, rows):
             self._resize(view.terminal.cols, view.terminal.rows)
-        if self.cwd:
-            self.cd(self.cwd)
         early, self._early = self._early, []
         for data in early:
             self._send(data)
