@@ -223,7 +223,10 @@ def _connect_options(spec: ConnectSpec, target: ResolvedTarget, algs: list[str],
         # stops asyncssh from loading ~/.ssh/id_* or asking the agent by itself.
         "client_keys": None,
         "agent_path": None,
-        "agent_forwarding": False,
+        # Forwarding is asked for per profile (off by default); the path is the agent to forward.
+        "agent_forwarding": target.forward_agent_path or False,
+        # None also stops asyncssh from running ssh_config's ProxyCommand behind our back.
+        "proxy_command": target.proxy_command,
         "host_based_auth": False,
         "gss_auth": target.gss_auth,
         "gss_kex": target.gss_auth,
@@ -259,6 +262,7 @@ async def _probe_refusal(
     try:
         key = await asyncssh.get_server_host_key(
             spec.host, spec.port or (), tunnel=tunnel, config=spec.config_paths() or None,
+            proxy_command=target.proxy_command,
             server_host_key_algs=host_key_algorithms(known, target.trust_name, target.port, plain_only=True),
         )
     except (OSError, asyncssh.Error):
