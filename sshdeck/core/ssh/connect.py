@@ -208,7 +208,12 @@ async def _attempt_once(
     except BaseException as exc:
         keys.close()
         if isinstance(exc, Exception):
-            raise describe(exc, target.host, target.port) from None
+            error = describe(exc, target.host, target.port)
+            if target.proxy_command and error.kind in ("lost", "unreachable", "refused", "timeout"):
+                # The command, not the network, is the first suspect.
+                command = escape_server_text(target.proxy_command, keep_newlines=False)
+                error = ConnectError(error.kind, f"{error.message} (through ProxyCommand `{command}`)")
+            raise error from None
         raise
     finally:
         keys.close()
