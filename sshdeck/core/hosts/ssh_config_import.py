@@ -8,11 +8,13 @@ add up), and wildcard blocks (``Host *``, ``Host *.corp !db.corp``) apply to
 the aliases they match without being hosts themselves.  ``Match`` blocks are
 skipped with a note (``Match all`` is read as ``Host *``).
 
-Settings sshdeck cannot honour safely are *risks*: ProxyCommand (not
-supported), ``StrictHostKeyChecking no`` (the profile keeps "ask"),
-``UserKnownHostsFile /dev/null`` or ``none`` (sshdeck keeps checking).
-:func:`import_candidates` imports a risky candidate only when its alias is in
-``confirm_risky``, and writes what was not carried over into the profile's notes.
+Settings sshdeck cannot honour safely are *risks*: ``StrictHostKeyChecking
+no`` (the profile keeps "ask"), ``UserKnownHostsFile /dev/null`` or ``none``
+(sshdeck keeps checking).  Settings that are carried over but run something
+on this computer are *confirmations*: ProxyCommand, shown with its command.
+:func:`import_candidates` imports a candidate with either only when its alias
+is in ``confirm_risky``, and writes what was confirmed and what was not carried
+over into the profile's notes.
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ MAX_FILE_BYTES = 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MULTI = {"identityfile", "certificatefile", "localforward"}
 _UNSUPPORTED = {
-    "forwardagent": "agent forwarding",
     "remoteforward": "remote port forwards",
     "dynamicforward": "dynamic (SOCKS) forwards",
     "localcommand": "local commands",
@@ -63,10 +64,12 @@ class ImportCandidate:
     notes: list[str] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)  # the profile cannot be saved as is
     duplicate_of: HostProfile | None = None
+    # Imported as written, but only after the user says yes (a command that runs locally).
+    confirmations: list[str] = field(default_factory=list)
 
     @property
     def risky(self) -> bool:
-        return bool(self.risks)
+        return bool(self.risks or self.confirmations)
 
 
 @dataclass
@@ -336,11 +339,16 @@ def _candidate(alias: str, source: str, found: dict[str, list[_Item]], home: Pat
     if args := first("serveraliveinterval"):
         if args[0].isascii() and args[0].isdigit() and int(args[0]) <= 86_400:
             profile.keepalive_interval = int(args[0])
+    confirmations: list[str] = []
     if (args := first("proxycommand")) and args[0].lower() != "none":
-        risks.append(
-            f"ProxyCommand is not supported by sshdeck: the profile connects straight to {profile.host}:{profile.port} "
-            f"instead of through `{found['proxycommand'][0].raw[:200]}`"
-        )
+        _proxy_command(found["proxycommand"][0].raw, alias, profile, confirmations, notes)
+    if args := first("forwardagent"):
+        value = args[0].lower()
+        if value not in ("no", "false"):
+            profile.agent_forwarding = True
+            notes.append(f"ForwardAgent: anyone with root on {profile.host} can use your agent while you are connected")
+            if value not in ("yes", "true"):
+                notes.append(f"ForwardAgent {args[0]}: sshdeck forwards the agent it logs in with")
     if args := first("stricthostkeychecking"):
         value = args[0].lower()
         if value in ("no", "off", "false"):
@@ -357,7 +365,24 @@ def _candidate(alias: str, source: str, found: dict[str, list[_Item]], home: Pat
     for keyword, what in _UNSUPPORTED.items():
         if keyword in found:
             notes.append(f"{found[keyword][0].source}: {what} are not supported by sshdeck; not imported")
-    return ImportCandidate(alias, profile, source, risks, notes, profile.problems(check_files=False))
+    return ImportCandidate(
+        alias, profile, source, risks, notes, profile.problems(check_files=False), confirmations=confirmations
+    )
+
+
+_PROXY_TOKEN = re.compile(r"%(.)")
+_PROXY_TOKENS_AT_CONNECT = {"%", "h", "p", "r", "u", "d"}
+
+
+def _proxy_command(raw: str, alias: str, profile: HostProfile, confirmations: list[str], notes: list[str]) -> None:
+    # %n is the alias, which only this file knows; the other tokens are expanded when connecting.
+    command = raw.strip().replace("%%", "\0").replace("%n", alias.replace("%", "\0")).replace("\0", "%%")
+    unknown = sorted({t for t in _PROXY_TOKEN.findall(command) if t not in _PROXY_TOKENS_AT_CONNECT})
+    if unknown:
+        notes.append(f"ProxyCommand uses {', '.join('%' + t for t in unknown)}, which sshdeck does not expand; fix it in the editor")
+    profile.proxy_command = command
+    shown = command if len(command) <= 200 else command[:199] + "…"
+    confirmations.append(f"ProxyCommand runs this command on this computer to reach {profile.host}: `{shown}`")
 
 
 def _jump(value: str, profile: HostProfile, risks: list[str], notes: list[str]) -> None:
@@ -431,8 +456,10 @@ def import_candidates(
             field_name, message = next(iter(candidate.problems.items()))
             skipped[candidate.alias] = f"cannot be imported as is ({field_name}: {message}); fix it in the editor"
             continue
-        if candidate.risks and candidate.alias not in confirm_risky:
-            skipped[candidate.alias] = "has risky settings; confirm them to import: " + "; ".join(candidate.risks)
+        if candidate.risky and candidate.alias not in confirm_risky:
+            skipped[candidate.alias] = "has risky settings; confirm them to import: " + "; ".join(
+                candidate.confirmations + candidate.risks
+            )
             continue
         duplicate = find_duplicate(candidate.profile, list(existing) + imported)
         if duplicate is not None:
@@ -441,6 +468,7 @@ def import_candidates(
         profile = candidate.profile.duplicate(candidate.profile.name)
         profile.group = group
         lines = [f"Imported from {candidate.source} on {date.today().isoformat()}."]
+        lines += [f"Confirmed at import: {item}" for item in candidate.confirmations]
         lines += [f"Not carried over: {risk}" for risk in candidate.risks]
         lines += [f"Note: {note}" for note in candidate.notes]
         # Paths and commands from the file may hold control characters; notes must not.
