@@ -243,7 +243,7 @@ def test_editor_snapshot(snap_compare) -> None:
 
 
 async def test_agent_forwarding_is_off_and_warns_when_switched_on() -> None:
-    editor = ProfileEditor(HostProfile(name="web", host="web.example.com"), store=saved_store())
+    editor = ProfileEditor(HostProfile(name="shop", host="shop.example.com"), store=saved_store())
     app = EditorApp(editor)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
@@ -254,7 +254,7 @@ async def test_agent_forwarding_is_off_and_warns_when_switched_on() -> None:
         await pilot.press("space")
         await pilot.pause()
         assert warning.display
-        assert str(warning.content) == "anyone with root on web.example.com can use your agent while you are connected"
+        assert str(warning.content) == "anyone with root on shop.example.com can use your agent while you are connected"
         await pilot.press("ctrl+s")
         await pilot.pause()
     [result] = app.results
