@@ -151,3 +151,19 @@ def certificate_note(connection) -> str:
     cert = certificates[0]
     until = cert.valid_before.strftime("%Y-%m-%d %H:%M UTC") if cert.valid_before else "no expiry"
     return f"certificate for {', '.join(cert.principals) or 'any principal'}, valid until {until}"
+
+
+def profile_local_folder(profile) -> tuple[str | None, str | None]:
+    """(folder, None) for the profile's local_folder with ~ expanded, (None, problem) when it is not a folder here.
+
+    (None, None) when the profile names no local folder.
+    """
+    import os
+
+    text = (getattr(profile, "local_folder", "") or "").strip()
+    if not text:
+        return None, None
+    folder = os.path.expanduser(text)
+    if not os.path.isdir(folder):
+        return None, f"local folder {text} does not exist; the left pane stays where it is"
+    return folder, None

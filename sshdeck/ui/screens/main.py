@@ -20,7 +20,7 @@ from sshdeck.core.hosts.profiles import HostProfile
 from sshdeck.core.ssh.remote_source import RemoteSource
 from sshdeck.core.hosts.targets import Target, TargetError, parse_target
 from sshdeck.ui.commands import PaletteCommand, main_screen_commands
-from sshdeck.ui.connections import ConnectionFailed, Connections, Location, certificate_note
+from sshdeck.ui.connections import ConnectionFailed, Connections, Location, certificate_note, profile_local_folder
 from sshdeck.ui.screens.location_picker import LocationPicker
 from sshdeck.ui.widgets.file_list import FileList
 from sshdeck.ui.widgets.file_pane import FilePane
@@ -189,6 +189,7 @@ class MainScreen(Screen):
         elif quick_text:
             self.store.mark_quick_connected(quick_text)
         sidebar.refresh_hosts()
+        self._open_local_folder(profile, label)
         account = connection.account
         pane = self.right
         if connection.fs is None or account is None:
@@ -201,6 +202,14 @@ class MainScreen(Screen):
             extra = " Showing / instead." if account.start_folder is None else ""
             self.notify(account.folder_problem + extra, title=label, severity="warning", markup=False)
         self._show_location(pane, key, connection.fs, start)
+
+    def _open_local_folder(self, profile: HostProfile | None, label: str) -> None:
+        folder, problem = profile_local_folder(profile)
+        left = self.query_one("#left", FilePane)
+        if problem:
+            self.notify(problem, title=label, severity="warning", markup=False)
+        elif folder and left.location_key == "local":
+            left.switch_to(self.connections.local, folder)
 
     @on(QuickConnectBar.SaveAsProfileRequested)
     def _save_quick_target(self, event: QuickConnectBar.SaveAsProfileRequested) -> None:
