@@ -110,3 +110,42 @@ async def test_a_refused_key_is_explained_in_the_notification_and_the_sidebar(tm
         assert "the server refused key ED25519 SHA256:" in status and f"({stranger})" in status
         assert "a from= restriction (this machine connected from 127.0.0.1)" in status
         assert any(status in n.message for n in app._notifications)
+
+
+async def test_an_ssh_config_alias_with_proxy_command_connects_by_quick_connect(tmp_path: Path, openssh_server) -> None:
+    log = tmp_path / "relay.log"
+    folder = tmp_path / "served"
+    folder.mkdir()
+    (folder / "via-config.txt").write_text("x")
+    config = tmp_path / "ssh_config"
+    config.write_text(
+        f"Host hidden\n  HostName {openssh_server.host}\n  Port {openssh_server.port}\n  User {openssh_server.username}\n"
+        f"  IdentityFile {openssh_server.client_key}\n  ProxyCommand {sys.executable} {RELAY} {log} %h %p\n"
+    )
+    known = openssh_server.write_known_hosts(tmp_path / "known_hosts")
+    trust = TrustStore(own_file=tmp_path / "own", read_files=[known])
+    app = SshdeckApp(local_path=str(tmp_path), trust=trust, ssh_config=str(config))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: pane(app, "left").is_idle, "the local pane")
+        await pilot.press("ctrl+k")
+        await pilot.press(*f"hidden:{folder}", "enter")
+        right = await until(pilot, lambda: (p := pane(app, "right")).is_idle and p.path == str(folder) and p, "the listing")
+        assert "via-config.txt" in [e.display for e in right.file_list.entries]
+    assert log.read_text().splitlines() == [f"127.0.0.1 {openssh_server.port}"]
+
+
+async def test_a_certificate_for_other_principals_is_explained_in_the_sidebar(tmp_path: Path, make_openssh_server) -> None:
+    from tests.support.openssh import sign_user_key, user_ca
+
+    ca, trust_line = user_ca(tmp_path)
+    server = make_openssh_server(trust_line)
+    key = keygen(tmp_path / "id_cert")
+    sign_user_key(ca, key, "web,alice")
+    profile = profile_for(server, identity_files=[str(key)])
+    app, _start = await connect_app(tmp_path, server, profile)
+    async with app.run_test(size=(140, 40)) as pilot:
+        sidebar = await press_connect(pilot, app, profile.id)
+        await until(pilot, lambda: sidebar.status_of(profile.id)[0] == "error", "the failure")
+        status = sidebar.status_of(profile.id)[1]
+        assert f"certificate for web, alice; logging in as {server.username}" in status
+        assert any(status in n.message for n in app._notifications)

@@ -193,3 +193,17 @@ async def test_the_sidebar_saves_what_was_imported(hermetic_home: Path) -> None:
     web = saved.find_by_name("web")
     assert (web.user, web.host, web.port, web.group) == ("deploy", "web.example.com", 2222, "from ssh config")
     assert web.keepalive_interval == 30
+
+
+async def test_forward_agent_is_shown_as_carried_over(hermetic_home: Path) -> None:
+    write_config(hermetic_home, "Host dev\n    HostName dev.example.com\n    ForwardAgent yes\n")
+    app = ImportApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        row = candidate_rows(app)["dev"]
+        assert row.ticked  # agent forwarding is a setting, not a risk: the editor warns about it
+        assert "agent forwarding" in str(row.query_one(".import-mapped", Static).content)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    [outcome] = app.results
+    assert outcome.imported[0].agent_forwarding is True

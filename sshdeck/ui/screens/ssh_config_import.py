@@ -46,6 +46,8 @@ def mapped_summary(profile: HostProfile) -> str:
         parts.append(f"command {profile.remote_command[:40]}")
     if profile.force_pty:
         parts.append("PTY")
+    if profile.agent_forwarding:
+        parts.append("agent forwarding")
     if profile.tunnels:
         parts.append(f"{len(profile.tunnels)} tunnel(s)")
     if profile.host_key_policy != "ask":
