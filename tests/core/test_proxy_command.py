@@ -43,9 +43,25 @@ async def _ls(config: Path, target: str, trust_store) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def test_tokens_are_expanded_as_openssh_does() -> None:
+def test_tokens_are_expanded_as_openssh_does(hermetic_home) -> None:
+    from sshdeck.core.ssh.connect_spec import local_user
+
     text = expand_proxy_command("ssh -W %h:%p %r@bastion # %n 100%%", host="10.0.0.5", port=2222, user="bob", alias="db")
     assert text == "ssh -W 10.0.0.5:2222 bob@bastion # db 100%"
+    text = expand_proxy_command("relay --as %u --home %d", host="h", port=22, user="bob", alias="h")
+    assert text == f"relay --as {local_user()} --home {hermetic_home}"
+
+
+async def test_the_command_runs_without_a_shell(openssh_server, trust_store, tmp_path) -> None:
+    openssh_server.write_known_hosts(trust_store.read_files[0])
+    log, marker = tmp_path / "relay.log", tmp_path / "marker"
+    spec = ConnectSpec(
+        host="127.0.0.1", port=openssh_server.port, user=openssh_server.username, ssh_config=None, use_agent=False,
+        identity_files=(str(openssh_server.client_key),), proxy_command=relay_command(log) + f" ; touch {marker}",
+    )
+    async with Session(spec, ConnectCallbacks(decide_host_key=_once), trust=trust_store) as session:
+        assert session.connected
+    assert log.exists() and not marker.exists()  # ";" reached the relay as a word, not a shell
 
 
 def test_an_unknown_token_is_a_clear_error() -> None:
