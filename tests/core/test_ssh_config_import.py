@@ -252,3 +252,19 @@ def test_any_config_text_previews_without_raising(ssh_dir: Path, text: str) -> N
     outcome = import_candidates(result.candidates, confirm_risky={c.alias for c in result.candidates})
     for profile in outcome.imported:
         assert profile.problems() == {}
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "jump", "proxy"),
+    [
+        ("ProxyJump admin@bastion", "ProxyCommand nc %h %p", "admin@bastion", ""),
+        ("ProxyCommand nc %h %p", "ProxyJump admin@bastion", "", "nc %h %p"),
+    ],
+)
+def test_proxy_jump_and_proxy_command_the_first_one_wins(tmp_path: Path, first, second, jump, proxy) -> None:
+    config = tmp_path / "config"
+    config.write_text(f"Host app\n  HostName app.example.com\n  {first}\n  {second}\n")
+    (candidate,) = preview_ssh_config(config, ssh_dir=tmp_path).candidates
+    assert (candidate.profile.jump_host, candidate.profile.proxy_command) == (jump, proxy)
+    assert any("is ignored" in note and "comes first" in note for note in candidate.notes)
+    assert candidate.problems == {}

@@ -113,6 +113,9 @@ class HostProfile:
             message = validate_field(f.name, getattr(self, f.name), check_files=check_files)
             if message:
                 found[f.name] = message
+        both = [getattr(self, name) for name in ("jump_host", "proxy_command")]
+        if all(isinstance(value, str) and value.strip() for value in both):
+            found.setdefault("proxy_command", "use a jump host or a proxy command, not both")
         if len(self.tunnels) > MAX_TUNNELS:
             found["tunnels"] = f"at most {MAX_TUNNELS} tunnels"
             return found

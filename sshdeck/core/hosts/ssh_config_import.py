@@ -327,7 +327,13 @@ def _candidate(alias: str, source: str, found: dict[str, list[_Item]], home: Pat
         profile.certificate_file = certificates[0]
         if len(certificates) > 1:
             notes.append(f"only the first CertificateFile was kept ({len(certificates)} given)")
-    if (args := first("proxyjump")) and args[0].lower() != "none":
+    # ProxyJump and ProxyCommand compete: OpenSSH uses whichever it reads first.
+    order = list(found)
+    jump_first = "proxyjump" in found and ("proxycommand" not in found or order.index("proxyjump") < order.index("proxycommand"))
+    if "proxyjump" in found and "proxycommand" in found:
+        later = "ProxyCommand" if jump_first else "ProxyJump"
+        notes.append(f"{later} is ignored: {'ProxyJump' if jump_first else 'ProxyCommand'} comes first, as OpenSSH reads it")
+    if jump_first and (args := first("proxyjump")) and args[0].lower() != "none":
         _jump(args[0], profile, risks, notes)
     if (items := found.get("remotecommand")) and items[0].raw.lower() != "none":
         profile.remote_command = items[0].raw
@@ -340,7 +346,7 @@ def _candidate(alias: str, source: str, found: dict[str, list[_Item]], home: Pat
         if args[0].isascii() and args[0].isdigit() and int(args[0]) <= 86_400:
             profile.keepalive_interval = int(args[0])
     confirmations: list[str] = []
-    if (args := first("proxycommand")) and args[0].lower() != "none":
+    if not jump_first and (args := first("proxycommand")) and args[0].lower() != "none":
         _proxy_command(found["proxycommand"][0].raw, alias, profile, confirmations, notes)
     if args := first("forwardagent"):
         value = args[0].lower()
