@@ -18,6 +18,7 @@ from sshdeck.core.ssh.connect_errors import ConnectError
 from sshdeck.core.ssh.session import ConnectSpec, Session
 from sshdeck.core.trust import HostKeyDecision
 from tests.core.conftest import keygen
+from tests.core.test_agent_forwarding import agent  # noqa: F401  (a real ssh-agent on a temporary socket)
 from tests.support.openssh import sign_user_key, user_ca
 
 
@@ -71,6 +72,15 @@ async def test_expired_certificate_says_when_it_expired(make_openssh_server, tru
     message = await _refused(_spec(server, key), trust_store)
     assert "certificate expired 2025-01-02 00:00 UTC" in message
     assert "logging in as" not in message
+
+
+async def test_certificate_not_yet_valid_says_from_when(make_openssh_server, trust_store, tmp_path) -> None:
+    ca, trust_line = user_ca(tmp_path)
+    server = make_openssh_server(trust_line)
+    key = keygen(tmp_path / "id_ed25519")
+    sign_user_key(ca, key, server.username, "20990101:20990102")
+    message = await _refused(_spec(server, key), trust_store)
+    assert "certificate not valid before 2099-01-01 00:00 UTC" in message
 
 
 async def test_refused_key_names_type_fingerprint_and_file(make_openssh_server, trust_store, tmp_path) -> None:
@@ -146,3 +156,14 @@ async def test_ls_names_the_local_address_for_a_from_restriction(make_openssh_se
     code, out, err = await _ls(_config(tmp_path, server, server.client_key), "box:/", trust_store)
     assert code != 0 and out == ""
     assert "a from= restriction (this machine connected from 127.0.0.1)" in err
+
+
+async def test_refused_agent_key_is_named_as_the_agents(make_openssh_server, trust_store, agent) -> None:
+    server = make_openssh_server()
+    sock, fingerprint = agent
+    spec = ConnectSpec(
+        host="127.0.0.1", port=server.port, user=server.username, ssh_config=None,
+        agent_path=sock, use_key_files=False,
+    )
+    message = await _refused(spec, trust_store)
+    assert f"the server refused key ED25519 {fingerprint} (agent)" in message
