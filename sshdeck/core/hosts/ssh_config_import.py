@@ -29,6 +29,7 @@ from datetime import date
 from pathlib import Path
 
 from sshdeck.core.hosts.profiles import MAX_NOTES, HostProfile, Tunnel
+from sshdeck.core.hosts.ssh_config_proxy import forward_agent, proxy_command
 from sshdeck.core.hosts.targets import TargetError, parse_port, parse_target
 
 MAX_INCLUDE_DEPTH = 16  # OpenSSH's READCONF_MAX_DEPTH
@@ -347,14 +348,9 @@ def _candidate(alias: str, source: str, found: dict[str, list[_Item]], home: Pat
             profile.keepalive_interval = int(args[0])
     confirmations: list[str] = []
     if not jump_first and (args := first("proxycommand")) and args[0].lower() != "none":
-        _proxy_command(found["proxycommand"][0].raw, alias, profile, confirmations, notes)
+        profile.proxy_command = proxy_command(found["proxycommand"][0].raw, alias, profile.host, confirmations, notes)
     if args := first("forwardagent"):
-        value = args[0].lower()
-        if value not in ("no", "false"):
-            profile.agent_forwarding = True
-            notes.append(f"ForwardAgent: anyone with root on {profile.host} can use your agent while you are connected")
-            if value not in ("yes", "true"):
-                notes.append(f"ForwardAgent {args[0]}: sshdeck forwards the agent it logs in with")
+        profile.agent_forwarding = forward_agent(args[0], profile.host, notes)
     if args := first("stricthostkeychecking"):
         value = args[0].lower()
         if value in ("no", "off", "false"):
@@ -374,21 +370,6 @@ def _candidate(alias: str, source: str, found: dict[str, list[_Item]], home: Pat
     return ImportCandidate(
         alias, profile, source, risks, notes, profile.problems(check_files=False), confirmations=confirmations
     )
-
-
-_PROXY_TOKEN = re.compile(r"%(.)")
-_PROXY_TOKENS_AT_CONNECT = {"%", "h", "p", "r", "u", "d"}
-
-
-def _proxy_command(raw: str, alias: str, profile: HostProfile, confirmations: list[str], notes: list[str]) -> None:
-    # %n is the alias, which only this file knows; the other tokens are expanded when connecting.
-    command = raw.strip().replace("%%", "\0").replace("%n", alias.replace("%", "\0")).replace("\0", "%%")
-    unknown = sorted({t for t in _PROXY_TOKEN.findall(command) if t not in _PROXY_TOKENS_AT_CONNECT})
-    if unknown:
-        notes.append(f"ProxyCommand uses {', '.join('%' + t for t in unknown)}, which sshdeck does not expand; fix it in the editor")
-    profile.proxy_command = command
-    shown = command if len(command) <= 200 else command[:199] + "…"
-    confirmations.append(f"ProxyCommand runs this command on this computer to reach {profile.host}: `{shown}`")
 
 
 def _jump(value: str, profile: HostProfile, risks: list[str], notes: list[str]) -> None:
