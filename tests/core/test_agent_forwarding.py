@@ -82,3 +82,27 @@ async def test_forward_agent_in_ssh_config_is_honoured_for_a_typed_target(openss
     spec = ConnectSpec(host="box", ssh_config=str(config))
     out = await _remote(spec, trust_store, "ssh-add -l")
     assert fingerprint in out
+
+
+async def test_forward_agent_naming_a_socket_forwards_that_agent(openssh_server, trust_store, agent, tmp_path) -> None:
+    openssh_server.write_known_hosts(trust_store.read_files[0])
+    sock, fingerprint = agent
+    config = tmp_path / "ssh_config"
+    config.write_text(
+        f"Host box\n  HostName 127.0.0.1\n  Port {openssh_server.port}\n  User {openssh_server.username}\n"
+        f"  IdentityFile {openssh_server.client_key}\n  IdentitiesOnly yes\n  ForwardAgent {sock}\n"
+    )
+    out = await _remote(ConnectSpec(host="box", ssh_config=str(config), use_agent=False), trust_store, "ssh-add -l")
+    assert fingerprint in out
+
+
+async def test_forward_agent_no_in_ssh_config_keeps_it_off(openssh_server, trust_store, agent, tmp_path) -> None:
+    openssh_server.write_known_hosts(trust_store.read_files[0])
+    sock, _fingerprint = agent
+    config = tmp_path / "ssh_config"
+    config.write_text(
+        f"Host box\n  HostName 127.0.0.1\n  Port {openssh_server.port}\n  User {openssh_server.username}\n"
+        f"  IdentityFile {openssh_server.client_key}\n  ForwardAgent no\n  IdentityAgent {sock}\n"
+    )
+    out = await _remote(ConnectSpec(host="box", ssh_config=str(config)), trust_store, 'echo "sock=${SSH_AUTH_SOCK:-none}"')
+    assert out.strip() == "sock=none"

@@ -138,13 +138,7 @@ def resolve_target(spec: ConnectSpec) -> ResolvedTarget:
         # asyncssh's config reader already expanded the tokens.
         configured = get("ProxyCommand", None)
         proxy = configured if isinstance(configured, str) and configured.lower() != "none" else None
-    forward = spec.agent_forwarding
-    configured_forward = get("ForwardAgent", None)
-    if forward is None:
-        forward = configured_forward not in (None, False) and str(configured_forward).lower() not in ("no", "false")
-    forward_path = None
-    if forward:
-        forward_path = spec.agent_path or _agent_from_config(get("IdentityAgent", None))
+    forward_path = _forward_agent_path(spec, get("ForwardAgent", None), get("IdentityAgent", None))
     known_files = [
         str(Path(p).expanduser())
         for option in ("UserKnownHostsFile", "GlobalKnownHostsFile")
@@ -172,9 +166,6 @@ def resolve_target(spec: ConnectSpec) -> ResolvedTarget:
     )
 
 
-_TOKENS = ("%", "h", "p", "r", "n", "u", "d")
-
-
 def expand_proxy_command(command: str, *, host: str, port: int, user: str, alias: str) -> str:
     """ProxyCommand's %-tokens expanded as OpenSSH does (%h %p %r %n %u %d %%); ValueError on an unknown one."""
     values = {"%": "%", "h": host, "p": str(port), "r": user, "n": alias, "u": local_user(),
@@ -193,6 +184,18 @@ def expand_proxy_command(command: str, *, host: str, port: int, user: str, alias
         out.append(values[token])
         i += 2
     return "".join(out)
+
+
+def _forward_agent_path(spec: ConnectSpec, configured: object, identity_agent: object) -> str | None:
+    """The agent socket to forward, or None.  ForwardAgent may also name a socket (or $VAR) itself."""
+    if spec.agent_forwarding is False:
+        return None
+    if spec.agent_forwarding is None:
+        if configured in (None, False) or str(configured).lower() in ("no", "false"):
+            return None
+        if isinstance(configured, str) and configured.lower() not in ("yes", "true"):
+            return _agent_from_config(configured)
+    return spec.agent_path or _agent_from_config(identity_agent)
 
 
 def _agent_from_config(value: object) -> str | None:
