@@ -83,6 +83,16 @@ async def test_certificate_not_yet_valid_says_from_when(make_openssh_server, tru
     assert "certificate not valid before 2099-01-01 00:00 UTC" in message
 
 
+async def test_certificate_from_an_untrusted_ca_asks_about_the_ca(make_openssh_server, trust_store, tmp_path) -> None:
+    ca, _trust_line = user_ca(tmp_path)
+    server = make_openssh_server()  # no TrustedUserCAKeys
+    key = keygen(tmp_path / "id_ed25519")
+    sign_user_key(ca, key, f"web,{server.username}")
+    message = await _refused(_spec(server, key), trust_store)
+    assert f"the server refused certificate sshdeck-test-cert (for web, {server.username}, no expiry)" in message
+    assert "is its CA in the server's TrustedUserCAKeys?" in message
+
+
 async def test_refused_key_names_type_fingerprint_and_file(make_openssh_server, trust_store, tmp_path) -> None:
     server = make_openssh_server()
     stranger = keygen(tmp_path / "id_ed25519")
