@@ -22,6 +22,8 @@ def test_the_readme_hosts_toml_example_loads_without_problems(tmp_path: Path) ->
     (profile,) = store.profiles
     assert profile.agent_forwarding is False
     assert profile.local_folder == "~/isos"
-    path.write_text(example.replace('# proxy_command = "ssh -W %h:%p bastion"', 'proxy_command = "ssh -W %h:%p bastion"'))
+    # The commented line is the alternative to jump_host, as the comment says.
+    alternative = re.sub(r"(?m)^jump_host = .*$", "", example)
+    path.write_text(alternative.replace('# proxy_command = "ssh -W %h:%p bastion"', 'proxy_command = "ssh -W %h:%p bastion"'))
     (profile,) = ProfileStore.load(path, tmp_path / "recent.toml").profiles
     assert profile.proxy_command == "ssh -W %h:%p bastion"
