@@ -207,7 +207,7 @@ async def test_every_field_round_trips_through_the_form() -> None:
         name="gateway", host="gw.example.net", port=2200, user="git", group="paas",
         auth_methods=["key", "agent"], certificate_file="", jump_host="web",
         remote_folder="/srv/app", local_folder="", remote_command="console", force_pty=True,
-        proxy_command="ssh -W %h:%p bastion", agent_forwarding=True,
+        agent_forwarding=True,  # proxy_command: its own test (a jump host excludes it)
         pinned_fingerprints=[GOOD_FINGERPRINT], host_key_policy="strict",
         tunnels=[Tunnel("pg", 6543, "db", 5432)], keepalive_interval=30, notes="two\nlines", colour="#336699",
     )
@@ -271,3 +271,13 @@ async def test_proxy_command_is_edited_and_saved_as_typed() -> None:
         await pilot.pause()
     [result] = app.results
     assert result.proxy_command == "ssh -W %h:%p gw"
+
+
+async def test_a_proxy_command_beside_a_jump_host_is_refused() -> None:
+    editor = ProfileEditor(HostProfile(name="db", host="10.0.0.7", jump_host="web"), store=saved_store())
+    app = EditorApp(editor)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await retype(pilot, editor, "proxy_command", "ssh -W %h:%p gw")
+        assert error_text(editor, "proxy_command") == "use a jump host or a proxy command, not both"
+        assert not save_enabled(editor)
