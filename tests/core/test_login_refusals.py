@@ -177,3 +177,16 @@ async def test_refused_agent_key_is_named_as_the_agents(make_openssh_server, tru
     )
     message = await _refused(spec, trust_store)
     assert f"the server refused key ED25519 {fingerprint} (agent)" in message
+
+
+async def test_behind_a_jump_host_no_local_address_is_claimed(make_openssh_server, trust_store) -> None:
+    jump = make_openssh_server("AllowTcpForwarding yes")
+    target = make_openssh_server()  # does not know the jump host's key
+    spec = ConnectSpec(
+        host="127.0.0.1", port=target.port, user=target.username, ssh_config=None, use_agent=False,
+        identity_files=(str(jump.client_key),), jump=f"{jump.username}@127.0.0.1:{jump.port}",
+    )
+    message = await _refused(spec, trust_store)
+    assert "the server refused key ED25519" in message
+    assert "a from= restriction, or the account is locked" in message
+    assert "this machine connected from" not in message

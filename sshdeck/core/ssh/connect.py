@@ -204,6 +204,9 @@ async def _attempt_once(
     except asyncssh.HostKeyNotVerifiable:
         raise
     except asyncssh.PermissionDenied:
+        if tunnel is not None:
+            # Through a jump host the server sees the jump host's address, not ours.
+            record.local_address = None
         raise AuthenticationFailed(target.user, target.host, record) from None
     except BaseException as exc:
         keys.close()
