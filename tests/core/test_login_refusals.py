@@ -190,3 +190,12 @@ async def test_behind_a_jump_host_no_local_address_is_claimed(make_openssh_serve
     assert "the server refused key ED25519" in message
     assert "a from= restriction, or the account is locked" in message
     assert "this machine connected from" not in message
+
+
+def test_certificate_names_with_control_characters_are_shown_inert() -> None:
+    from sshdeck.core.ssh.auth import UserCertificateInfo
+
+    info = UserCertificateInfo("c", "id\x1b[2J", ("web\x1b]0;x\x07", "alice"), None, None)
+    text = info.refusal("bob")
+    assert "\x1b" not in text and "\x07" not in text
+    assert text == "certificate for web\\x1b]0;x\\x07, alice; logging in as bob"

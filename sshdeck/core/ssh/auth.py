@@ -163,12 +163,14 @@ class UserCertificateInfo:
         if self.not_yet_valid(now):
             assert self.valid_after is not None
             return f"certificate not valid before {_utc(self.valid_after)}"
-        names = ", ".join(self.principals)
+        # A CA chose the names and the id (a provider's login CLI, say): shown inert.
+        names = escape_server_text(", ".join(self.principals), keep_newlines=False)
         if self.principals and user not in self.principals:
             return f"certificate for {names}; logging in as {user}"
         until = "no expiry" if self.valid_before is None else f"valid until {_utc(self.valid_before)}"
+        key_id = escape_server_text(self.key_id or self.path, keep_newlines=False)
         return (
-            f"the server refused certificate {self.key_id or self.path} (for {names or 'any principal'}, {until}); "
+            f"the server refused certificate {key_id} (for {names or 'any principal'}, {until}); "
             "is its CA in the server's TrustedUserCAKeys?"
         )
 
