@@ -15,6 +15,7 @@ from sshdeck.core.ssh.account import AccountInfo
 from sshdeck.core.ssh.connect_errors import ConnectError, HostKeyRefused
 from sshdeck.core.ssh.connect_spec import ConnectSpec
 from sshdeck.core.fs.base import FileSystem
+from sshdeck.core.fs.names import display_path
 from sshdeck.core.fs.local import LocalFS
 from sshdeck.core.fs.sftp import SftpFS
 from sshdeck.core.ssh.session import Session
@@ -150,7 +151,9 @@ def certificate_note(connection) -> str:
         return ""
     cert = certificates[0]
     until = cert.valid_before.strftime("%Y-%m-%d %H:%M UTC") if cert.valid_before else "no expiry"
-    return f"certificate for {', '.join(cert.principals) or 'any principal'}, valid until {until}"
+    # A CA chose the principals (a provider's login CLI, say): drawn inert.
+    names = display_path(", ".join(cert.principals)) or "any principal"
+    return f"certificate for {names}, valid until {until}"
 
 
 def profile_local_folder(profile) -> tuple[str | None, str | None]:

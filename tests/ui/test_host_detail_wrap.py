@@ -38,3 +38,17 @@ async def test_detail_lines_wrap_in_full(size, status, message) -> None:
         text = shown_text(detail)
         words = " ".join(message.split())
         assert text.replace(" ", "").endswith(words.replace(" ", "")), text
+
+
+def test_certificate_note_draws_principals_inert() -> None:
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+
+    from sshdeck.core.ssh.auth import UserCertificateInfo
+    from sshdeck.ui.connections import certificate_note
+
+    cert = UserCertificateInfo("c", "id", ("web\x1b[2J", "alice"), None, datetime(2026, 11, 29, 15, 0, tzinfo=timezone.utc))
+    connection = SimpleNamespace(session=SimpleNamespace(auth=SimpleNamespace(certificates=[cert])))
+    note = certificate_note(connection)
+    assert "\x1b" not in note
+    assert note.startswith("certificate for web") and note.endswith(", alice, valid until 2026-11-29 15:00 UTC")
