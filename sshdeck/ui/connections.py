@@ -15,6 +15,7 @@ from sshdeck.core.ssh.account import AccountInfo
 from sshdeck.core.ssh.connect_errors import ConnectError, HostKeyRefused
 from sshdeck.core.ssh.connect_spec import ConnectSpec
 from sshdeck.core.fs.base import FileSystem
+from sshdeck.core.fs.names import display_path
 from sshdeck.core.fs.local import LocalFS
 from sshdeck.core.fs.sftp import SftpFS
 from sshdeck.core.ssh.session import Session
@@ -157,4 +158,22 @@ def certificate_note(connection) -> str:
         return ""
     cert = certificates[0]
     until = cert.valid_before.strftime("%Y-%m-%d %H:%M UTC") if cert.valid_before else "no expiry"
-    return f"certificate for {', '.join(cert.principals) or 'any principal'}, valid until {until}"
+    # A CA chose the principals (a provider's login CLI, say): drawn inert.
+    names = display_path(", ".join(cert.principals)) or "any principal"
+    return f"certificate for {names}, valid until {until}"
+
+
+def profile_local_folder(profile) -> tuple[str | None, str | None]:
+    """(folder, None) for the profile's local_folder with ~ expanded, (None, problem) when it is not a folder here.
+
+    (None, None) when the profile names no local folder.
+    """
+    import os
+
+    text = (getattr(profile, "local_folder", "") or "").strip()
+    if not text:
+        return None, None
+    folder = os.path.expanduser(text)
+    if not os.path.isdir(folder):
+        return None, f"local folder {text} does not exist; the left pane stays where it is"
+    return folder, None

@@ -125,3 +125,11 @@ def test_duplicate_gets_a_new_id_and_independent_lists() -> None:
 def test_unknown_field_name_is_a_programming_error() -> None:
     with pytest.raises(KeyError):
         validate_field("password", "x")
+
+
+def test_a_profile_uses_a_jump_host_or_a_proxy_command_not_both() -> None:
+    from sshdeck.core.hosts.profiles import HostProfile
+
+    both = HostProfile(name="x", host="x.example.com", jump_host="bastion", proxy_command="ssh -W %h:%p gw")
+    assert both.problems() == {"proxy_command": "use a jump host or a proxy command, not both"}
+    assert HostProfile(name="x", host="x.example.com", proxy_command="ssh -W %h:%p gw").problems() == {}

@@ -408,3 +408,17 @@ def test_any_toml_document_loads_without_raising(hosts_file: Path, tables: list[
     for profile in store.profiles:
         assert profile.problems() == {}
     assert all(isinstance(p.message, str) for p in store.problems)
+
+
+def test_proxy_command_and_agent_forwarding_round_trip_through_hosts_toml(tmp_path: Path) -> None:
+    path = tmp_path / "hosts.toml"
+    store = ProfileStore.load(path, tmp_path / "recent.toml")
+    store.add(HostProfile(name="gw", host="10.0.0.7", proxy_command='ssh -W "%h:%p" bastion', agent_forwarding=True))
+    store.add(HostProfile(name="plain", host="10.0.0.8"))
+    store.save()
+    text = path.read_text()
+    assert 'proxy_command = "ssh -W \\"%h:%p\\" bastion"' in text and "agent_forwarding = true" in text
+    assert text.count("agent_forwarding") == 1  # defaults are not written
+    loaded = {p.name: p for p in ProfileStore.load(path, tmp_path / "recent.toml").profiles}
+    assert loaded["gw"].proxy_command == 'ssh -W "%h:%p" bastion' and loaded["gw"].agent_forwarding is True
+    assert loaded["plain"].proxy_command == "" and loaded["plain"].agent_forwarding is False

@@ -141,21 +141,47 @@ def test_local_forwards_become_tunnels(ssh_dir: Path) -> None:
 def test_risky_entries_are_marked_and_need_confirmation(ssh_dir: Path) -> None:
     candidates = preview(ssh_dir).candidates
     legacy = by_alias(candidates)["legacy"]
-    assert len(legacy.risks) == 3
-    assert "ProxyCommand is not supported" in legacy.risks[0]
-    assert "StrictHostKeyChecking no" in legacy.risks[1]
-    assert "UserKnownHostsFile /dev/null" in legacy.risks[2]
+    assert len(legacy.risks) == 2
+    assert "StrictHostKeyChecking no" in legacy.risks[0]
+    assert "UserKnownHostsFile /dev/null" in legacy.risks[1]
+    assert legacy.confirmations == [
+        "ProxyCommand runs this command on this computer to reach legacy.example.org: `nc -x proxy:1080 %h %p`"
+    ]
     assert legacy.profile.host_key_policy == "ask"
 
     outcome = import_candidates(candidates, confirm_risky=set())
     assert "legacy" in outcome.skipped and "confirm" in outcome.skipped["legacy"]
+    assert "ProxyCommand runs this command" in outcome.skipped["legacy"]
     assert "legacy" not in [p.name for p in outcome.imported]
 
     confirmed = import_candidates([legacy], confirm_risky={"legacy"})
     (profile,) = confirmed.imported
     assert profile.host_key_policy == "ask"
-    assert "Not carried over: ProxyCommand is not supported" in profile.notes
+    assert profile.proxy_command == "nc -x proxy:1080 %h %p"
+    assert "Confirmed at import: ProxyCommand runs this command" in profile.notes
+    assert "Not carried over: StrictHostKeyChecking no" in profile.notes
     assert profile.problems() == {}
+
+
+def test_proxy_command_alone_is_imported_only_after_confirmation(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.write_text("Host gw\n  HostName 10.0.0.7\n  User deploy\n  ProxyCommand ssh -W %h:%p %r@bastion --tag %n 100%%\n")
+    (candidate,) = preview_ssh_config(config, ssh_dir=tmp_path).candidates
+    assert not candidate.risks and candidate.risky
+    assert candidate.profile.proxy_command == "ssh -W %h:%p %r@bastion --tag gw 100%%"
+    assert import_candidates([candidate], confirm_risky=set()).imported == []
+    (profile,) = import_candidates([candidate], confirm_risky={candidate.alias}).imported
+    assert profile.proxy_command == "ssh -W %h:%p %r@bastion --tag gw 100%%"
+
+
+def test_forward_agent_turns_agent_forwarding_on_with_the_warning(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.write_text("Host dev\n  HostName dev.example.com\n  ForwardAgent yes\nHost prod\n  HostName prod.example.com\n  ForwardAgent no\n")
+    found = by_alias(preview_ssh_config(config, ssh_dir=tmp_path).candidates)
+    assert found["dev"].profile.agent_forwarding is True
+    assert any("anyone with root on dev.example.com can use your agent" in note for note in found["dev"].notes)
+    assert found["prod"].profile.agent_forwarding is False
+    assert not any("not supported" in note for c in found.values() for note in c.notes)
 
 
 def test_duplicates_are_detected(ssh_dir: Path) -> None:
@@ -233,3 +259,19 @@ def test_any_config_text_previews_without_raising(ssh_dir: Path, text: str) -> N
     outcome = import_candidates(result.candidates, confirm_risky={c.alias for c in result.candidates})
     for profile in outcome.imported:
         assert profile.problems() == {}
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "jump", "proxy"),
+    [
+        ("ProxyJump admin@bastion", "ProxyCommand nc %h %p", "admin@bastion", ""),
+        ("ProxyCommand nc %h %p", "ProxyJump admin@bastion", "", "nc %h %p"),
+    ],
+)
+def test_proxy_jump_and_proxy_command_the_first_one_wins(tmp_path: Path, first, second, jump, proxy) -> None:
+    config = tmp_path / "config"
+    config.write_text(f"Host app\n  HostName app.example.com\n  {first}\n  {second}\n")
+    (candidate,) = preview_ssh_config(config, ssh_dir=tmp_path).candidates
+    assert (candidate.profile.jump_host, candidate.profile.proxy_command) == (jump, proxy)
+    assert any("is ignored" in note and "comes first" in note for note in candidate.notes)
+    assert candidate.problems == {}

@@ -156,3 +156,24 @@ class OpenSSHServer:
             except OSError:
                 time.sleep(0.05)
         return False
+
+
+# -- user certificates (sshd's TrustedUserCAKeys) -------------------------------
+
+
+def user_ca(workdir: Path) -> tuple[Path, str]:
+    """A user CA key in `workdir` and the sshd_config line that trusts it."""
+    ca = keygen(Path(workdir) / "user_ca", comment="sshdeck-test-user-ca")
+    return ca, f"TrustedUserCAKeys {ca}.pub"
+
+
+def sign_user_key(ca: Path, key: Path, principals: str, validity: str | None = None) -> Path:
+    """Sign `key`.pub with `ca` for `principals` ("web,alice"); validity as ssh-keygen -V takes it, in UTC."""
+    window = ["-V", validity] if validity else []
+    subprocess.run(
+        ["ssh-keygen", "-q", "-s", str(ca), "-I", "sshdeck-test-cert", "-n", principals, *window, f"{key}.pub"],
+        check=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "TZ": "UTC"},
+    )
+    return Path(f"{key}-cert.pub")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.app import App
-from textual.widgets import Button, Input, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Static, TextArea
 
 import sshdeck
 from sshdeck.core.hosts.profile_store import ProfileStore
@@ -207,6 +207,7 @@ async def test_every_field_round_trips_through_the_form() -> None:
         name="gateway", host="gw.example.net", port=2200, user="git", group="paas",
         auth_methods=["key", "agent"], certificate_file="", jump_host="web",
         remote_folder="/srv/app", local_folder="", remote_command="console", force_pty=True,
+        agent_forwarding=True,  # proxy_command: its own test (a jump host excludes it)
         pinned_fingerprints=[GOOD_FINGERPRINT], host_key_policy="strict",
         tunnels=[Tunnel("pg", 6543, "db", 5432)], keepalive_interval=30, notes="two\nlines", colour="#336699",
     )
@@ -281,3 +282,42 @@ async def test_each_checkbox_says_what_it_does() -> None:
         pty = str(editor.query_one("#field-force_pty", Checkbox).label)
         osc52 = str(editor.query_one("#field-allow_osc52", Checkbox).label)
         assert "terminal" in pty and "clipboard" in osc52 and pty != osc52
+async def test_agent_forwarding_is_off_and_warns_when_switched_on() -> None:
+    editor = ProfileEditor(HostProfile(name="shop", host="shop.example.com"), store=saved_store())
+    app = EditorApp(editor)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        box = editor.query_one("#field-agent_forwarding", Checkbox)
+        warning = editor.query_one("#warning-agent_forwarding", Static)
+        assert box.value is False and not warning.display
+        box.focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert warning.display
+        assert str(warning.content) == "anyone with root on shop.example.com can use your agent while you are connected"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    [result] = app.results
+    assert result.agent_forwarding is True
+
+
+async def test_proxy_command_is_edited_and_saved_as_typed() -> None:
+    editor = ProfileEditor(HostProfile(name="db", host="10.0.0.7"), store=saved_store())
+    app = EditorApp(editor)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await retype(pilot, editor, "proxy_command", "ssh -W %h:%p gw")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    [result] = app.results
+    assert result.proxy_command == "ssh -W %h:%p gw"
+
+
+async def test_a_proxy_command_beside_a_jump_host_is_refused() -> None:
+    editor = ProfileEditor(HostProfile(name="db", host="10.0.0.7", jump_host="web"), store=saved_store())
+    app = EditorApp(editor)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await retype(pilot, editor, "proxy_command", "ssh -W %h:%p gw")
+        assert error_text(editor, "proxy_command") == "use a jump host or a proxy command, not both"
+        assert not save_enabled(editor)

@@ -85,7 +85,10 @@ async def test_preview_lists_concrete_hosts_with_duplicates_and_risks(hermetic_h
         assert "deploy@web.example.com:2222" in str(rows["web"].query_one(Checkbox).label)
         assert f"key {hermetic_home}/.ssh/id_web · keepalive 30s" in web_lines
         [risk] = rows["legacy"].query(".import-risk")
-        assert str(risk.content).startswith("⚠ ProxyCommand is not supported by sshdeck")
+        assert str(risk.content) == (
+            "⚠ ProxyCommand runs this command on this computer to reach legacy.example.com: "
+            "`nc -X connect -x proxy.example.com:8080 %h %p`"
+        )
         warning = Color.parse(app.get_css_variables()["text-warning"])
         assert risk.styles.color.rgb == warning.rgb
         [duplicate] = rows["old-db"].query(".import-duplicate")
@@ -109,8 +112,10 @@ async def test_a_risky_host_needs_a_second_confirmation(hermetic_home: Path) -> 
         assert isinstance(confirm, ConfirmScreen)
         message = str(confirm.query_one(".confirm-message", Static).content)
         assert "legacy (ops@legacy.example.com:22):" in message
-        assert "ProxyCommand is not supported" in message
-        assert "not carried over" in message
+        assert "imported: ProxyCommand runs this command on this computer" in message
+        assert "`nc -X connect -x proxy.example.com:8080 %h %p`" in message
+        assert "Imported commands run on this computer each time you connect" in message
+        assert str(confirm.query_one("#confirm-yes").label) == "Import"
         await pilot.press("escape")  # back to the list, nothing imported
         await pilot.pause()
         assert isinstance(app.screen, SshConfigImportScreen)
@@ -123,7 +128,8 @@ async def test_a_risky_host_needs_a_second_confirmation(hermetic_home: Path) -> 
     assert [p.name for p in outcome.imported] == ["web", "legacy"]
     legacy = outcome.imported[1]
     assert legacy.host == "legacy.example.com"
-    assert "Not carried over: ProxyCommand is not supported" in legacy.notes
+    assert legacy.proxy_command == "nc -X connect -x proxy.example.com:8080 %h %p"
+    assert "Confirmed at import: ProxyCommand runs this command" in legacy.notes
 
 
 async def test_escape_imports_nothing(hermetic_home: Path) -> None:
@@ -187,3 +193,17 @@ async def test_the_sidebar_saves_what_was_imported(hermetic_home: Path) -> None:
     web = saved.find_by_name("web")
     assert (web.user, web.host, web.port, web.group) == ("deploy", "web.example.com", 2222, "from ssh config")
     assert web.keepalive_interval == 30
+
+
+async def test_forward_agent_is_shown_as_carried_over(hermetic_home: Path) -> None:
+    write_config(hermetic_home, "Host dev\n    HostName dev.example.com\n    ForwardAgent yes\n")
+    app = ImportApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        row = candidate_rows(app)["dev"]
+        assert row.ticked  # agent forwarding is a setting, not a risk: the editor warns about it
+        assert "agent forwarding" in str(row.query_one(".import-mapped", Static).content)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    [outcome] = app.results
+    assert outcome.imported[0].agent_forwarding is True

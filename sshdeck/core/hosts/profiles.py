@@ -121,12 +121,16 @@ class HostProfile:
     identity_files: list[str] = field(default_factory=list)
     certificate_file: str = ""
     jump_host: str = ""  # another profile's name, or [user@]host[:port]
+    # A local command whose stdin/stdout reach the server (ssh_config's ProxyCommand; %h %p %r %n %% expanded).
+    proxy_command: str = ""
     remote_folder: str = ""
     local_folder: str = ""
     remote_command: str = ""
     force_pty: bool = False
     # Programs in a shell tab may set the clipboard (OSC 52) only when this is on.
     allow_osc52: bool = False
+    # Off by default: anyone with root on the host can use the forwarded agent while connected.
+    agent_forwarding: bool = False
     pinned_fingerprints: list[str] = field(default_factory=list)
     host_key_policy: str = "ask"
     tunnels: list[Tunnel] = field(default_factory=list)
@@ -144,6 +148,9 @@ class HostProfile:
             message = validate_field(f.name, getattr(self, f.name), check_files=check_files)
             if message:
                 found[f.name] = message
+        both = [getattr(self, name) for name in ("jump_host", "proxy_command")]
+        if all(isinstance(value, str) and value.strip() for value in both):
+            found.setdefault("proxy_command", "use a jump host or a proxy command, not both")
         if len(self.tunnels) > MAX_TUNNELS:
             found["tunnels"] = f"at most {MAX_TUNNELS} tunnels"
             return found
@@ -347,7 +354,9 @@ def validate_field(name: str, value: object, *, check_files: bool = True) -> str
         return None
     if name == "remote_command":
         return _text_problem("remote command", value, MAX_TEXT)
-    if name in ("force_pty", "allow_osc52"):
+    if name == "proxy_command":
+        return _text_problem("proxy command", value, MAX_TEXT)
+    if name in ("force_pty", "allow_osc52", "agent_forwarding"):
         return None if isinstance(value, bool) else f"{name} must be true or false"
     if name == "pinned_fingerprints":
         if problem := _list_problem("pinned fingerprints", value):

@@ -8,11 +8,13 @@ Remote/DynamicForward lines add up), and wildcard blocks (``Host *``, ``Host *.c
 the aliases they match without being hosts themselves.  ``Match`` blocks are
 skipped with a note (``Match all`` is read as ``Host *``).
 
-Settings sshdeck cannot honour safely are *risks*: ProxyCommand (not
-supported), ``StrictHostKeyChecking no`` (the profile keeps "ask"),
-``UserKnownHostsFile /dev/null`` or ``none`` (sshdeck keeps checking).
-:func:`import_candidates` imports a risky candidate only when its alias is in
-``confirm_risky``, and writes what was not carried over into the profile's notes.
+Settings sshdeck cannot honour safely are *risks*: ``StrictHostKeyChecking
+no`` (the profile keeps "ask"), ``UserKnownHostsFile /dev/null`` or ``none``
+(sshdeck keeps checking).  Settings that are carried over but run something
+on this computer are *confirmations*: ProxyCommand, shown with its command.
+:func:`import_candidates` imports a candidate with either only when its alias
+is in ``confirm_risky``, and writes what was confirmed and what was not carried
+over into the profile's notes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from datetime import date
 from pathlib import Path
 
 from sshdeck.core.hosts.profiles import MAX_NOTES, HostProfile, Tunnel
+from sshdeck.core.hosts.ssh_config_proxy import forward_agent, proxy_command
 from sshdeck.core.hosts.targets import TargetError, parse_port, parse_target
 from sshdeck.core.tunnels.spec import ForwardSpecError, parse_config_forward
 
@@ -37,7 +40,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FORWARDS = ("localforward", "remoteforward", "dynamicforward")
 _MULTI = {"identityfile", "certificatefile", *_FORWARDS}
 _UNSUPPORTED = {
-    "forwardagent": "agent forwarding",
     "localcommand": "local commands",
 }
 
@@ -63,10 +65,12 @@ class ImportCandidate:
     notes: list[str] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)  # the profile cannot be saved as is
     duplicate_of: HostProfile | None = None
+    # Imported as written, but only after the user says yes (a command that runs locally).
+    confirmations: list[str] = field(default_factory=list)
 
     @property
     def risky(self) -> bool:
-        return bool(self.risks)
+        return bool(self.risks or self.confirmations)
 
 
 @dataclass
@@ -318,7 +322,13 @@ def _candidate(alias: str, source: str, found: dict[str, list[_Item]], home: Pat
         profile.certificate_file = certificates[0]
         if len(certificates) > 1:
             notes.append(f"only the first CertificateFile was kept ({len(certificates)} given)")
-    if (args := first("proxyjump")) and args[0].lower() != "none":
+    # ProxyJump and ProxyCommand compete: OpenSSH uses whichever it reads first.
+    order = list(found)
+    jump_first = "proxyjump" in found and ("proxycommand" not in found or order.index("proxyjump") < order.index("proxycommand"))
+    if "proxyjump" in found and "proxycommand" in found:
+        later = "ProxyCommand" if jump_first else "ProxyJump"
+        notes.append(f"{later} is ignored: {'ProxyJump' if jump_first else 'ProxyCommand'} comes first, as OpenSSH reads it")
+    if jump_first and (args := first("proxyjump")) and args[0].lower() != "none":
         _jump(args[0], profile, risks, notes)
     if (items := found.get("remotecommand")) and items[0].raw.lower() != "none":
         profile.remote_command = items[0].raw
@@ -331,11 +341,11 @@ def _candidate(alias: str, source: str, found: dict[str, list[_Item]], home: Pat
     if args := first("serveraliveinterval"):
         if args[0].isascii() and args[0].isdigit() and int(args[0]) <= 86_400:
             profile.keepalive_interval = int(args[0])
-    if (args := first("proxycommand")) and args[0].lower() != "none":
-        risks.append(
-            f"ProxyCommand is not supported by sshdeck: the profile connects straight to {profile.host}:{profile.port} "
-            f"instead of through `{found['proxycommand'][0].raw[:200]}`"
-        )
+    confirmations: list[str] = []
+    if not jump_first and (args := first("proxycommand")) and args[0].lower() != "none":
+        profile.proxy_command = proxy_command(found["proxycommand"][0].raw, alias, profile.host, confirmations, notes)
+    if args := first("forwardagent"):
+        profile.agent_forwarding = forward_agent(args[0], profile.host, notes)
     if args := first("stricthostkeychecking"):
         value = args[0].lower()
         if value in ("no", "off", "false"):
@@ -352,7 +362,9 @@ def _candidate(alias: str, source: str, found: dict[str, list[_Item]], home: Pat
     for keyword, what in _UNSUPPORTED.items():
         if keyword in found:
             notes.append(f"{found[keyword][0].source}: {what} are not supported by sshdeck; not imported")
-    return ImportCandidate(alias, profile, source, risks, notes, profile.problems(check_files=False))
+    return ImportCandidate(
+        alias, profile, source, risks, notes, profile.problems(check_files=False), confirmations=confirmations
+    )
 
 
 def _jump(value: str, profile: HostProfile, risks: list[str], notes: list[str]) -> None:
@@ -426,8 +438,10 @@ def import_candidates(
             field_name, message = next(iter(candidate.problems.items()))
             skipped[candidate.alias] = f"cannot be imported as is ({field_name}: {message}); fix it in the editor"
             continue
-        if candidate.risks and candidate.alias not in confirm_risky:
-            skipped[candidate.alias] = "has risky settings; confirm them to import: " + "; ".join(candidate.risks)
+        if candidate.risky and candidate.alias not in confirm_risky:
+            skipped[candidate.alias] = "has risky settings; confirm them to import: " + "; ".join(
+                candidate.confirmations + candidate.risks
+            )
             continue
         duplicate = find_duplicate(candidate.profile, list(existing) + imported)
         if duplicate is not None:
@@ -436,6 +450,7 @@ def import_candidates(
         profile = candidate.profile.duplicate(candidate.profile.name)
         profile.group = group
         lines = [f"Imported from {candidate.source} on {date.today().isoformat()}."]
+        lines += [f"Confirmed at import: {item}" for item in candidate.confirmations]
         lines += [f"Not carried over: {risk}" for risk in candidate.risks]
         lines += [f"Note: {note}" for note in candidate.notes]
         # Paths and commands from the file may hold control characters; notes must not.

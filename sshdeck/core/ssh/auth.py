@@ -151,10 +151,63 @@ class UserCertificateInfo:
             return f"certificate {self.path} expires at {until} (within the hour)"
         return None
 
+    def not_yet_valid(self, now: float | None = None) -> bool:
+        now = time.time() if now is None else now
+        return self.valid_after is not None and self.valid_after.timestamp() > now
+
+    def refusal(self, user: str, now: float | None = None) -> str:
+        """Why a server would refuse this certificate for `user`, as far as the certificate says."""
+        if self.expired(now):
+            assert self.valid_before is not None
+            return f"certificate expired {_utc(self.valid_before)}"
+        if self.not_yet_valid(now):
+            assert self.valid_after is not None
+            return f"certificate not valid before {_utc(self.valid_after)}"
+        # A CA chose the names and the id (a provider's login CLI, say): shown inert.
+        names = escape_server_text(", ".join(self.principals), keep_newlines=False)
+        if self.principals and user not in self.principals:
+            return f"certificate for {names}; logging in as {user}"
+        until = "no expiry" if self.valid_before is None else f"valid until {_utc(self.valid_before)}"
+        key_id = escape_server_text(self.key_id or self.path, keep_newlines=False)
+        return (
+            f"the server refused certificate {key_id} (for {names or 'any principal'}, {until}); "
+            "is its CA in the server's TrustedUserCAKeys?"
+        )
+
     def summary(self) -> str:
         until = "forever" if self.valid_before is None else self.valid_before.strftime("%Y-%m-%d %H:%M UTC")
         names = ", ".join(self.principals) if self.principals else "any"
         return f"certificate {self.key_id or self.path}: principals {names}; valid until {until}"
+
+
+def _utc(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+_KEY_TYPES = {"ssh-ed25519": "ED25519", "ssh-rsa": "RSA", "ssh-dss": "DSA", "sk-ssh-ed25519@openssh.com": "ED25519-SK",
+              "sk-ecdsa-sha2-nistp256@openssh.com": "ECDSA-SK"}
+
+
+def key_type_name(algorithm: str) -> str:
+    """OpenSSH's short name for a key algorithm ("ssh-ed25519" → "ED25519")."""
+    if algorithm in _KEY_TYPES:
+        return _KEY_TYPES[algorithm]
+    if algorithm.startswith("ecdsa-sha2-"):
+        return "ECDSA"
+    return algorithm.upper()
+
+
+@dataclass(frozen=True)
+class OfferedKey:
+    """A public key offered for login, named the way `ssh -v` names it."""
+
+    key_type: str  # "ED25519"
+    fingerprint: str  # "SHA256:…"
+    source: str  # a key file ("~/.ssh/id_ed25519") or "agent"
+    certificate: UserCertificateInfo | None = None
+
+    def label(self) -> str:
+        return f"{self.key_type} {self.fingerprint} ({self.source})"
 
 
 DecideHostKey = Callable[[HostKeyCheck], Awaitable[HostKeyDecision]]
@@ -194,6 +247,9 @@ class AuthRecord:
     keys_offered: int = 0
     certificates: list[UserCertificateInfo] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    offered: list[OfferedKey] = field(default_factory=list)
+    # The address this machine connected from (servers match `from=` restrictions against it).
+    local_address: str | None = None
 
     def tried(self, method: str) -> None:
         if method not in self.methods_tried:

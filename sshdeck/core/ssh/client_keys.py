@@ -84,6 +84,7 @@ class KeyOffer:
         self._agent: asyncssh.SSHAgentClient | None = None
         self._agent_done = False
         self._next_file = 0
+        self.last_source = ""  # where the last batch came from: "agent" or a key file
 
     def close(self) -> None:
         if self._agent is not None:
@@ -96,12 +97,14 @@ class KeyOffer:
             self._agent_done = True
             keys = await self._agent_keys()
             if keys:
+                self.last_source = "agent"
                 return keys
         while self._next_file < len(self._files):
             path = self._files[self._next_file]
             self._next_file += 1
             keys = await self._file_keys(path)
             if keys:
+                self.last_source = path
                 return keys
         return None
 

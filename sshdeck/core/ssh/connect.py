@@ -204,11 +204,19 @@ async def _attempt_once(
     except asyncssh.HostKeyNotVerifiable:
         raise
     except asyncssh.PermissionDenied:
+        if tunnel is not None:
+            # Through a jump host the server sees the jump host's address, not ours.
+            record.local_address = None
         raise AuthenticationFailed(target.user, target.host, record) from None
     except BaseException as exc:
         keys.close()
         if isinstance(exc, Exception):
-            raise describe(exc, target.host, target.port) from None
+            error = describe(exc, target.host, target.port)
+            if target.proxy_command and error.kind in ("lost", "unreachable", "refused", "timeout"):
+                # The command, not the network, is the first suspect.
+                command = escape_server_text(target.proxy_command, keep_newlines=False)
+                error = ConnectError(error.kind, f"{error.message} (through ProxyCommand `{command}`)")
+            raise error from None
         raise
     finally:
         keys.close()
@@ -223,7 +231,10 @@ def _connect_options(spec: ConnectSpec, target: ResolvedTarget, algs: list[str],
         # stops asyncssh from loading ~/.ssh/id_* or asking the agent by itself.
         "client_keys": None,
         "agent_path": None,
-        "agent_forwarding": False,
+        # Forwarding is asked for per profile (off by default); the path is the agent to forward.
+        "agent_forwarding": target.forward_agent_path or False,
+        # None also stops asyncssh from running ssh_config's ProxyCommand behind our back.
+        "proxy_command": target.proxy_command,
         "host_based_auth": False,
         "gss_auth": target.gss_auth,
         "gss_kex": target.gss_auth,
@@ -259,6 +270,7 @@ async def _probe_refusal(
     try:
         key = await asyncssh.get_server_host_key(
             spec.host, spec.port or (), tunnel=tunnel, config=spec.config_paths() or None,
+            proxy_command=target.proxy_command,
             server_host_key_algs=host_key_algorithms(known, target.trust_name, target.port, plain_only=True),
         )
     except (OSError, asyncssh.Error):

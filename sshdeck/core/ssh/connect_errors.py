@@ -51,10 +51,45 @@ class AuthenticationFailed(ConnectError):
     def __init__(self, user: str, host: str, record: AuthRecord) -> None:
         tried = ", ".join(record.methods_tried) if record.methods_tried else "none (no usable key, password or prompt)"
         message = f"authentication failed for {user}@{host} (tried: {tried})"
+        for detail in key_refusals(record, user):
+            message += f"; {detail}"
         if record.problems:
             message += f"; {record.problems[-1]}"
         super().__init__("auth", message)
         self.methods_tried = list(record.methods_tried)
+
+
+def key_refusals(record: AuthRecord, user: str) -> list[str]:
+    """What the refused certificates and keys were, and the usual reasons a server refuses them.
+
+    A certificate says who it is for and until when, so its refusal is
+    explained from it; a plain key is named (type, fingerprint, file) with the
+    causes only the server knows, including a `from=` restriction matched
+    against the address this machine connected from.
+    """
+    details: list[str] = []
+    certified: set[str] = set()
+    for offered in record.offered:
+        if offered.certificate is not None:
+            certified.add(offered.fingerprint)
+            text = offered.certificate.refusal(user)
+            if text not in details:
+                details.append(text)
+    plain: list[str] = []
+    for offered in record.offered:
+        # The bare key behind a certificate was refused for the certificate's reason.
+        if offered.certificate is None and not (details and offered.fingerprint in certified):
+            label = offered.label()
+            if label not in plain:
+                plain.append(label)
+    if plain:
+        keys = f"key {plain[0]}" if len(plain) == 1 else f"keys {', '.join(plain)}"
+        origin = f" (this machine connected from {record.local_address})" if record.local_address else ""
+        details.append(
+            f"the server refused {keys}. Usual causes: the key is not in authorized_keys, "
+            f"a from= restriction{origin}, or the account is locked"
+        )
+    return details
 
 
 def _reason(exc: BaseException) -> str:

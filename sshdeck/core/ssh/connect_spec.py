@@ -64,6 +64,10 @@ class ConnectSpec:
     use_key_files: bool = True
     # SSH method names in the order to try ("publickey", "keyboard-interactive", "password"); None: asyncssh's.
     preferred_auth: tuple[str, ...] | None = None
+    # A local command that carries the connection (OpenSSH's ProxyCommand, tokens unexpanded); None: ssh_config's.
+    proxy_command: str | None = None
+    # Forward the ssh-agent to the server; None: ssh_config's ForwardAgent (off when unset).
+    agent_forwarding: bool | None = None
 
     def config_paths(self) -> list[str]:
         if not self.ssh_config:
@@ -91,6 +95,9 @@ class ResolvedTarget:
     connect_timeout: float
     known_hosts_files: list[str] = field(default_factory=list)
     gss_auth: bool = False
+    proxy_command: str | None = None  # expanded, ready to run
+    # The agent socket to forward, or None: no agent forwarding.
+    forward_agent_path: str | None = None
 
     @property
     def trust_name(self) -> str:
@@ -122,6 +129,16 @@ def resolve_target(spec: ConnectSpec) -> ResolvedTarget:
     if spec.use_agent:
         agent = spec.agent_path or _agent_from_config(get("IdentityAgent", None))
     timeout = get("ConnectTimeout", None)
+    host = str(get("Hostname", None) or spec.host)
+    port = int(spec.port or get("Port", None) or 22)
+    user = str(spec.user or get("User", None) or local_user())
+    if spec.proxy_command is not None:
+        proxy = expand_proxy_command(spec.proxy_command, host=host, port=port, user=user, alias=spec.host) or None
+    else:
+        # asyncssh's config reader already expanded the tokens.
+        configured = get("ProxyCommand", None)
+        proxy = configured if isinstance(configured, str) and configured.lower() != "none" else None
+    forward_path = _forward_agent_path(spec, get("ForwardAgent", None), get("IdentityAgent", None))
     known_files = [
         str(Path(p).expanduser())
         for option in ("UserKnownHostsFile", "GlobalKnownHostsFile")
@@ -130,9 +147,9 @@ def resolve_target(spec: ConnectSpec) -> ResolvedTarget:
     ]
     return ResolvedTarget(
         alias=spec.host,
-        host=str(get("Hostname", None) or spec.host),
-        port=int(spec.port or get("Port", None) or 22),
-        user=str(spec.user or get("User", None) or local_user()),
+        host=host,
+        port=port,
+        user=user,
         host_key_alias=get("HostKeyAlias", None),  # type: ignore[arg-type]
         identity_files=[str(p) for p in identity_files],
         certificate_files=[str(p) for p in certificates],
@@ -144,7 +161,41 @@ def resolve_target(spec: ConnectSpec) -> ResolvedTarget:
         connect_timeout=float(timeout) if timeout else spec.connect_timeout,
         known_hosts_files=known_files,
         gss_auth=bool(get("GSSAPIAuthentication", False)),
+        proxy_command=proxy,
+        forward_agent_path=forward_path,
     )
+
+
+def expand_proxy_command(command: str, *, host: str, port: int, user: str, alias: str) -> str:
+    """ProxyCommand's %-tokens expanded as OpenSSH does (%h %p %r %n %u %d %%); ValueError on an unknown one."""
+    values = {"%": "%", "h": host, "p": str(port), "r": user, "n": alias, "u": local_user(),
+              "d": os.path.expanduser("~")}
+    out: list[str] = []
+    i = 0
+    while i < len(command):
+        ch = command[i]
+        if ch != "%":
+            out.append(ch)
+            i += 1
+            continue
+        token = command[i + 1 : i + 2]
+        if token not in values:
+            raise ValueError(f"ProxyCommand has an unknown token %{token} (known: %h %p %r %n %u %d %%)")
+        out.append(values[token])
+        i += 2
+    return "".join(out)
+
+
+def _forward_agent_path(spec: ConnectSpec, configured: object, identity_agent: object) -> str | None:
+    """The agent socket to forward, or None.  ForwardAgent may also name a socket (or $VAR) itself."""
+    if spec.agent_forwarding is False:
+        return None
+    if spec.agent_forwarding is None:
+        if configured in (None, False) or str(configured).lower() in ("no", "false"):
+            return None
+        if isinstance(configured, str) and configured.lower() not in ("yes", "true"):
+            return _agent_from_config(configured)
+    return spec.agent_path or _agent_from_config(identity_agent)
 
 
 def _agent_from_config(value: object) -> str | None:

@@ -9,8 +9,11 @@ caller's awaitables in `ConnectCallbacks`, while the connect timeout is paused
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import logging
+import os
 import time
 from typing import Any, AsyncIterator, Awaitable, TypeVar
 
@@ -22,9 +25,12 @@ from sshdeck.core.ssh.auth import (
     ConnectCallbacks,
     KbdIntChallenge,
     KbdIntPrompt,
+    OfferedKey,
     PasswordRequest,
     ServerText,
+    UserCertificateInfo,
     escape_server_text,
+    key_type_name,
 )
 from sshdeck.core.ssh.client_keys import KeyOffer
 from sshdeck.core.ssh.connect_errors import describe
@@ -101,6 +107,12 @@ class LoginClient(asyncssh.SSHClient):
 
     # -- life cycle -------------------------------------------------------------
 
+    def connection_made(self, conn: asyncssh.SSHClientConnection) -> None:
+        sockname = conn.get_extra_info("sockname")
+        # A ProxyCommand pipe has no socket address; `from=` cannot be explained then.
+        if isinstance(sockname, tuple) and sockname:
+            self.record.local_address = str(sockname[0])
+
     def connection_lost(self, exc: Exception | None) -> None:
         self.keys.close()
         self.lost = True
@@ -140,6 +152,8 @@ class LoginClient(asyncssh.SSHClient):
         batch = await self.keys.next_batch()
         if batch:
             self.record.tried("publickey")
+            source = self.keys.last_source
+            self.record.offered.extend(offered_key(item, source) for item in batch)
         return batch
 
     async def password_auth_requested(self) -> str | None:
@@ -196,3 +210,21 @@ class LoginClient(asyncssh.SSHClient):
             password = await self.password_auth_requested()
             return [password] if password is not None else None
         return None
+
+
+def _short_path(path: str) -> str:
+    home = os.path.expanduser("~")
+    return "~" + path[len(home):] if home != "~" and path.startswith(home + os.sep) else path
+
+
+def offered_key(item: Any, source: str) -> OfferedKey:
+    """How to name one key of a batch in a failure message: type, SHA256 fingerprint, where from."""
+    cert = None
+    if isinstance(item, tuple):
+        item, cert = item[0], item[1]
+    blob = getattr(item, "public_data", b"")
+    algorithm = item.get_algorithm() if hasattr(item, "get_algorithm") else "key"
+    digest = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+    where = "agent" if source == "agent" else _short_path(source)
+    info = UserCertificateInfo.from_certificate(where, cert) if cert is not None else None
+    return OfferedKey(key_type_name(algorithm), f"SHA256:{digest}", where, info)

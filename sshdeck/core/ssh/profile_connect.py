@@ -72,6 +72,9 @@ def spec_from_profile(
         use_agent="agent" in profile.auth_methods,
         use_key_files="key" in profile.auth_methods,
         preferred_auth=preferred_auth(profile.auth_methods) or None,
+        # An empty field leaves ssh_config's ProxyCommand in charge, as for any other setting.
+        proxy_command=profile.proxy_command.strip() or None,
+        agent_forwarding=profile.agent_forwarding,
     )
 
 

@@ -22,7 +22,7 @@ from sshdeck.core.ssh.remote_source import RemoteSource
 from sshdeck.core.local_shell import local_shell_starter
 from sshdeck.core.hosts.targets import Target, TargetError, connection_label, parse_target
 from sshdeck.ui.commands import PaletteCommand, main_screen_commands
-from sshdeck.ui.connections import ConnectionFailed, Connections, Location, certificate_note
+from sshdeck.ui.connections import ConnectionFailed, Connections, Location, certificate_note, profile_local_folder
 from sshdeck.ui.tunnels import TunnelsController
 from sshdeck.ui.screens.location_picker import LocationPicker
 from sshdeck.ui.widgets.file_list import FileList
@@ -199,6 +199,8 @@ class MainScreen(Screen):
         sidebar.refresh_hosts()
         account = connection.account
         pane = pane or self.right  # remote hosts open on the right, as in FileZilla, unless a pane asked
+        if pane is self.right:
+            self._open_local_folder(profile, label)
         if connection.fs is None or account is None:
             pane.location_key = key
             message = (account.message if account else None) or "This host offers no file access (shell only)"
@@ -213,6 +215,14 @@ class MainScreen(Screen):
     @on(HostSidebar.TunnelToggleRequested)
     def _toggle_tunnel(self, event: HostSidebar.TunnelToggleRequested) -> None:
         self.tunnels.toggle(event.profile, event.index)
+
+    def _open_local_folder(self, profile: HostProfile | None, label: str) -> None:
+        folder, problem = profile_local_folder(profile)
+        left = self.query_one("#left", FilePane)
+        if problem:
+            self.notify(problem, title=label, severity="warning", markup=False)
+        elif folder and left.location_key == "local":
+            left.switch_to(self.connections.local, folder)
 
     @on(QuickConnectBar.SaveAsProfileRequested)
     def _save_quick_target(self, event: QuickConnectBar.SaveAsProfileRequested) -> None:

@@ -49,11 +49,13 @@ SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
         FieldSpec("port", "Port", "number", "22"),
         FieldSpec("user", "User", placeholder="empty: your local user name"),
         FieldSpec("jump_host", "Jump host", placeholder="a profile name or user@host:port"),
+        FieldSpec("proxy_command", "Proxy command", placeholder="runs here to reach the host, e.g. ssh -W %h:%p gw"),
     )),
     ("Authentication", (
         FieldSpec("auth_methods", "Methods, in order", "methods", ", ".join(AUTH_METHODS)),
         FieldSpec("identity_files", "Key files", "lines", "one path per line, e.g. ~/.ssh/id_ed25519"),
         FieldSpec("certificate_file", "Certificate file", placeholder="optional, e.g. ~/.ssh/id_ed25519-cert.pub"),
+        FieldSpec("agent_forwarding", "Agent forwarding", "check", "forward my ssh-agent to this host"),
     )),
     ("Host key", (
         FieldSpec("host_key_policy", "Policy", "policy"),
@@ -129,6 +131,8 @@ class ProfileEditor(ModalScreen[HostProfile | None]):
                             with Vertical(classes="form-field"):
                                 yield self._field_widget(spec)
                                 yield Static(classes="field-error", id=f"error-{spec.name}")
+                                if spec.name == "agent_forwarding":
+                                    yield Static(classes="field-warning", id="warning-agent_forwarding")
             with Horizontal(classes="dialog-buttons"):
                 yield Static(classes="form-summary", id="form-summary")
                 yield Button("Save", variant="primary", id="profile-save", disabled=True)
@@ -176,7 +180,8 @@ class ProfileEditor(ModalScreen[HostProfile | None]):
             if spec.kind == "methods":
                 return _split_methods(widget.value)
             # Leading or trailing spaces in a name or address are never meant.
-            return widget.value if name in ("remote_command", "remote_folder", "local_folder") else widget.value.strip()
+            keep = ("remote_command", "remote_folder", "local_folder", "proxy_command")
+            return widget.value if name in keep else widget.value.strip()
         if isinstance(widget, TextArea):
             if name == "pinned_fingerprints":
                 return [normalize_fingerprint(line) for line in _lines(widget.text)]
@@ -209,12 +214,20 @@ class ProfileEditor(ModalScreen[HostProfile | None]):
             error.update(Content(message))
             error.display = bool(message)
             self.query_one(f"#row-{name}").set_class(bool(message), "-invalid")
+        self._warn_agent_forwarding(profile)
         self.query_one("#profile-save", Button).disabled = bool(self.problems)
         summary = ""
         if self.problems:
             count = len(self.problems)
             summary = f"{count} to fix: {next(iter(self.problems.values()))}"
         self.query_one("#form-summary", Static).update(Content(summary))
+
+    def _warn_agent_forwarding(self, profile: HostProfile) -> None:
+        warning = self.query_one("#warning-agent_forwarding", Static)
+        host = profile.host.strip() if isinstance(profile.host, str) and profile.host.strip() else "this host"
+        text = f"anyone with root on {host} can use your agent while you are connected" if profile.agent_forwarding else ""
+        warning.update(Content(text))
+        warning.display = bool(text)
 
     def _changed(self, widget: Widget) -> None:
         if not self.is_mounted:

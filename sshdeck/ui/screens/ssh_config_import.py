@@ -4,7 +4,8 @@ Candidates come from core's :func:`preview_ssh_config`; wildcard blocks are not
 hosts, so they never appear.  Each row shows what would be imported, its risks
 (in the warning colour) and whether it duplicates a saved profile.  Risky ones
 start unticked and, when ticked, need a second, explicit confirmation that
-names each risky setting and says it is not carried over.  The dialog returns
+names each risky setting and says it is not carried over, and shows each
+command that is carried over and will run on this computer (ProxyCommand).  The dialog returns
 core's :class:`ImportOutcome` (or None); the caller adds the profiles and saves.
 """
 
@@ -45,6 +46,8 @@ def mapped_summary(profile: HostProfile) -> str:
         parts.append(f"command {profile.remote_command[:40]}")
     if profile.force_pty:
         parts.append("PTY")
+    if profile.agent_forwarding:
+        parts.append("agent forwarding")
     if profile.tunnels:
         parts.append(f"{len(profile.tunnels)} tunnel(s)")
     if profile.host_key_policy != "ask":
@@ -69,6 +72,8 @@ class CandidateRow(Vertical):
         yield Checkbox(label, value=ticked, compact=True, disabled=bool(c.problems), classes="import-tick")
         if summary := mapped_summary(c.profile):
             yield Static(Content(summary), classes="import-line import-mapped")
+        for item in c.confirmations:
+            yield Static(Content(f"⚠ {item}"), classes="import-line import-risk import-confirm")
         for risk in c.risks:
             yield Static(Content(f"⚠ {risk}"), classes="import-line import-risk")
         if c.duplicate_of is not None:
@@ -189,13 +194,18 @@ class SshConfigImportScreen(ModalScreen[ImportOutcome | None]):
             lines: list[str] = []
             for c in risky:
                 lines.append(f"{c.alias} ({c.profile.endpoint}):")
-                lines += [f"  • {risk}" for risk in c.risks]
+                lines += [f"  • imported: {item}" for item in c.confirmations]
+                lines += [f"  • not carried over: {risk}" for risk in c.risks]
             lines.append("")
-            lines.append("These settings are not carried over; the profile's notes will say so.")
+            if any(c.confirmations for c in risky):
+                lines.append("Imported commands run on this computer each time you connect to that host.")
+            if any(c.risks for c in risky):
+                lines.append("Settings not carried over are left out; the profile's notes will say so.")
+            only_left_out = not any(c.confirmations for c in risky)
             confirm = ConfirmScreen(
                 f"Import {len(risky)} host(s) with risky settings?",
                 "\n".join(lines),
-                confirm_label="Import without these settings",
+                confirm_label="Import without these settings" if only_left_out else "Import",
                 cancel_label="Back",
             )
             if not await self.app.push_screen_wait(confirm):
