@@ -52,7 +52,7 @@ def test_killed_download_is_offered_and_resumed_after_restart(tmux: Tmux, tmp_pa
         first = f"cd {here} && {sshdeck_command()} box:{there}; echo first run ended; sleep 60"
         tmux.run("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "40", first)
         trust_once(tmux)
-        tmux.wait_for("box:/", "big.bin")
+        tmux.wait_for("box:", "big.bin")
         tmux.keys("Tab", "End", "F5")  # the remote pane, its last entry (big.bin), copy
         tmux.wait_for("Copy “big.bin”")
         tmux.keys("Enter")

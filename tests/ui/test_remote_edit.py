@@ -307,7 +307,9 @@ async def test_each_save_is_uploaded_while_the_editor_runs_on_openssh(
     app = make_app(tmp_path, source)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_editor_on(pilot, app, "config.ini")
-        note = await until(pilot, lambda: [m for m in messages(app) if m.startswith("Uploaded")], "the end of the edit")
+        # Three saves, each uploaded once it has settled (~1 s each): give a loaded machine a minute.
+        note = await until(pilot, lambda: [m for m in messages(app) if m.startswith("Uploaded")], "the end of the edit",
+                           tries=2400)
         assert note == ["Uploaded " + str(server_file) + " (3 saves)"]
         assert server_file.read_text() == "save 3\n"
         assert not kept_copies()
