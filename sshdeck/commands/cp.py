@@ -24,7 +24,9 @@ from typing import IO, Awaitable, Callable
 
 import asyncssh
 
+from sshdeck.commands import output
 from sshdeck.core.fs.listing import human_size
+from sshdeck.core.inert import inert, plain
 from sshdeck.core.hosts.targets import Target, TargetError, parse_target
 from sshdeck.core.transfer import (
     ConflictChoice,
@@ -62,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(run_async(args))
     except KeyboardInterrupt:
-        print("sshdeck cp: interrupted (unfinished files are kept and resume next time)", file=sys.stderr)
+        output.err("sshdeck cp: interrupted (unfinished files are kept and resume next time)", file=sys.stderr)
         return 130
 
 
@@ -141,18 +143,18 @@ async def _split(side_remote: Remote | None, path: str) -> tuple[str, str]:
 async def run_async(args: argparse.Namespace, *, stderr: IO[str] | None = None) -> int:
     err = stderr or sys.stderr
     if len(args.paths) < 2:
-        print("sshdeck cp: need at least one SRC and a DST", file=err)
+        output.err("sshdeck cp: need at least one SRC and a DST", file=err)
         return 2
     *sources, destination = args.paths
     try:
         src_targets = [_parse(p) for p in sources]
         dst_target = _parse(destination)
     except TargetError as exc:
-        print(f"sshdeck cp: {exc}", file=err)
+        output.err(f"sshdeck cp: {exc}", file=err)
         return 2
     hosts = {(t.host, t.port, t.user) if t else None for t in src_targets}
     if len(hosts) != 1:
-        print("sshdeck cp: all sources must be on one side (this machine or one host)", file=err)
+        output.err("sshdeck cp: all sources must be on one side (this machine or one host)", file=err)
         return 2
     opened: list[Remote] = []
     try:
@@ -160,10 +162,11 @@ async def run_async(args: argparse.Namespace, *, stderr: IO[str] | None = None) 
         dst_remote = await _open(dst_target, args, err, opened)
         return await _copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err)
     except (OSError, asyncssh.Error, TransferError) as exc:
-        print(f"sshdeck cp: {getattr(exc, 'reason', '') or exc}", file=err)
+        reason = inert(exc.reason) if isinstance(exc, asyncssh.Error) else plain(str(exc))
+        output.err(f"sshdeck cp: {reason}", file=err)
         return 1
     except Exception as exc:  # noqa: BLE001 - connect errors from the session layer
-        print(f"sshdeck cp: {exc}", file=err)
+        output.err(f"sshdeck cp: {exc}", file=err)
         return 1
     finally:
         for remote in opened:
@@ -188,7 +191,7 @@ async def _copy_all(args, sources, src_targets, src_remote, destination, dst_tar
     dst_path = (dst_target.path if dst_target else destination) or "."
     dst_stat_is_dir = await _is_dir(dst_remote, dst_path)
     if not dst_stat_is_dir and len(sources) > 1:
-        print(f"sshdeck cp: {destination}: not a folder (needed for several sources)", file=err)
+        output.err(f"sshdeck cp: {destination}: not a folder (needed for several sources)", file=err)
         return 2
     if dst_stat_is_dir:
         dst_root = await _resolve(dst_remote, dst_path)
@@ -234,13 +237,13 @@ def summarize(reports: list[TransferReport], err: IO[str]) -> int:
     failed = [f for r in reports for f in r.failed]
     skipped = [s for r in reports for s in r.skipped]
     for item in skipped:
-        print(f"skipped: {item.error}", file=err)
+        output.err(f"skipped: {item.error}", file=err)
     for item in failed:
-        print(f"FAILED: {item.error or item.name}", file=err)
+        output.err(f"FAILED: {item.error or item.name}", file=err)
     for note in sorted({n for r in reports for n in r.notes}):
-        print(f"note: {note}", file=err)
+        output.err(f"note: {note}", file=err)
     done = len([i for i in files if i.state.value == "done"])
-    print(
+    output.err(
         f"sshdeck cp: {done} of {len(files)} files copied, {human_size(copied)}B in {elapsed:.1f}s "
         f"({human_size(int(copied / elapsed))}B/s), {len(skipped)} skipped, {len(failed)} failed",
         file=err,

@@ -21,6 +21,8 @@ from typing import IO
 
 import asyncssh
 
+from sshdeck.commands import output
+from sshdeck.core.inert import terminal_safe
 from sshdeck.core.ssh.auth import (
     ConnectCallbacks,
     KbdIntChallenge,
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(run_async(args))
     except KeyboardInterrupt:
-        print("sshdeck ls: interrupted", file=sys.stderr)
+        output.err("sshdeck ls: interrupted", file=sys.stderr)
         return 130
 
 
@@ -82,7 +84,7 @@ async def run_async(
     try:
         target = parse_target(args.target)
     except TargetError as exc:
-        print(f"sshdeck ls: {exc}", file=err)
+        output.err(f"sshdeck ls: {exc}", file=err)
         return 2
     spec = cli_spec(target, args)
     trust = trust or TrustStore()
@@ -93,20 +95,20 @@ async def run_async(
         sftp = await session.sftp()
         names = await _list(sftp, target.path or ".")
     except HostKeyRefused as exc:
-        print(refusal_text(exc.check, own_file=str(trust.own_file)), file=err)
-        print(f"sshdeck ls: {_host_key_reason(exc, args)}", file=err)
+        output.err(refusal_text(exc.check, own_file=str(trust.own_file)), file=err)
+        output.err(f"sshdeck ls: {_host_key_reason(exc, args)}", file=err)
         return 1
     except ConnectError as exc:
-        print(f"sshdeck ls: {exc}", file=err)
+        output.err(f"sshdeck ls: {exc}", file=err)
         return 1
     except (asyncssh.SFTPError, asyncssh.ChannelOpenError) as exc:
         reason = escape_server_text(str(getattr(exc, "reason", exc)), keep_newlines=False)
-        print(f"sshdeck ls: cannot list {escape_server_text(target.path or '~', keep_newlines=False)}: {reason}", file=err)
+        output.err(f"sshdeck ls: cannot list {escape_server_text(target.path or '~', keep_newlines=False)}: {reason}", file=err)
         return 1
     finally:
         await session.close()
     for name in names:
-        print(name, file=out)
+        output.out(name, file=out)
     return 0
 
 
@@ -162,13 +164,13 @@ class TerminalPrompts:
         self.stderr = stderr
 
     def _say(self, text: str) -> None:
-        print(text, file=self.stderr, flush=True)
+        output.err(text, file=self.stderr, flush=True)
 
     async def _ask(self, prompt: str, *, secret: bool = False) -> str | None:
         def read() -> str | None:
             if secret and self.stdin is sys.stdin:
-                return getpass.getpass(prompt, stream=self.stderr)
-            self.stderr.write(prompt)
+                return getpass.getpass(terminal_safe(prompt), stream=self.stderr)
+            self.stderr.write(terminal_safe(prompt))
             self.stderr.flush()
             line = self.stdin.readline()
             return line.rstrip("\n") if line else None

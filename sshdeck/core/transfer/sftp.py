@@ -17,6 +17,7 @@ import asyncssh
 from asyncssh import FXF_CREAT, FXF_EXCL, FXF_READ, FXF_WRITE, SFTPAttrs
 
 from sshdeck.core.fs.base import EntryKind
+from sshdeck.core.inert import inert
 from sshdeck.core.transfer.endpoints import Rel, Stat
 from sshdeck.core.transfer.errors import ConnectionLostError, TransferError
 from sshdeck.core.transfer.names import POSIX, NameRules, show
@@ -203,7 +204,7 @@ class SftpEndpoint:
                 raise
             found = await self.lstat(rel)
             if found is None or not found.is_dir:
-                raise TransferError(f"{show(rel)}: cannot create folder ({exc.reason or 'refused'})") from None
+                raise TransferError(f"{show(rel)}: cannot create folder ({inert(exc.reason) or 'refused'})") from None
             return False
 
     async def open_part(self, rel: Rel, resume: bool, fresh: bool = False) -> tuple[SftpWriteFile, int]:

@@ -16,6 +16,7 @@ from textual.widgets import Button, Label, Static
 from sshdeck.core.fs.base import Entry, EntryKind, FileSystem
 from sshdeck.core.fs.local import LocalFS
 from sshdeck.core.fs.names import display_path
+from sshdeck.ui.inert_content import shown
 from sshdeck.ui.widgets.transfer_panel import format_bytes
 
 NAMES_SHOWN = 5
@@ -87,13 +88,13 @@ class CopyDialog(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         summary = self.summary
         with Vertical(classes="dialog copy-dialog"):
-            yield Label(Content(summary.question), classes="dialog-title", id="copy-question")
+            yield Label(shown(summary.question), classes="dialog-title", id="copy-question")
             names = summary.names[:NAMES_SHOWN]
             listing = "\n".join(f"  {name}" for name in names)
             if len(summary.names) > NAMES_SHOWN:
                 listing += f"\n  … and {len(summary.names) - NAMES_SHOWN} more"
-            yield Static(Content(f"from {summary.source}\n{listing}"), id="copy-detail")
-            yield Static(Content(f"to   {summary.dest}"), id="copy-dest")
+            yield Static(shown(f"from {summary.source}\n{listing}"), id="copy-detail")
+            yield Static(shown(f"to   {summary.dest}"), id="copy-dest")
             if summary.move:
                 yield Static(Content("The sources are deleted once each file has arrived."), classes="copy-note")
             with Horizontal(classes="dialog-buttons"):

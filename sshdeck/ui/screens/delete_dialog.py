@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from sshdeck.core.fs.base import Entry, FileSystem, FileSystemError, join
+from sshdeck.ui.inert_content import shown
 
 
 class DeleteDialog(ModalScreen[int]):
@@ -33,11 +34,11 @@ class DeleteDialog(ModalScreen[int]):
         what = self.entries[0].display if count == 1 else f"{count} items"
         folders = sum(1 for e in self.entries if e.is_dir and e.kind.value == "dir")
         with Vertical(classes="dialog"):
-            yield Label(Content(f"Delete {what}?"), classes="dialog-title")
+            yield Label(shown(f"Delete {what}?"), classes="dialog-title")
             detail = f"in {self.fs.label}:{self.folder}"
             if folders:
                 detail += f"\n{folders} folder{'s' if folders > 1 else ''} and everything inside will be deleted."
-            yield Static(Content(detail), id="delete-detail")
+            yield Static(shown(detail), id="delete-detail")
             yield Static(id="delete-progress")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")

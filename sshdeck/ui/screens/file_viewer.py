@@ -11,6 +11,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
+from sshdeck.ui.inert_content import shown
+
 VIEW_LIMIT = 2 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -44,7 +46,7 @@ class FileViewer(ModalScreen[None]):
                 note = f"  — binary file, {self.total_size:,} bytes; not shown"
             elif self.total_size > len(self.data):
                 note = f"  — showing the first {len(self.data):,} of {self.total_size:,} bytes"
-            yield Label(Content(self.title_text + note), classes="dialog-title")
+            yield Label(shown(self.title_text + note), classes="dialog-title")
             yield TextArea(text or "", read_only=True, id="viewer-text", show_line_numbers=text is not None)
 
     def action_close(self) -> None:
