@@ -50,7 +50,15 @@ async def test_hostile_server_text_is_drawn_escaped_everywhere(tmp_path: Path) -
             assert any(e.display.startswith("name" + SHOWN) for e in right.file_list.entries)
 
             right.file_list.focus()
-            right.file_list.cursor = [e.name for e in right.file_list.entries].index(b"refused.txt")
+            names = [e.name for e in right.file_list.entries]
+            right.file_list.cursor = next(i for i, name in enumerate(names) if name.startswith(b"name\x1b"))
+            await pilot.press("f5")
+            dialog = await until(pilot, lambda: isinstance(app.screen, CopyDialog) and app.screen, "the copy dialog")
+            assert "name" + SHOWN in str(dialog.query_one("#copy-question").content)
+            assert terminal_actions(screen_text(app).encode()) == []
+            await pilot.press("escape")
+            await until(pilot, lambda: not app.screen.is_modal, "the dialog to close")
+            right.file_list.cursor = names.index(b"refused.txt")
             await pilot.press("f5")
             await until(pilot, lambda: isinstance(app.screen, CopyDialog), "the copy dialog")
             await pilot.press("enter")
@@ -64,3 +72,12 @@ async def test_hostile_server_text_is_drawn_escaped_everywhere(tmp_path: Path) -
             assert terminal_actions(shown.encode()) == [], shown
             assert "quota exceeded \\x1b[2J" in shown
     assert terminal_actions(log_file().read_bytes()) == []
+
+
+async def test_every_notification_is_escaped_whoever_forgot(tmp_path: Path) -> None:
+    app = SshdeckApp(local_path=str(tmp_path), ssh_config=None)
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        app.notify("raw \x1b]52;c;cm0gLXJmIH4=\x07 reason\rover", title="\x9b2J title", markup=False)
+        shown = await until(pilot, lambda: (text := screen_text(app)) and "reason" in text and text, "the toast")
+        assert terminal_actions(shown.encode()) == []
+        assert "raw \\x1b]52;c;" in shown and "\\u009b2J title" in shown
