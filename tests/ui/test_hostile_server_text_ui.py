@@ -15,6 +15,7 @@ from sshdeck.app import SshdeckApp
 from sshdeck.core.logs import log_file, setup_logging
 from sshdeck.core.trust import TrustStore
 from sshdeck.ui.screens.copy_dialog import CopyDialog
+from sshdeck.ui.screens.file_viewer import as_text
 from sshdeck.ui.widgets.file_pane import FilePane
 from sshdeck.ui.widgets.transfer_panel import TransferPanel
 from tests.core.hostile_text_server import SHOWN, HostileTextServer
@@ -81,3 +82,8 @@ async def test_every_notification_is_escaped_whoever_forgot(tmp_path: Path) -> N
         shown = await until(pilot, lambda: (text := screen_text(app)) and "reason" in text and text, "the toast")
         assert terminal_actions(shown.encode()) == []
         assert "raw \\x1b]52;c;" in shown and "\\u009b2J title" in shown
+
+
+def test_the_file_viewer_shows_c1_and_bidi_controls_as_text() -> None:
+    text = as_text("a\x1b[2J \x9b2J \x9d0;t\x9c \u202eexe\r\n".encode())
+    assert text == "a^[[2J \\u009b2J \\u009d0;t\\u009c \\u202eexe^M\n"
