@@ -9,8 +9,8 @@ from pathlib import Path
 
 from rich.text import Text
 from textual.app import App
-from textual.notifications import SeverityLevel
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.theme import Theme
 
 from sshdeck.core.hosts.bookmarks import Bookmarks

@@ -162,7 +162,7 @@ async def run_async(args: argparse.Namespace, *, stderr: IO[str] | None = None) 
         dst_remote = await _open(dst_target, args, err, opened)
         return await _copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err)
     except (OSError, asyncssh.Error, TransferError) as exc:
-        reason = inert(exc.reason) if isinstance(exc, asyncssh.Error) else plain(str(exc))
+        reason = inert(exc.reason or str(exc)) if isinstance(exc, asyncssh.Error) else plain(str(exc))
         output.err(f"sshdeck cp: {reason}", file=err)
         return 1
     except Exception as exc:  # noqa: BLE001 - connect errors from the session layer
