@@ -26,6 +26,7 @@ __all__ = ["Inert", "inert", "plain", "terminal_safe"]
 # Printable ASCII except the backslash: such a name needs no escaping.  Most
 # names are like that, and a folder of 100,000 must not pay the slow path.
 NEEDS_ESCAPING = re.compile(rb"[^\x20-\x5b\x5d-\x7e]")
+_NEEDS_ESCAPING_SEARCH = NEEDS_ESCAPING.search
 # Printable ASCII plus newline and tab: nothing for `terminal_safe` to do.
 _TERMINAL_PLAIN = re.compile(r"[\x20-\x7e\n\t]*")
 
@@ -102,6 +103,8 @@ def inert(raw: str | bytes | None, *, one_line: bool = True, limit: int | None =
     `one_line=False` (banners, instructions) newlines and tabs are kept.
     Undecodable bytes show as `\\xNN`; `limit` cuts long text with "…".
     """
+    if type(raw) is bytes and limit is None and _NEEDS_ESCAPING_SEARCH(raw) is None:
+        return Inert(raw.decode("ascii"))  # the common case, kept cheap: folders of 100,000 names
     if raw is None:
         return Inert("")
     if isinstance(raw, Inert):
