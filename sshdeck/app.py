@@ -10,9 +10,11 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.theme import Theme
 
 from sshdeck.core.hosts.bookmarks import Bookmarks
+from sshdeck.core.inert import terminal_safe
 from sshdeck.core.ssh.connect_spec import DEFAULT_SSH_CONFIG
 from sshdeck.core.hosts.profile_store import ProfileStore
 from sshdeck.core.trust import TrustStore
@@ -134,6 +136,23 @@ class SshdeckApp(App):
                 await self.remote.close()
             except Exception:
                 log.exception("closing %s failed", self.remote.label)
+
+    # -- notifications -------------------------------------------------------
+    # Every toast passes the edge filter: a server's words that reached a
+    # message (a reason, a name) cannot act on the terminal, whoever forgot.
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        super().notify(
+            terminal_safe(str(message)), title=terminal_safe(str(title)), severity=severity, timeout=timeout, markup=markup
+        )
 
     # -- crashes -------------------------------------------------------------
     # Textual's crash report renders a traceback *with local variables*, and a

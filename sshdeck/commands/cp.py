@@ -32,10 +32,12 @@ from typing import IO, Awaitable, Callable
 
 import asyncssh
 
+from sshdeck.commands import output
 from sshdeck.core.fs.listing import human_size
 from sshdeck.core.fs.names import display_name
 from sshdeck.core.transfer.partials import inspect_partials
 from sshdeck.core.ssh.connect_errors import HostKeyRefused
+from sshdeck.core.inert import inert, plain
 from sshdeck.core.hosts.targets import Target, TargetError, parse_target
 from sshdeck.core.transfer import (
     ConflictChoice,
@@ -85,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(run_async(args))
     except KeyboardInterrupt:  # before the loop's handlers were in place
-        print(INTERRUPTED, file=sys.stderr)
+        output.err(INTERRUPTED, file=sys.stderr)
         return 130
 
 
@@ -190,7 +192,7 @@ async def run_async(args: argparse.Namespace, *, stderr: IO[str] | None = None, 
         if not caught:
             raise
         task.uncancel()  # type: ignore[union-attr]
-        print(("\n" if err.isatty() else "") + INTERRUPTED, file=err)  # off the progress bar's line
+        output.err(("\n" if err.isatty() else "") + INTERRUPTED, file=err)  # off the progress bar's line
         return 128 + caught[0]
     finally:
         for signum in installed:
@@ -199,18 +201,18 @@ async def run_async(args: argparse.Namespace, *, stderr: IO[str] | None = None, 
 
 async def _run(args: argparse.Namespace, err: IO[str], trust, journal: Journal | None) -> int:
     if len(args.paths) < 2:
-        print("sshdeck cp: need at least one SRC and a DST", file=err)
+        output.err("sshdeck cp: need at least one SRC and a DST", file=err)
         return 2
     *sources, destination = args.paths
     try:
         src_targets = [_parse(p) for p in sources]
         dst_target = _parse(destination)
     except TargetError as exc:
-        print(f"sshdeck cp: {exc}", file=err)
+        output.err(f"sshdeck cp: {exc}", file=err)
         return 2
     hosts = {(t.host, t.port, t.user) if t else None for t in src_targets}
     if len(hosts) != 1:
-        print("sshdeck cp: all sources must be on one side (this machine or one host)", file=err)
+        output.err("sshdeck cp: all sources must be on one side (this machine or one host)", file=err)
         return 2
     opened: list[Remote] = []
     own_journal = journal is None
@@ -229,19 +231,20 @@ async def _run(args: argparse.Namespace, err: IO[str], trust, journal: Journal |
         from sshdeck.core.trust import refusal_text
 
         if not exc.asked:  # the prompt showed it already
-            print(refusal_text(exc.check, own_file=str(trust.own_file)), file=err)
+            output.err(refusal_text(exc.check, own_file=str(trust.own_file)), file=err)
         check = exc.check
         if check.may_ask and args.batch:
-            print(f"sshdeck cp: host key for {check.name} is not known ({check.key_type} {check.fingerprint}); "
+            output.err(f"sshdeck cp: host key for {check.name} is not known ({check.key_type} {check.fingerprint}); "
                   "if that fingerprint is right, trust it with: sshdeck cp --accept-new …", file=err)
         else:
-            print(f"sshdeck cp: {exc}", file=err)
+            output.err(f"sshdeck cp: {exc}", file=err)
         return 1
     except (OSError, asyncssh.Error, TransferError) as exc:
-        print(f"sshdeck cp: {getattr(exc, 'reason', '') or exc}", file=err)
+        reason = inert(exc.reason or str(exc)) if isinstance(exc, asyncssh.Error) else plain(str(exc))
+        output.err(f"sshdeck cp: {reason}", file=err)
         return 1
     except Exception as exc:  # noqa: BLE001 - connect errors from the session layer
-        print(f"sshdeck cp: {exc}", file=err)
+        output.err(f"sshdeck cp: {exc}", file=err)
         return 1
     finally:
         if own_journal and journal is not None:
@@ -257,7 +260,7 @@ def _open_journal(err: IO[str]) -> Journal | None:
     try:
         return Journal()
     except (OSError, sqlite3.Error) as exc:
-        print(f"sshdeck cp: the transfer journal is unavailable ({exc}); an interrupted copy will restart", file=err)
+        output.err(f"sshdeck cp: the transfer journal is unavailable ({exc}); an interrupted copy will restart", file=err)
         return None
 
 
@@ -281,7 +284,7 @@ async def _copy_all(args, sources, src_targets, src_remote, destination, dst_tar
     dst_path = (dst_target.path if dst_target else destination) or "."
     dst_stat_is_dir = await _is_dir(dst_remote, dst_path)
     if not dst_stat_is_dir and len(sources) > 1:
-        print(f"sshdeck cp: {destination}: not a folder (needed for several sources)", file=err)
+        output.err(f"sshdeck cp: {destination}: not a folder (needed for several sources)", file=err)
         return 2
     if dst_stat_is_dir:
         dst_root = await _resolve(dst_remote, dst_path)
@@ -318,9 +321,9 @@ async def announce_resume(journal: Journal, record: JobRecord, source: Endpoint,
     for partial in await inspect_partials(journal, record, source, dest):
         shown = display_name(b"/".join(partial.final))
         if partial.continues:
-            print(f"sshdeck cp: resuming {shown} from {format_size(partial.size)}", file=err)
+            output.err(f"sshdeck cp: resuming {shown} from {format_size(partial.size)}", file=err)
         else:
-            print(f"sshdeck cp: restarting {shown}: the source changed since the interrupted run", file=err)
+            output.err(f"sshdeck cp: restarting {shown}: the source changed since the interrupted run", file=err)
 
 
 def format_size(count: int) -> str:
@@ -354,13 +357,13 @@ def summarize(reports: list[TransferReport], err: IO[str]) -> int:
     failed = [f for r in reports for f in r.failed]
     skipped = [s for r in reports for s in r.skipped]
     for item in skipped:
-        print(f"skipped: {item.error}", file=err)
+        output.err(f"skipped: {item.error}", file=err)
     for item in failed:
-        print(f"FAILED: {item.error or item.name}", file=err)
+        output.err(f"FAILED: {item.error or item.name}", file=err)
     for note in sorted({n for r in reports for n in r.notes}):
-        print(f"note: {note}", file=err)
+        output.err(f"note: {note}", file=err)
     done = len([i for i in files if i.state.value == "done"])
-    print(
+    output.err(
         f"sshdeck cp: {done} of {len(files)} files copied, {human_size(copied)}B in {elapsed:.1f}s "
         f"({human_size(int(copied / elapsed))}B/s), {len(skipped)} skipped, {len(failed)} failed",
         file=err,

@@ -30,6 +30,8 @@ from sshdeck.core.fs.base import Entry
 from sshdeck.core.fs.errors import FileSystemError
 from sshdeck.core.fs.sftp import SftpFS
 from sshdeck.core.ssh.account import CHANNEL_FULL_CODES, NO_FILE_ACCESS
+from sshdeck.commands import output
+from sshdeck.core.inert import terminal_safe
 from sshdeck.core.ssh.auth import (
     ConnectCallbacks,
     KbdIntChallenge,
@@ -76,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(run_async(args))
     except KeyboardInterrupt:
-        print("sshdeck ls: interrupted", file=sys.stderr)
+        output.err("sshdeck ls: interrupted", file=sys.stderr)
         return 130
 
 
@@ -94,7 +96,7 @@ async def run_async(
     try:
         target = parse_target(args.target)
     except TargetError as exc:
-        print(f"sshdeck ls: {exc}", file=err)
+        output.err(f"sshdeck ls: {exc}", file=err)
         return 2
     spec = cli_spec(target, args)
     trust = trust or TrustStore()
@@ -112,20 +114,20 @@ async def run_async(
             sftp = None
         if sftp is None:
             # The same detection and words as the app's file pane (core/ssh/account.py).
-            print(f"sshdeck ls: {NO_FILE_ACCESS}", file=err)
+            output.err(f"sshdeck ls: {NO_FILE_ACCESS}", file=err)
             return 1
         return await _print_listing(SftpFS(sftp, spec.host), target.path or ".", out, err)
     except HostKeyRefused as exc:
         if not exc.asked:  # the prompt showed it already
-            print(refusal_text(exc.check, own_file=str(trust.own_file)), file=err)
-        print(f"sshdeck ls: {_host_key_reason(exc, args)}", file=err)
+            output.err(refusal_text(exc.check, own_file=str(trust.own_file)), file=err)
+        output.err(f"sshdeck ls: {_host_key_reason(exc, args)}", file=err)
         return 1
     except ConnectError as exc:
-        print(f"sshdeck ls: {exc}", file=err)
+        output.err(f"sshdeck ls: {exc}", file=err)
         return 1
     except (asyncssh.SFTPError, asyncssh.ChannelOpenError) as exc:
         reason = escape_server_text(str(getattr(exc, "reason", exc)), keep_newlines=False)
-        print(f"sshdeck ls: cannot list {escape_server_text(target.path or '~', keep_newlines=False)}: {reason}", file=err)
+        output.err(f"sshdeck ls: cannot list {escape_server_text(target.path or '~', keep_newlines=False)}: {reason}", file=err)
         return 1
     finally:
         await session.close()
@@ -135,10 +137,10 @@ async def _print_listing(fs: SftpFS, path: str, out: IO[str], err: IO[str]) -> i
     """Print `path`'s names as they stream in; 1 (with the reason on `err`) when the listing fails."""
     try:
         async for names in _names(fs.list(path), err):
-            out.write("".join(name + "\n" for name in names))
+            output.out("".join(name + "\n" for name in names), file=out, end="")
     except FileSystemError as exc:
         out.flush()
-        print(f"sshdeck ls: {exc}", file=err)
+        output.err(f"sshdeck ls: {exc}", file=err)
         return 1
     return 0
 
@@ -155,7 +157,8 @@ async def _names(batches: AsyncIterator[list[Entry]], err: IO[str]) -> AsyncIter
             held.extend(batch)
             if len(held) > SORTED_UP_TO:
                 streaming = True
-                print(f"sshdeck ls: more than {SORTED_UP_TO:,} entries: printed in the server's order", file=err, flush=True)
+                output.err(f"sshdeck ls: more than {SORTED_UP_TO:,} entries: printed in the server's order", file=err,
+                           flush=True)
                 yield [_shown(entry) for entry in held]
                 held = []
     except FileSystemError:
@@ -216,13 +219,13 @@ class TerminalPrompts:
         self.stderr = stderr
 
     def _say(self, text: str) -> None:
-        print(text, file=self.stderr, flush=True)
+        output.err(text, file=self.stderr, flush=True)
 
     async def _ask(self, prompt: str, *, secret: bool = False) -> str | None:
         def read() -> str | None:
             if secret and self.stdin is sys.stdin:
-                return getpass.getpass(prompt, stream=self.stderr)
-            self.stderr.write(prompt)
+                return getpass.getpass(terminal_safe(prompt), stream=self.stderr)
+            self.stderr.write(terminal_safe(prompt))
             self.stderr.flush()
             line = self.stdin.readline()
             return line.rstrip("\n") if line else None

@@ -21,6 +21,7 @@ from typing import IO
 
 import dataclasses
 
+from sshdeck.commands import output
 from sshdeck.commands.ls import cli_callbacks
 from sshdeck.core.hosts.profiles import Tunnel
 from sshdeck.core.hosts.ssh_config_import import preview_ssh_config
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _say(stream: IO[str], text: str) -> None:
-    print(text, file=stream, flush=True)
+    output.out(text, file=stream, flush=True)
 
 
 def _config_forwards(alias: str, ssh_config: str) -> list[Tunnel]:

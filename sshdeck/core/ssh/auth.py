@@ -10,37 +10,28 @@ escaped of control characters and marked as the server's before anyone sees it.
 from __future__ import annotations
 
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Awaitable, Callable
 
 import asyncssh
 
+from sshdeck.core.inert import Inert, inert
 from sshdeck.core.trust.check import HostKeyCheck, HostKeyDecision
 
 EXPIRY_WARNING_SECONDS = 3600
 MAX_PASSPHRASE_TRIES = 3
 MAX_PASSWORD_TRIES = 3
-_KEEP = {"\n", "\t"}
 
 
-def escape_server_text(text: str, *, keep_newlines: bool = True) -> str:
+def escape_server_text(text: str, *, keep_newlines: bool = True) -> Inert:
     """`text` with control and format characters (ESC, CR, bidi overrides…) made visible.
 
     A server must not be able to move the cursor, recolour the screen or
-    reorder what the user reads next to its words.
+    reorder what the user reads next to its words.  The rule is
+    `sshdeck.core.inert.inert`; `keep_newlines=False` makes one line.
     """
-    out = []
-    for ch in text:
-        if ch in _KEEP and (keep_newlines or ch == "\t"):
-            out.append(ch)
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return inert(text, one_line=not keep_newlines)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ import errno
 
 import asyncssh
 
+from sshdeck.core.inert import Inert, inert, plain
+
 
 class TransferError(Exception):
-    """One item cannot be transferred; the message is fit to show the user as it is."""
+    """One item cannot be transferred; server text in the message must already be inert (`show`, `inert`)."""
 
 
 class SourceChangedError(TransferError):
@@ -37,19 +39,19 @@ def is_connection_lost(exc: BaseException) -> bool:
     return False
 
 
-def describe(exc: BaseException) -> str:
-    """A one-line reason for the failure list."""
+def describe(exc: BaseException) -> Inert:
+    """A one-line reason for the failure list; a server's words in it are made inert."""
     if isinstance(exc, TransferError):
-        return str(exc)
+        return plain(str(exc))
     if is_connection_lost(exc):
-        detail = getattr(exc, "reason", "") or str(exc)
-        return f"connection lost ({detail})" if detail else "connection lost"
+        detail = inert(getattr(exc, "reason", "") or str(exc))
+        return plain(f"connection lost ({detail})" if detail else "connection lost")
     if isinstance(exc, asyncssh.SFTPNoSuchFile):
-        return "no such file or folder"
+        return Inert("no such file or folder")
     if isinstance(exc, asyncssh.SFTPPermissionDenied):
-        return "permission denied"
+        return Inert("permission denied")
     if isinstance(exc, asyncssh.SFTPError):
-        return exc.reason or "the server refused"
+        return inert(exc.reason) or Inert("the server refused")
     if isinstance(exc, OSError):
-        return exc.strerror or str(exc)
-    return f"{type(exc).__name__}: {exc}"
+        return inert(exc.strerror or str(exc))
+    return plain(f"{type(exc).__name__}: {inert(str(exc))}")

@@ -21,6 +21,7 @@ from sshdeck.core.fs.errors import ConnectionLostError as FsConnectionLost
 from sshdeck.core.fs.errors import FileSystemError
 from sshdeck.core.fs.limits import ListingLimitError, ListingLimits, capped, configured_limits
 from sshdeck.core.fs.sftp_listing import list_folder
+from sshdeck.core.inert import inert
 from sshdeck.core.transfer.endpoints import Rel, Stat
 from sshdeck.core.transfer.errors import ConnectionLostError, TransferError
 from sshdeck.core.transfer.names import POSIX, NameRules, show
@@ -218,7 +219,7 @@ class SftpEndpoint:
                 raise
             found = await self.lstat(rel)
             if found is None or not found.is_dir:
-                raise TransferError(f"{show(rel)}: cannot create folder ({exc.reason or 'refused'})") from None
+                raise TransferError(f"{show(rel)}: cannot create folder ({inert(exc.reason) or 'refused'})") from None
             return False
 
     async def open_part(self, rel: Rel, resume: bool, fresh: bool = False) -> tuple[SftpWriteFile, int]:

@@ -25,6 +25,7 @@ from sshdeck.core.ssh.auth import (
     PasswordRequest,
     escape_server_text,
 )
+from sshdeck.ui.inert_content import shown
 
 
 def attempt_text(attempt: int, tries: int) -> str:
@@ -77,9 +78,9 @@ class PassphrasePrompt(_SecretPrompt):
 
     def compose_question(self) -> ComposeResult:
         yield Label(Content("Passphrase for the key"), classes="dialog-title")
-        yield Static(Content(self.request.path), classes="auth-subject", id="key-path")
+        yield Static(shown(self.request.path), classes="auth-subject", id="key-path")
         if self.request.error:
-            yield Static(Content(self.request.error), classes="dialog-error", id="auth-error")
+            yield Static(shown(self.request.error), classes="dialog-error", id="auth-error")
         yield Static(Content(attempt_text(self.request.attempt, MAX_PASSPHRASE_TRIES)), classes="auth-attempt")
 
 
@@ -97,7 +98,7 @@ class PasswordPrompt(_SecretPrompt):
         where = f"{request.user}@{request.host}" + ("" if request.port == 22 else f" port {request.port}")
         yield Label(Content(f"Password for {where}"), classes="dialog-title")
         if request.error:
-            yield Static(Content(request.error), classes="dialog-error", id="auth-error")
+            yield Static(shown(request.error), classes="dialog-error", id="auth-error")
         yield Static(Content(attempt_text(request.attempt, MAX_PASSWORD_TRIES)), classes="auth-attempt")
 
 
@@ -123,18 +124,18 @@ class KbdIntPrompt(ModalScreen["list[str] | None"]):
             title = f"Login questions for {challenge.user}@{challenge.host}"
             if challenge.round > 1:
                 title += f" (round {challenge.round})"
-            yield Label(Content(title), classes="dialog-title")
+            yield Label(shown(title), classes="dialog-title")
             # Core escapes server text already; escaping again is harmless and keeps this screen safe alone.
             name = escape_server_text(challenge.name, keep_newlines=False).strip()
             instructions = escape_server_text(challenge.instructions).strip("\n")
             if name or instructions:
-                parts = ([Content.styled(name, "bold")] if name else []) + ([Content(instructions)] if instructions else [])
+                parts = ([shown(name, "bold")] if name else []) + ([shown(instructions)] if instructions else [])
                 said = Static(Content("\n").join(parts), classes="server-text", id="server-says")
                 said.border_title = f"from the server {challenge.host}"
                 yield said
             for index, prompt in enumerate(self.prompts):
                 text = escape_server_text(prompt.text, keep_newlines=False).strip() or f"Answer {index + 1}"
-                yield Label(Content(text), classes="kbdint-question", id=f"question-{index}")
+                yield Label(shown(text), classes="kbdint-question", id=f"question-{index}")
                 yield Input(password=not prompt.echo, id=f"answer-{index}", classes="kbdint-answer")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")

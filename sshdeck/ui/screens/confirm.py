@@ -10,6 +10,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from sshdeck.ui.inert_content import shown
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Returns True only when the user presses the confirm button; Escape and "No" return False.
@@ -38,10 +40,10 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog confirm-dialog"):
-            yield Label(Content(self.title_text), classes="dialog-title")
+            yield Label(shown(self.title_text), classes="dialog-title")
             if self.message:
                 with VerticalScroll(classes="confirm-message-scroll"):
-                    yield Static(Content(self.message), classes="confirm-message")
+                    yield Static(shown(self.message), classes="confirm-message")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(
                     Content(self.confirm_label),

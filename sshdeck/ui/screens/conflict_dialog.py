@@ -12,6 +12,7 @@ from textual.widgets import Button, Checkbox, Label, Static
 
 from sshdeck.core.fs.listing import format_mtime
 from sshdeck.core.transfer import Conflict, ConflictChoice, ConflictDecision, Stat
+from sshdeck.ui.inert_content import shown
 from sshdeck.ui.widgets.transfer_panel import format_bytes
 
 # (choice, button label, key, button id); the key is the accelerator and is underlined in the label.
@@ -65,12 +66,12 @@ class ConflictDialog(ModalScreen[ConflictDecision]):
         conflict = self.conflict
         where = f" in {self.dest}" if self.dest else ""
         with Vertical(classes="dialog conflict-dialog"):
-            yield Label(Content(f"“{conflict.name}” already exists{where}"), classes="dialog-title")
+            yield Label(shown(f"“{conflict.name}” already exists{where}"), classes="dialog-title")
             with Grid(id="conflict-facts"):
                 yield Static("New:", classes="conflict-side")
-                yield Static(Content(_facts(conflict.source)), id="conflict-source")
+                yield Static(shown(_facts(conflict.source)), id="conflict-source")
                 yield Static("Existing:", classes="conflict-side")
-                yield Static(Content(_facts(conflict.existing)), id="conflict-existing")
+                yield Static(shown(_facts(conflict.existing)), id="conflict-existing")
             yield Static(Content(self._hint()), id="conflict-hint")
             with Horizontal(classes="dialog-buttons conflict-buttons"):
                 for choice, label, key, button_id in CHOICES[:4]:

@@ -16,6 +16,7 @@ from sshdeck.core.fs.base import Entry, EntryKind, FileSystem
 from sshdeck.core.fs.local import LocalFS
 from sshdeck.core.places import place  # noqa: F401  (callers take it from here too)
 from sshdeck.ui.widgets.path_bar import PathInput
+from sshdeck.ui.inert_content import shown
 from sshdeck.ui.widgets.transfer_panel import format_bytes
 
 NAMES_SHOWN = 5
@@ -85,19 +86,19 @@ class CopyDialog(ModalScreen["str | bool"]):
     def compose(self) -> ComposeResult:
         summary = self.summary
         with Vertical(classes="dialog copy-dialog"):
-            yield Label(Content(summary.question), classes="dialog-title", id="copy-question")
+            yield Label(shown(summary.question), classes="dialog-title", id="copy-question")
             names = summary.names[:NAMES_SHOWN]
             listing = "\n".join(f"  {name}" for name in names)
             if len(summary.names) > NAMES_SHOWN:
                 listing += f"\n  … and {len(summary.names) - NAMES_SHOWN} more"
-            yield Static(Content(f"from {summary.source}\n{listing}"), id="copy-detail")
+            yield Static(shown(f"from {summary.source}\n{listing}"), id="copy-detail")
             if self.dest_fs is not None and self.dest_folder is not None:
                 with Horizontal(classes="copy-dest-row"):
                     host = "" if isinstance(self.dest_fs, LocalFS) else f"{self.dest_fs.label}:"
-                    yield Label(Content(f"to   {host}"), classes="copy-dest-label")
+                    yield Label(shown(f"to   {host}"), classes="copy-dest-label")
                     yield PathInput(self.dest_fs, self.dest_folder, id="copy-dest-path")
             else:
-                yield Static(Content(f"to   {summary.dest}"), id="copy-dest")
+                yield Static(shown(f"to   {summary.dest}"), id="copy-dest")
             if summary.move:
                 yield Static(Content("The sources are deleted once each file has arrived."), classes="copy-note")
             with Horizontal(classes="dialog-buttons"):

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from sshdeck.core.fs.base import Entry, FileSystem, FileSystemError, join
+from sshdeck.ui.inert_content import shown
 from sshdeck.core.places import place
 from sshdeck.ui.widgets.transfer_panel import format_bytes
 
@@ -53,8 +54,8 @@ class DeleteDialog(ModalScreen[int]):
         count = len(self.entries)
         what = self.entries[0].display if count == 1 else f"{count} items"
         with Vertical(classes="dialog"):
-            yield Label(Content(f"Delete {what}?"), classes="dialog-title")
-            yield Static(Content(describe_deletion(self.entries, place(self.fs, self.folder))), id="delete-detail")
+            yield Label(shown(f"Delete {what}?"), classes="dialog-title")
+            yield Static(shown(describe_deletion(self.entries, place(self.fs, self.folder))), id="delete-detail")
             yield Static(id="delete-progress")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")

@@ -30,6 +30,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Static, TabbedContent, TabPane
 
+from sshdeck.core.inert import inert
+from sshdeck.ui.inert_content import shown
 from sshdeck.ui.widgets.terminal_render import clean_label
 from sshdeck.ui.widgets.terminal_view import TerminalView
 
@@ -209,7 +211,7 @@ class ShellTab(TabPane):
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - any refusal becomes a line in the tab
-            reason = getattr(exc, "reason", "") or str(exc) or type(exc).__name__
+            reason = inert(getattr(exc, "reason", "") or str(exc) or type(exc).__name__)
             log.info("%s refused a shell: %s", self.host_label, reason)
             self._finish(f"{self.host_label} refused a shell: {reason}")
             return
@@ -250,7 +252,7 @@ class ShellTab(TabPane):
         bar = self.query_one(".shell-ended")
         bar.set_class(text is not None, "-shown")
         if text is not None:
-            self.query_one(".shell-ended-message", Static).update(text)
+            self.query_one(".shell-ended-message", Static).update(shown(text))  # plain text, controls escaped
             if self.view.has_focus or self.screen.focused is None:
                 self.query_one("#reopen", Button).focus()
         self.refresh_bindings()

@@ -23,6 +23,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar, Static
 
+from sshdeck.core.inert import plain
 from sshdeck.core.transfer import ItemState, TransferProgress, TransferReport
 
 if TYPE_CHECKING:
@@ -137,7 +138,8 @@ class TransferRows(Widget, can_focus=True):
         bar_width = 0 if row.fraction is None else (20 if width >= 70 else 10)
         figures = f" {row.figures}" if row.figures else ""
         name_width = max(4, width - row.indent - 2 - bar_width - (1 if bar_width else 0) - len(figures))
-        name = row.text if len(row.text) <= name_width else row.text[: name_width - 1] + "…"
+        text = plain(row.text)  # names and titles may carry a server's words: escaped, one line
+        name = text if len(text) <= name_width else text[: name_width - 1] + "…"
         style = "bold" if row.indent == 0 else ""
         if is_cursor:
             style += " reverse" if self.has_focus else " underline"
@@ -319,7 +321,7 @@ class TransferPanel(Vertical):
         scroll = self.query_one("#transfer-failures-scroll")
         scroll.display = bool(failures)
         if failures:
-            lines = [f"Failures ({len(failures)}):"] + [f"  {reason}" for _v, _i, reason in failures[:FAILURES_SHOWN]]
+            lines = [f"Failures ({len(failures)}):"] + [f"  {plain(reason)}" for _v, _i, reason in failures[:FAILURES_SHOWN]]
             if len(failures) > FAILURES_SHOWN:
                 lines.append(f"  … and {len(failures) - FAILURES_SHOWN} more")
             text.update(Content("\n".join(lines)))
