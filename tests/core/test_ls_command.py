@@ -173,3 +173,15 @@ async def test_with_no_answer_on_stdin_the_fingerprint_block_is_printed_once(ope
     assert code == 1
     assert err.count(fingerprint) == 2  # once in the block, once in the one-line reason; never a second block
     assert err.count("can't be established") <= 1
+
+
+async def test_a_name_that_is_not_utf8_is_listed_escaped_with_the_rest(openssh_server, ssh_config, trust_store,
+                                                                        remote_folder) -> None:
+    import os
+
+    with open(os.path.join(os.fsencode(remote_folder), b"caf\xe9-latin1.txt"), "wb") as handle:
+        handle.write(b"x")
+    openssh_server.write_known_hosts(trust_store.read_files[0])
+    code, out, _err = await run(parse("-F", str(ssh_config), "--batch", f"box:{remote_folder}"), trust_store)
+    assert code == 0
+    assert "caf\\xe9-latin1.txt" in out.splitlines() and "a.txt" in out.splitlines()
