@@ -1,0 +1,192 @@
+"""Running a plan: copies through the transfer engine, deletes through the endpoints.
+
+Copies and updates go through `Transfer` (temporary name, fsync, atomic
+rename, the source's mtime kept, so the next plan sees equality), folders
+are made first, parents before children.  Deletes use the endpoint's
+relative `unlink`/`rmdir` (no path can leave its root, a link is removed,
+never followed); a file is deleted only if it still has the size and mtime
+the plan saw, and a folder only after what the plan listed in it, deepest
+first (a folder still holding something else stays, with a note).  A delete
+that makes room for a copy (a file where a folder must go) runs first; the
+rest run after the copies, so a failed copy never follows a lost file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from sshdeck.core.fs.listing import human_size
+from sshdeck.core.sync.plan import ActionKind, SyncAction, SyncPlan, file_differs
+from sshdeck.core.transfer.conflicts import ConflictChoice
+from sshdeck.core.transfer.endpoints import Endpoint, Rel
+from sshdeck.core.transfer.engine import Transfer
+from sshdeck.core.transfer.errors import describe
+from sshdeck.core.transfer.model import ItemState, TransferOptions, TransferReport
+from sshdeck.core.transfer.names import show
+from sshdeck.core.transfer.progress import ProgressCallback
+
+# Called with each action once it is done (ok) or failed (with a reason).
+ActionCallback = Callable[[SyncAction, bool, str], None]
+
+
+@dataclass
+class SyncResult:
+    copied: int = 0
+    updated: int = 0
+    deleted: int = 0
+    bytes_copied: int = 0
+    failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        return f"{self.copied} copied, {self.updated} updated, {self.deleted} deleted, {human_size(self.bytes_copied)}B"
+
+
+async def run_plan(
+    a: Endpoint,
+    b: Endpoint,
+    plan: SyncPlan,
+    actions: Iterable[SyncAction] | None = None,
+    *,
+    on_progress: ProgressCallback | None = None,
+    on_transfer: Callable[[Transfer], None] | None = None,
+) -> SyncResult:
+    """Carry out `actions` (default: all of the plan's; conflicts are never run).
+
+    `on_transfer` sees each Transfer before it runs (the app shows it in its panel).
+    """
+    chosen = [x for x in (plan.actions if actions is None else actions) if x.kind is not ActionKind.CONFLICT]
+    result = SyncResult()
+    copies = [x for x in chosen if x.kind in (ActionKind.COPY, ActionKind.UPDATE)]
+    copy_targets = {(x.to_a, x.dst or x.rel) for x in copies}
+    deletes = [x for x in chosen if x.kind is ActionKind.DELETE]
+    first = [x for x in deletes if (x.to_a, x.rel) in copy_targets]
+    later = [x for x in deletes if (x.to_a, x.rel) not in copy_targets]
+    await _delete_all(a, b, first, result)
+    for to_a in (False, True):
+        batch = [x for x in copies if x.to_a is to_a]
+        if batch:
+            source, dest = (b, a) if to_a else (a, b)
+            tree = plan.a if to_a else plan.b
+            await _copy_all(source, dest, batch, set(tree.entries), result, on_progress, on_transfer)
+    await _delete_all(a, b, later, result)
+    return result
+
+
+async def _copy_all(
+    source: Endpoint,
+    dest: Endpoint,
+    batch: list[SyncAction],
+    existing: set[Rel],
+    result: SyncResult,
+    on_progress: ProgressCallback | None,
+    on_transfer: Callable[[Transfer], None] | None,
+) -> None:
+    made: set[Rel] = set()
+    failed_dirs: set[Rel] = set()
+    folders = sorted({x.dst or x.rel for x in batch if x.is_dir} | {p for x in batch for p in _parents(x.dst or x.rel)})
+    for folder in folders:
+        if folder in existing and folder not in {x.dst or x.rel for x in batch if x.is_dir}:
+            continue
+        if folder[:-1] in failed_dirs:
+            failed_dirs.add(folder)
+            continue
+        try:
+            await dest.make_dir(folder)
+            made.add(folder)
+        except Exception as exc:  # noqa: BLE001 - reported per folder
+            failed_dirs.add(folder)
+            result.failures.append(f"{dest.label}: {show(folder)}: cannot create folder: {describe(exc)}")
+    for x in batch:
+        if x.is_dir and (x.dst or x.rel) in made:
+            result.copied += 1
+    files = [x for x in batch if not x.is_dir and (x.dst or x.rel)[:-1] not in failed_dirs]
+    if not files:
+        return
+    by_dst = {x.dst or x.rel: x for x in files}
+    transfer = Transfer(
+        source,
+        dest,
+        [(x.rel, x.dst or x.rel) for x in files],
+        TransferOptions(recursive=False, conflict=ConflictChoice.OVERWRITE),
+        on_progress=on_progress,
+    )
+    if on_transfer is not None:
+        on_transfer(transfer)
+    try:
+        report = await transfer.run()
+    except Exception as exc:  # noqa: BLE001 - e.g. the destination folder vanished
+        result.failures.append(f"{dest.label}: {describe(exc)}")
+        return
+    _count(report, by_dst, result)
+
+
+def _count(report: TransferReport, by_dst: dict[Rel, SyncAction], result: SyncResult) -> None:
+    result.bytes_copied += report.bytes_copied
+    result.notes.extend(report.notes)
+    for item in report.items:
+        action = by_dst.get(item.dst)
+        if item.state is ItemState.DONE and action is not None:
+            if action.kind is ActionKind.UPDATE:
+                result.updated += 1
+            else:
+                result.copied += 1
+        elif item.state is not ItemState.DONE:
+            result.failures.append(item.error or f"{item.name}: {item.state.value}")
+
+
+def _parents(rel: Rel) -> list[Rel]:
+    return [rel[:i] for i in range(1, len(rel))]
+
+
+async def _delete_all(a: Endpoint, b: Endpoint, deletes: list[SyncAction], result: SyncResult) -> None:
+    for action in deletes:
+        side = a if action.to_a else b
+        try:
+            note = await _delete(side, action)
+        except Exception as exc:  # noqa: BLE001 - reported per action
+            result.failures.append(f"{side.label}: {show(action.rel)}: cannot delete: {describe(exc)}")
+            continue
+        if note:
+            result.notes.append(note)
+        else:
+            result.deleted += 1
+
+
+async def _delete(side: Endpoint, action: SyncAction) -> str | None:
+    """None when gone; a note when something was kept because it changed or holds more."""
+    now = await side.lstat(action.rel)
+    if now is None:
+        return None
+    seen = action.seen
+    if not action.is_dir:
+        if not now.is_file or (seen is not None and file_differs(now, seen, 0)):
+            return f"{side.label}: {show(action.rel)}: changed since the plan (kept)"
+        await side.unlink(action.rel)
+        return None
+    if not now.is_dir:
+        return f"{side.label}: {show(action.rel)}: no longer a folder (kept)"
+    kept = False
+    for rel, stat in sorted(action.contents, key=lambda pair: len(pair[0]), reverse=True):
+        try:
+            found = await side.lstat(rel)
+            if found is None:
+                continue
+            if stat.is_dir and found.is_dir:
+                await side.rmdir(rel)
+            elif stat.is_file and found.is_file and not file_differs(found, stat, 0):
+                await side.unlink(rel)
+            else:
+                kept = True
+        except Exception:  # noqa: BLE001 - a folder holding something unlisted stays
+            kept = True
+    try:
+        await side.rmdir(action.rel)
+    except Exception:  # noqa: BLE001
+        kept = True
+    return f"{side.label}: {show(action.rel)}/: kept, it holds entries the plan did not list" if kept else None
