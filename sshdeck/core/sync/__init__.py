@@ -10,7 +10,9 @@
 
 from sshdeck.core.sync.plan import ActionKind, SyncAction, SyncOptions, SyncPlan, plan_sync
 from sshdeck.core.sync.run import SyncResult, run_plan
+from sshdeck.core.sync.state import SyncState, load_state, save_state
 from sshdeck.core.sync.tree import Tree, scan_tree
+from sshdeck.core.sync.twoway import plan_two_way, record_state
 
 __all__ = [
     "ActionKind",
@@ -18,7 +20,12 @@ __all__ = [
     "SyncOptions",
     "SyncPlan",
     "SyncResult",
+    "SyncState",
     "Tree",
+    "load_state",
+    "plan_two_way",
+    "record_state",
+    "save_state",
     "plan_sync",
     "run_plan",
     "scan_tree",

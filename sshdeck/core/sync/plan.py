@@ -15,7 +15,6 @@ import enum
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from sshdeck.core.fs.listing import human_size
 from sshdeck.core.sync.checksum import same_content
 from sshdeck.core.sync.tree import Excludes, Tree, scan_tree
 from sshdeck.core.transfer.endpoints import Endpoint, Rel, Stat
@@ -86,10 +85,20 @@ class SyncPlan:
     def summary(self) -> str:
         text = (
             f"{self.count(ActionKind.COPY)} to copy, {self.count(ActionKind.UPDATE)} to update, "
-            f"{self.count(ActionKind.DELETE)} to delete, {human_size(self.bytes_to_copy)}B"
+            f"{self.count(ActionKind.DELETE)} to delete, {size_text(self.bytes_to_copy)}"
         )
         conflicts = self.count(ActionKind.CONFLICT)
         return text + (f", {conflicts} conflicts" if conflicts else "")
+
+
+def size_text(size: int) -> str:
+    """`0 B`, `512 B`, `12.3 MiB`: the summary's unit, spelt out."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
 
 
 def file_differs(a: Stat, b: Stat, slack: float = MTIME_SLACK) -> bool:

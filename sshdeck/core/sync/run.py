@@ -16,8 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from sshdeck.core.fs.listing import human_size
-from sshdeck.core.sync.plan import ActionKind, SyncAction, SyncPlan, file_differs
+from sshdeck.core.sync.plan import ActionKind, SyncAction, SyncPlan, file_differs, size_text
 from sshdeck.core.transfer.conflicts import ConflictChoice
 from sshdeck.core.transfer.endpoints import Endpoint, Rel
 from sshdeck.core.transfer.engine import Transfer
@@ -38,13 +37,14 @@ class SyncResult:
     bytes_copied: int = 0
     failures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    done: list[SyncAction] = field(default_factory=list)  # in the order they finished
 
     @property
     def ok(self) -> bool:
         return not self.failures
 
     def summary(self) -> str:
-        return f"{self.copied} copied, {self.updated} updated, {self.deleted} deleted, {human_size(self.bytes_copied)}B"
+        return f"{self.copied} copied, {self.updated} updated, {self.deleted} deleted, {size_text(self.bytes_copied)}"
 
 
 async def run_plan(
@@ -89,9 +89,9 @@ async def _copy_all(
 ) -> None:
     made: set[Rel] = set()
     failed_dirs: set[Rel] = set()
-    folders = sorted({x.dst or x.rel for x in batch if x.is_dir} | {p for x in batch for p in _parents(x.dst or x.rel)})
-    for folder in folders:
-        if folder in existing and folder not in {x.dst or x.rel for x in batch if x.is_dir}:
+    wanted = {x.dst or x.rel for x in batch if x.is_dir}
+    for folder in sorted(wanted | {p for x in batch for p in _parents(x.dst or x.rel)}):
+        if folder in existing and folder not in wanted:
             continue
         if folder[:-1] in failed_dirs:
             failed_dirs.add(folder)
@@ -105,6 +105,7 @@ async def _copy_all(
     for x in batch:
         if x.is_dir and (x.dst or x.rel) in made:
             result.copied += 1
+            result.done.append(x)
     files = [x for x in batch if not x.is_dir and (x.dst or x.rel)[:-1] not in failed_dirs]
     if not files:
         return
@@ -136,6 +137,7 @@ def _count(report: TransferReport, by_dst: dict[Rel, SyncAction], result: SyncRe
                 result.updated += 1
             else:
                 result.copied += 1
+            result.done.append(action)
         elif item.state is not ItemState.DONE:
             result.failures.append(item.error or f"{item.name}: {item.state.value}")
 
@@ -156,6 +158,7 @@ async def _delete_all(a: Endpoint, b: Endpoint, deletes: list[SyncAction], resul
             result.notes.append(note)
         else:
             result.deleted += 1
+            result.done.append(action)
 
 
 async def _delete(side: Endpoint, action: SyncAction) -> str | None:
