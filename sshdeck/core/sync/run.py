@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from sshdeck.core.sync.tree import inert
 from sshdeck.core.sync.plan import ActionKind, SyncAction, SyncPlan, file_differs, size_text
 from sshdeck.core.transfer.conflicts import ConflictChoice
 from sshdeck.core.transfer.endpoints import Endpoint, Rel
@@ -101,7 +102,7 @@ async def _copy_all(
             made.add(folder)
         except Exception as exc:  # noqa: BLE001 - reported per folder
             failed_dirs.add(folder)
-            result.failures.append(f"{dest.label}: {show(folder)}: cannot create folder: {describe(exc)}")
+            result.failures.append(inert(f"{dest.label}: {show(folder)}: cannot create folder: {describe(exc)}"))
     for x in batch:
         if x.is_dir and (x.dst or x.rel) in made:
             result.copied += 1
@@ -122,14 +123,14 @@ async def _copy_all(
     try:
         report = await transfer.run()
     except Exception as exc:  # noqa: BLE001 - e.g. the destination folder vanished
-        result.failures.append(f"{dest.label}: {describe(exc)}")
+        result.failures.append(inert(f"{dest.label}: {describe(exc)}"))
         return
     _count(report, by_dst, result)
 
 
 def _count(report: TransferReport, by_dst: dict[Rel, SyncAction], result: SyncResult) -> None:
     result.bytes_copied += report.bytes_copied
-    result.notes.extend(report.notes)
+    result.notes.extend(inert(note) for note in report.notes)
     for item in report.items:
         action = by_dst.get(item.dst)
         if item.state is ItemState.DONE and action is not None:
@@ -139,7 +140,7 @@ def _count(report: TransferReport, by_dst: dict[Rel, SyncAction], result: SyncRe
                 result.copied += 1
             result.done.append(action)
         elif item.state is not ItemState.DONE:
-            result.failures.append(item.error or f"{item.name}: {item.state.value}")
+            result.failures.append(inert(item.error or f"{item.name}: {item.state.value}"))
 
 
 def _parents(rel: Rel) -> list[Rel]:
@@ -152,7 +153,7 @@ async def _delete_all(a: Endpoint, b: Endpoint, deletes: list[SyncAction], resul
         try:
             note = await _delete(side, action)
         except Exception as exc:  # noqa: BLE001 - reported per action
-            result.failures.append(f"{side.label}: {show(action.rel)}: cannot delete: {describe(exc)}")
+            result.failures.append(inert(f"{side.label}: {show(action.rel)}: cannot delete: {describe(exc)}"))
             continue
         if note:
             result.notes.append(note)

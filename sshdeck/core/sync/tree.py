@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -24,6 +26,17 @@ from sshdeck.core.transfer.errors import describe
 from sshdeck.core.transfer.names import duplicates, is_part_name, name_problem, show
 
 DEFAULT_CONCURRENCY = 16
+_UNSAFE = re.compile(r"[^\x20-\x7e]")
+
+
+def inert(text: str) -> str:
+    """Control and format characters escaped (a server's error text may hold them); paths already shown stay as they are."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        return display_name(char.encode("utf-8", "surrogateescape")) if unicodedata.category(char)[0] == "C" else char
+
+    return _UNSAFE.sub(escape, text)
 
 
 @dataclass
@@ -83,11 +96,11 @@ async def scan_tree(
                 listing = await endpoint.scandir(folder)
             except ListingLimitError as exc:
                 tree.incomplete.add(folder)
-                tree.problems.append(str(exc))
+                tree.problems.append(inert(str(exc)))
                 return
             except Exception as exc:  # noqa: BLE001 - the folder fails, the scan goes on
                 tree.incomplete.add(folder)
-                tree.problems.append(f"{endpoint.label}: {show(folder)}: cannot list: {describe(exc)}")
+                tree.problems.append(inert(f"{endpoint.label}: {show(folder)}: cannot list: {describe(exc)}"))
                 return
         dups = duplicates(name for name, _ in listing)
         children: list[Rel] = []
