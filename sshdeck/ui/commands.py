@@ -109,5 +109,6 @@ def main_screen_commands(screen: "MainScreen") -> list[PaletteCommand]:
         PaletteCommand("Disconnect", "Ctrl+D: the host in focus (cancels a connection under way)", screen.action_disconnect),
         PaletteCommand("Reconnect", "the host this pane shows, after the connection dropped", screen.action_reconnect),
         PaletteCommand("Compare folders", "=: selects what differs on each side", screen.action_compare),
+        PaletteCommand("Synchronise", "Ctrl+E: make the other pane's folder like this one (preview first)", screen.action_synchronise),
     ]
     return commands

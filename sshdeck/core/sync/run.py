@@ -14,7 +14,7 @@ rest run after the copies, so a failed copy never follows a lost file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Any, Awaitable, Callable, Iterable
 
 from sshdeck.core.sync.tree import inert
 from sshdeck.core.sync.plan import ActionKind, SyncAction, SyncPlan, file_differs, size_text
@@ -26,8 +26,9 @@ from sshdeck.core.transfer.model import ItemState, TransferOptions, TransferRepo
 from sshdeck.core.transfer.names import show
 from sshdeck.core.transfer.progress import ProgressCallback
 
-# Called with each action once it is done (ok) or failed (with a reason).
-ActionCallback = Callable[[SyncAction, bool, str], None]
+# How the copies of one direction run: given a title and `build(**engine callbacks) -> Transfer`,
+# run it and return its report (None when it could not run).  The app runs it in its transfer queue.
+Runner = Callable[[str, Callable[..., Transfer]], Awaitable["TransferReport | None"]]
 
 
 @dataclass
@@ -55,12 +56,13 @@ async def run_plan(
     actions: Iterable[SyncAction] | None = None,
     *,
     on_progress: ProgressCallback | None = None,
-    on_transfer: Callable[[Transfer], None] | None = None,
+    runner: Runner | None = None,
 ) -> SyncResult:
-    """Carry out `actions` (default: all of the plan's; conflicts are never run).
+    """Carry out `actions` (default: all of the plan's; conflicts are never run)."""
 
-    `on_transfer` sees each Transfer before it runs (the app shows it in its panel).
-    """
+    async def direct(title: str, build: Callable[..., Transfer]) -> TransferReport | None:
+        return await build(on_progress=on_progress).run()
+
     chosen = [x for x in (plan.actions if actions is None else actions) if x.kind is not ActionKind.CONFLICT]
     result = SyncResult()
     copies = [x for x in chosen if x.kind in (ActionKind.COPY, ActionKind.UPDATE)]
@@ -74,7 +76,7 @@ async def run_plan(
         if batch:
             source, dest = (b, a) if to_a else (a, b)
             tree = plan.a if to_a else plan.b
-            await _copy_all(source, dest, batch, set(tree.entries), result, on_progress, on_transfer)
+            await _copy_all(source, dest, batch, set(tree.entries), result, runner or direct)
     await _delete_all(a, b, later, result)
     return result
 
@@ -85,8 +87,7 @@ async def _copy_all(
     batch: list[SyncAction],
     existing: set[Rel],
     result: SyncResult,
-    on_progress: ProgressCallback | None,
-    on_transfer: Callable[[Transfer], None] | None,
+    runner: Runner,
 ) -> None:
     made: set[Rel] = set()
     failed_dirs: set[Rel] = set()
@@ -111,19 +112,22 @@ async def _copy_all(
     if not files:
         return
     by_dst = {x.dst or x.rel: x for x in files}
-    transfer = Transfer(
-        source,
-        dest,
-        [(x.rel, x.dst or x.rel) for x in files],
-        TransferOptions(recursive=False, conflict=ConflictChoice.OVERWRITE),
-        on_progress=on_progress,
-    )
-    if on_transfer is not None:
-        on_transfer(transfer)
+    requests = [(x.rel, x.dst or x.rel) for x in files]
+    options = TransferOptions(recursive=False, conflict=ConflictChoice.OVERWRITE)
+
+    def build(**callbacks: Any) -> Transfer:
+        callbacks.pop("on_conflict", None)  # the plan already decided: replace
+        return Transfer(source, dest, requests, options, **callbacks)
+
+    size = sum(x.size for x in files)
+    title = f"Sync {len(files)} file{'s' if len(files) != 1 else ''} ({size_text(size)}) → {dest.label}"
     try:
-        report = await transfer.run()
+        report = await runner(title, build)
     except Exception as exc:  # noqa: BLE001 - e.g. the destination folder vanished
         result.failures.append(inert(f"{dest.label}: {describe(exc)}"))
+        return
+    if report is None:
+        result.failures.append(f"{dest.label}: the copies did not run")
         return
     _count(report, by_dst, result)
 
