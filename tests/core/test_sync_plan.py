@@ -147,12 +147,12 @@ async def test_remote_to_remote_sync_with_excludes(remote, tmp_path: Path) -> No
     dst.mkdir()
     (dst / "mine.log").write_bytes(b"excluded at the destination: never deleted")
     source, dest = await remote.endpoint(src), await remote.endpoint(dst)
-    options = SyncOptions(delete=True, excludes=("*.log", "cache"))
+    options = SyncOptions(delete=True, excludes=("*.log", "cache/", "sub/deep*"))
     plan = await plan_sync(source, dest, options)
-    assert not any("log" in line or "cache" in line for line in lines(plan))
+    assert not any("log" in line or "cache" in line or "deeper" in line for line in lines(plan))
     assert (await run_plan(source, dest, plan)).ok
-    assert not (dst / "cache").exists() and not (dst / "notes.log").exists()
-    assert (dst / "mine.log").exists() and (dst / "sub" / "deeper" / "z.bin").exists()
+    assert not (dst / "cache").exists() and not (dst / "notes.log").exists() and not (dst / "sub" / "deeper").exists()
+    assert (dst / "mine.log").exists() and (dst / "sub" / HOSTILE).exists()
 
 
 async def test_source_links_are_neither_copied_nor_followed(remote, tmp_path: Path, sibling: Path) -> None:

@@ -55,7 +55,8 @@ class Excludes:
     """`--exclude GLOB`: a glob without '/' matches a name anywhere; with '/', the path from the top."""
 
     def __init__(self, globs: Iterable[str] = ()) -> None:
-        self.globs = [g.strip("/") if "/" in g.strip("/") else g for g in globs if g]
+        # "cache/" means the folder cache: the slashes at the ends say nothing more.
+        self.globs = [g.strip("/") for g in globs if g.strip("/")]
 
     def __bool__(self) -> bool:
         return bool(self.globs)
