@@ -51,6 +51,9 @@ class SyncController:
     def open(self, choices: SyncChoices | None = None) -> None:
         """Plan with `choices` and show the preview (a message instead when it cannot be done)."""
         source, dest = self.source_pane, self.dest_pane
+        if any(pane.query_one(".pane-note").display for pane in (source, dest)):
+            self.app.notify("Both panes must show a folder", title="Synchronise", severity="warning", markup=False)
+            return
         if source.fs is dest.fs and source.path.rstrip("/") == dest.path.rstrip("/"):
             self.app.notify("Both panes show the same folder", title="Synchronise", severity="error", markup=False)
             return

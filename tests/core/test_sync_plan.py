@@ -162,11 +162,15 @@ async def test_source_links_are_neither_copied_nor_followed(remote, tmp_path: Pa
     (src / "real.txt").write_bytes(b"real")
     os.symlink(sibling, src / "to-sibling")
     os.symlink(sibling / "keep.txt", src / "file-link")
+    # Where the source has a link the destination has a real folder: left alone, even with --delete.
+    (dst / "to-sibling").mkdir()
+    (dst / "to-sibling" / "data.txt").write_bytes(b"data")
     source, dest = LocalEndpoint(src), await remote.endpoint(dst)
     plan = await plan_sync(source, dest, SyncOptions(delete=True))
     assert lines(plan) == ["copy real.txt"]
     await run_plan(source, dest, plan)
-    assert sorted(os.listdir(dst)) == ["real.txt"]
+    assert sorted(os.listdir(dst)) == ["real.txt", "to-sibling"]
+    assert (dst / "to-sibling" / "data.txt").read_bytes() == b"data"
 
 
 async def test_dry_run_plan_changes_nothing(remote, tmp_path: Path) -> None:
@@ -177,3 +181,34 @@ async def test_dry_run_plan_changes_nothing(remote, tmp_path: Path) -> None:
     before = snapshot(dst)
     await plan_sync(LocalEndpoint(src), await remote.endpoint(dst), SyncOptions(delete=True, checksum=True))
     assert snapshot(dst) == before
+
+
+def test_times_within_two_seconds_count_as_equal() -> None:
+    from sshdeck.core.fs.base import EntryKind
+    from sshdeck.core.sync.plan import file_differs
+    from sshdeck.core.transfer import Stat
+
+    base = Stat(EntryKind.FILE, 10, 1_000.0)
+    assert not file_differs(base, Stat(EntryKind.FILE, 10, 1_001.9))
+    assert file_differs(base, Stat(EntryKind.FILE, 10, 1_002.5))
+    assert file_differs(base, Stat(EntryKind.FILE, 11, 1_000.0))
+
+
+async def test_a_file_where_a_folder_must_go_is_replaced_only_with_delete(remote, tmp_path: Path) -> None:
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    (src / "was-file").mkdir(parents=True)
+    (src / "was-file" / "inner.txt").write_bytes(b"inner")
+    (src / "was-folder").write_bytes(b"now a file")
+    (dst / "was-folder" / "deep").mkdir(parents=True)
+    (dst / "was-folder" / "deep" / "old.txt").write_bytes(b"old")
+    (dst / "was-file").write_bytes(b"old file")
+    source, dest = LocalEndpoint(src), await remote.endpoint(dst)
+    plan = await plan_sync(source, dest)
+    assert plan.actions == [] and len(plan.problems) == 2 and "use --delete to replace it" in plan.problems[0]
+    plan = await plan_sync(source, dest, SyncOptions(delete=True))
+    assert lines(plan) == [
+        "delete was-file", "copy was-file/", "copy was-file/inner.txt", "delete was-folder/", "copy was-folder",
+    ]
+    result = await run_plan(source, dest, plan)
+    assert result.ok, result.failures
+    assert snapshot(dst) == snapshot(src)

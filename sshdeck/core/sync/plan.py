@@ -134,16 +134,21 @@ async def plan_sync(source: Endpoint, dest: Endpoint, options: SyncOptions | Non
     actions: list[SyncAction] = []
     problems = src.problems + dst.problems
     to_hash: list[tuple[Rel, int]] = []
+    blocked: list[Rel] = []  # source folders that cannot go where a file (or link) stays
     for rel, stat in src.entries.items():
         there = dst.entries.get(rel)
+        if blocked and under(rel, blocked):
+            continue
         if rel in dst.ignored:
             problems.append(f"{dest.label}: {show(rel)}: a link or special file is in the way (left alone)")
+            blocked.append(rel)
             continue
         if there is None:
             actions.append(SyncAction(ActionKind.COPY, rel, stat.size if stat.is_file else 0, stat.is_dir))
         elif stat.is_dir != there.is_dir:
             if not options.delete:
                 problems.append(f"{dest.label}: {show(rel)}: a {'file' if there.is_file else 'folder'} is in the way (use --delete to replace it)")
+                blocked.append(rel)
                 continue
             actions.append(_delete(dst, rel, there))
             actions.append(SyncAction(ActionKind.COPY, rel, stat.size if stat.is_file else 0, stat.is_dir))
@@ -174,8 +179,10 @@ def _extra(src: Tree, dst: Tree, replaced: list[Rel]) -> list[SyncAction]:
     out: list[SyncAction] = []
     deleted: list[Rel] = []
     for rel in sorted(dst.entries):
-        if rel in src.entries or rel in src.ignored or under(rel[:-1], src.incomplete):
+        if rel in src.entries or under(rel[:-1], src.incomplete):
             continue
+        if any(rel[:depth] in src.ignored for depth in range(1, len(rel) + 1)):
+            continue  # a source link (left alone) stands where this is
         if (deleted and under(rel, deleted[-1:])) or under(rel, replaced):
             continue
         stat = dst.entries[rel]

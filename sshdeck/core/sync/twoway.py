@@ -55,8 +55,10 @@ async def plan_two_way(a: Endpoint, b: Endpoint, state: SyncState | None, option
     to_hash: list[tuple[Rel, int]] = []
     problems = ta.problems + tb.problems
     for rel in sorted(set(ta.entries) | set(tb.entries)):
-        if under(rel[:-1], blocked) or rel in ta.ignored or rel in tb.ignored:
+        if under(rel[:-1], blocked):
             continue
+        if any(rel[:depth] in ta.ignored or rel[:depth] in tb.ignored for depth in range(1, len(rel) + 1)):
+            continue  # a link (left alone) on one side stands where this is
         sa, sb = ta.entries.get(rel), tb.entries.get(rel)
         before = known.get(rel)
         if sa is not None and sb is not None:
