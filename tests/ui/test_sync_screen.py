@@ -67,6 +67,11 @@ async def test_preview_lists_the_plan_and_unticking_a_line_skips_it(tmp_path: Pa
         await until(pilot, lambda: "delete old.txt  3 B" in prompts(screen), "a plan with deletes")
         await pilot.press("d")
         await until(pilot, lambda: "delete old.txt  3 B" not in prompts(screen), "the plan without deletes")
+        # Two-way: what only the server has comes back here; `w` again returns to one-way.
+        await pilot.press("w")
+        await until(pilot, lambda: "copy < old.txt  3 B" in prompts(screen) and "copy > a.txt  10 B" in prompts(screen), "a two-way plan")
+        await pilot.press("w")
+        await until(pilot, lambda: "copy a.txt  10 B" in prompts(screen), "the one-way plan again")
         listing = screen.query_one("#sync-actions", SelectionList)
         listing.highlighted = 1
         await pilot.press("space")
