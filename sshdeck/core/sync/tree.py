@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from sshdeck.core.fs.base import EntryKind
 from sshdeck.core.fs.limits import ListingLimitError, configured_limits
 from sshdeck.core.fs.names import display_name
 from sshdeck.core.transfer.endpoints import Endpoint, Rel, Stat
@@ -26,6 +27,7 @@ from sshdeck.core.transfer.errors import describe
 from sshdeck.core.transfer.names import duplicates, is_part_name, name_problem, show
 
 DEFAULT_CONCURRENCY = 16
+_FILE, _DIR = EntryKind.FILE, EntryKind.DIR
 _UNSAFE = re.compile(r"[^\x20-\x7e]")
 
 
@@ -105,7 +107,9 @@ async def scan_tree(
                 return
         dups = duplicates(name for name, _ in listing)
         children: list[Rel] = []
-        for name, stat in sorted(listing, key=lambda pair: pair[0]):
+        entries, checking = tree.entries, bool(excludes)
+        # The loop runs once per entry of the tree: kinds compared directly, no sorting (plans sort).
+        for name, stat in listing:
             rel = folder + (name,)
             problem = name_problem(name)
             if problem or name in dups:
@@ -113,13 +117,15 @@ async def scan_tree(
                 tree.incomplete.add(folder)
                 tree.problems.append(f"{endpoint.label}: {show(folder)}: entry '{display_name(name)}' left alone: {why}")
                 continue
-            if excludes.match(rel) or (stat.is_file and is_part_name(name)):
+            if checking and excludes.match(rel):
                 continue
-            if stat.is_dir:
-                tree.entries[rel] = stat
+            kind = stat.kind
+            if kind is _FILE:
+                if name[:1] != b"." or not is_part_name(name):
+                    entries[rel] = stat
+            elif kind is _DIR:
+                entries[rel] = stat
                 children.append(rel)
-            elif stat.is_file:
-                tree.entries[rel] = stat
             else:
                 tree.ignored.add(rel)
         if len(tree.entries) > limit:
