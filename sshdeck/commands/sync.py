@@ -27,6 +27,7 @@ import asyncssh
 
 from sshdeck.commands import cp
 from sshdeck.core.hosts.targets import Target, TargetError
+from sshdeck.core.sync.plan import overlap
 from sshdeck.core.sync import (
     ActionKind,
     SyncOptions,
@@ -124,6 +125,10 @@ async def _mkdir(remote: cp.Remote | None, path: str) -> None:
 
 
 async def _sync(source: Endpoint, dest: Endpoint, args, out: IO[str], err: IO[str]) -> int:
+    clash = overlap(source, dest)
+    if clash:
+        print(f"sshdeck sync: {clash}", file=err)
+        return 2
     options = SyncOptions(delete=args.delete, checksum=args.checksum, excludes=tuple(args.exclude), keep_both=args.keep_both)
     state = None
     if args.two_way:

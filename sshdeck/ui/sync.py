@@ -25,6 +25,7 @@ from sshdeck.core.sync import (
     record_state,
     run_plan,
 )
+from sshdeck.core.sync.plan import overlap
 from sshdeck.core.sync.run import SyncResult
 from sshdeck.core.transfer import Endpoint, Transfer, TransferReport
 from sshdeck.core.transfer.errors import describe
@@ -54,14 +55,15 @@ class SyncController:
         if any(pane.query_one(".pane-note").display for pane in (source, dest)):
             self.app.notify("Both panes must show a folder", title="Synchronise", severity="warning", markup=False)
             return
-        if source.fs is dest.fs and source.path.rstrip("/") == dest.path.rstrip("/"):
-            self.app.notify("Both panes show the same folder", title="Synchronise", severity="error", markup=False)
-            return
         try:
             self.source = self.app.transfers.endpoint_for(source.fs, source.path)
             self.dest = self.app.transfers.endpoint_for(dest.fs, dest.path)
         except (OSError, TypeError) as exc:
             self.app.notify(str(exc), title="Synchronise", severity="error", markup=False)
+            return
+        clash = overlap(self.source, self.dest)
+        if clash:
+            self.app.notify(f"Cannot synchronise: {clash}", title="Synchronise", severity="error", markup=False)
             return
         self.app.run_worker(self._preview(choices or SyncChoices()), group="sync", exit_on_error=False)
 

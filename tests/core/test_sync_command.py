@@ -109,3 +109,12 @@ async def test_bad_arguments_and_a_missing_source_fail_with_one_line(tmp_path: P
     assert await sync.run_async(parse(str(tmp_path / "missing"), str(tmp_path / "dst")), stderr=err) == 1
     assert err.getvalue() == f"sshdeck sync: {tmp_path / 'missing'}: not a folder\n"
     assert not (tmp_path / "dst").exists()
+
+
+async def test_a_folder_cannot_be_synced_into_itself(tmp_path: Path) -> None:
+    (tmp_path / "a" / "backup").mkdir(parents=True)
+    for dst in ("a", "a/backup"):
+        err = io.StringIO()
+        assert await sync.run_async(parse(str(tmp_path / "a"), str(tmp_path / dst)), stderr=err) == 2
+        assert err.getvalue() in ("sshdeck sync: the two folders are the same\n", "sshdeck sync: one folder is inside the other\n")
+    assert os.listdir(tmp_path / "a" / "backup") == []

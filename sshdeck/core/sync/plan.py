@@ -91,6 +91,16 @@ class SyncPlan:
         return text + (f", {conflicts} conflicts" if conflicts else "")
 
 
+def overlap(a: Endpoint, b: Endpoint) -> str | None:
+    """Why two folders cannot be synced with each other (the same one, or one inside the other), else None."""
+    one, two = a.describe().rstrip("/"), b.describe().rstrip("/")
+    if one == two:
+        return "the two folders are the same"
+    if one.startswith(two + "/") or two.startswith(one + "/"):
+        return "one folder is inside the other"
+    return None
+
+
 def size_text(size: int) -> str:
     """`0 B`, `512 B`, `12.3 MiB`: the summary's unit, spelt out."""
     value = float(size)
