@@ -127,3 +127,19 @@ def test_sync_preview_snapshot(snap_compare, tmp_path: Path, hermetic_home: Path
 
     app = SshdeckApp(local_path=str(local), remote=DemoSource(served), theme_name="sshdeck-dark")
     assert snap_compare(app, terminal_size=(100, 30), run_before=preview)
+
+
+async def test_a_long_plan_lists_its_first_lines_and_runs_them_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sshdeck.ui.screens import sync_plan
+
+    monkeypatch.setattr(sync_plan, "MAX_LINES", 2)
+    local, served = local_tree(tmp_path / "local"), remote_tree(tmp_path / "served")
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(served))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_preview(pilot, app)
+        assert prompts(screen) == ["copy a.txt  10 B", "copy b.txt  20 B"]
+        total = str(screen.query_one("#sync-total", Static).render())
+        assert total == "6 of 6 ticked: 6 to copy, 0 to update, 0 to delete, 39 B (the first 2 are listed; the others run as planned)"
+        await pilot.press("enter")
+        await until(pilot, lambda: any("Synchronised: 6 copied" in n.message for n in app._notifications), "the summary")
+        assert (served / "site" / "evil\x1b[31mred.html").exists()

@@ -49,6 +49,9 @@ class SyncRun:
 
 
 Replan = Callable[[SyncChoices], Awaitable[SyncPlan]]
+# A list widget of options slows down with its length (about 3 s at 100,000): a bigger plan lists
+# its first lines only; the rest run as planned and the total says so.
+MAX_LINES = 5_000
 
 
 def action_label(action: SyncAction, two_way: bool) -> Content:
@@ -99,7 +102,7 @@ class SyncPlanScreen(ModalScreen["SyncRun | None"]):
         listing.add_options(
             Selection(action_label(action, plan.two_way), index, action.kind is not ActionKind.CONFLICT,
                       disabled=action.kind is ActionKind.CONFLICT)
-            for index, action in enumerate(plan.actions)
+            for index, action in enumerate(plan.actions[:MAX_LINES])
         )
         self.query_one("#sync-options", Static).update(Content(self.choices.describe()))
         problems = self.query_one("#sync-problems", Static)
@@ -109,7 +112,7 @@ class SyncPlanScreen(ModalScreen["SyncRun | None"]):
 
     def chosen(self) -> list[SyncAction]:
         ticked = set(self.query_one("#sync-actions", SelectionList).selected)
-        return [action for index, action in enumerate(self.plan.actions) if index in ticked]
+        return [action for index, action in enumerate(self.plan.actions) if index in ticked or index >= MAX_LINES]
 
     def _update_total(self) -> None:
         chosen = self.chosen()
@@ -122,6 +125,8 @@ class SyncPlanScreen(ModalScreen["SyncRun | None"]):
                 f"{len(chosen)} of {len(self.plan.actions)} ticked: {count[ActionKind.COPY]} to copy, "
                 f"{count[ActionKind.UPDATE]} to update, {count[ActionKind.DELETE]} to delete, {size_text(size)}"
             )
+            if len(self.plan.actions) > MAX_LINES:
+                text += f" (the first {MAX_LINES:,} are listed; the others run as planned)"
             conflicts = self.plan.count(ActionKind.CONFLICT)
             if conflicts:
                 text += f"; {conflicts} conflict{'s' if conflicts != 1 else ''} left alone"
