@@ -6,9 +6,10 @@ changed ones (size or mtime, or content with --checksum) replaced atomically
 with their mtime kept, and with --delete what SRC lacks is deleted from DST.
 --exclude GLOB (repeatable) leaves matching names alone on both sides.
 --two-way propagates changes in both directions against the state of the
-last run (kept in the data folder); a file changed on both sides is a
-conflict, listed and never overwritten (--keep-both copies each version
-across under a "(conflict N)" name).  One line per action on stdout
+last run (kept in the data folder); with --delete a deletion on one side
+is repeated on the other if the file did not change there; a file changed
+on both sides is a conflict, listed and never overwritten (--keep-both
+copies each version across under a "(conflict N)" name).  One line per action on stdout
 (`copy PATH`, `update PATH`, `delete PATH`; two-way lines say `>` towards
 DST and `<` towards SRC), then a summary; --dry-run prints the plan and
 changes nothing.  Exit status 0 on success, 1 on any failure, 2 for bad

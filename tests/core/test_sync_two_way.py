@@ -68,12 +68,13 @@ async def test_deleted_on_one_side_is_deleted_on_the_other_only_when_unchanged_t
     # Deleted on the right, but changed on the left meanwhile: it comes back.
     os.unlink(left / "sub" / "naïve résumé – 日本.txt")
     touch_later(right / "sub" / "naïve résumé – 日本.txt", b"edited on the right")
+    # Without delete, deletions are not propagated, and the next run does not take the survivors for new files.
     plan, result = await sync(a, b)
-    assert sorted(x.line(two_way=True) for x in plan.actions) == [
-        "copy < sub/naïve résumé – 日本.txt",
-        "delete < sub/deeper/",
-        "delete < top.txt",
-    ]
+    assert [x.line(two_way=True) for x in plan.actions] == ["copy < sub/naïve résumé – 日本.txt"]
+    plan, result = await sync(a, b)
+    assert plan.actions == [] and (left / "top.txt").exists() and (left / "sub" / "deeper" / "z.bin").exists()
+    plan, result = await sync(a, b, SyncOptions(delete=True))
+    assert sorted(x.line(two_way=True) for x in plan.actions) == ["delete < sub/deeper/", "delete < top.txt"]
     assert result.ok
     assert not (left / "top.txt").exists() and not (left / "sub" / "deeper").exists()
     assert (left / "sub" / "naïve résumé – 日本.txt").read_bytes() == b"edited on the right"

@@ -5,8 +5,8 @@ on one side is copied to the other; changed on both sides (or different on a
 first run) is a conflict, listed and never overwritten (with `keep_both`,
 each side's version is copied to the other under `name (conflict 1).ext`
 for the first folder's, `(conflict 2)` for the second's); deleted on one side
-is deleted on the other only when it is unchanged there (else it is copied
-back).  Nothing happens below a folder either side could not list whole.
+is deleted on the other only with `delete` and only when it is unchanged
+there (changed, it is copied back; without `delete` it is left alone).  Nothing happens below a folder either side could not list whole.
 """
 
 from __future__ import annotations
@@ -71,9 +71,13 @@ async def plan_two_way(a: Endpoint, b: Endpoint, state: SyncState | None, option
                 continue
             actions[rel] = _settle(rel, sa, sb, before, slack, ta, tb, options)
         elif sa is not None:
-            actions[rel] = [_one_side(rel, sa, before[0] if before else None, to_a=False, tree=ta, slack=slack)]
+            action = _one_side(rel, sa, before[0] if before else None, to_a=False, slack=slack)
+            if action.kind is not ActionKind.DELETE or options.delete:
+                actions[rel] = [action]
         elif sb is not None:
-            actions[rel] = [_one_side(rel, sb, before[1] if before else None, to_a=True, tree=tb, slack=slack)]
+            action = _one_side(rel, sb, before[1] if before else None, to_a=True, slack=slack)
+            if action.kind is not ActionKind.DELETE or options.delete:
+                actions[rel] = [action]
     if to_hash:
         same = await same_content(a, b, to_hash)
         for rel, _size in to_hash:
@@ -86,8 +90,12 @@ async def plan_two_way(a: Endpoint, b: Endpoint, state: SyncState | None, option
     return SyncPlan(sort_actions(flat), ta, tb, two_way=True, problems=problems)
 
 
-def _one_side(rel: Rel, stat: Stat, before: Recorded | None, *, to_a: bool, tree: Tree, slack: float) -> SyncAction:
-    """On one side only: new there (copy over), or deleted on the other side (delete here if unchanged)."""
+def _one_side(rel: Rel, stat: Stat, before: Recorded | None, *, to_a: bool, slack: float) -> SyncAction:
+    """On one side only: new there (copy over), or deleted on the other side (delete here if unchanged).
+
+    Deletes are planned only with `delete`; without it the file stays where it is and
+    keeps its record, so it is not mistaken for a new file next time either.
+    """
     if before is not None and _unchanged(stat, before, slack):
         return SyncAction(ActionKind.DELETE, rel, stat.size if stat.is_file else 0, stat.is_dir, to_a=not to_a, seen=stat)
     return SyncAction(ActionKind.COPY, rel, stat.size if stat.is_file else 0, stat.is_dir, to_a=to_a)
@@ -151,7 +159,10 @@ async def record_state(a: Endpoint, b: Endpoint, options: SyncOptions, previous:
         sb = tb.entries.get(rel)
         if sb is not None and _alike(sa, sb, options.mtime_slack):
             state.entries[rel] = (recorded(sa), recorded(sb))
-        elif sb is not None and rel in before:
+        elif rel in before and (sb is not None or _unchanged(sa, before[rel][0], options.mtime_slack)):
+            state.entries[rel] = before[rel]
+    for rel, sb in tb.entries.items():
+        if rel not in ta.entries and rel in before and _unchanged(sb, before[rel][1], options.mtime_slack):
             state.entries[rel] = before[rel]
     save_state(state)
     return state
