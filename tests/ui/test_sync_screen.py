@@ -143,3 +143,18 @@ async def test_a_long_plan_lists_its_first_lines_and_runs_them_all(tmp_path: Pat
         await pilot.press("enter")
         await until(pilot, lambda: any("Synchronised: 6 copied" in n.message for n in app._notifications), "the summary")
         assert (served / "site" / "evil\x1b[31mred.html").exists()
+
+
+async def test_two_way_in_the_app_brings_the_servers_files_here_and_records_the_state(tmp_path: Path) -> None:
+    from sshdeck.core.paths import data_dir
+
+    local, served = local_tree(tmp_path / "local"), remote_tree(tmp_path / "served")
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(served))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_preview(pilot, app)
+        await pilot.press("w")
+        await until(pilot, lambda: "copy < old.txt  3 B" in prompts(screen), "a two-way plan")
+        await pilot.press("enter")
+        await until(pilot, lambda: any("Synchronised: 7 copied" in n.message for n in app._notifications), "the summary")
+        assert (local / "old.txt").read_bytes() == b"old" and (served / "a.txt").exists()
+        assert len(list((data_dir() / "sync").glob("*.json"))) == 1

@@ -11,6 +11,7 @@ side are left alone.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -131,8 +132,6 @@ def contents_of(tree: Tree, folder: Rel) -> list[tuple[Rel, Stat]]:
 
 
 async def scan_both(a: Endpoint, b: Endpoint, options: SyncOptions) -> tuple[Tree, Tree]:
-    import asyncio
-
     excludes = Excludes(options.excludes)
     return tuple(await asyncio.gather(scan_tree(a, excludes), scan_tree(b, excludes)))  # type: ignore[return-value]
 
