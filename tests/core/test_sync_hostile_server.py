@@ -15,6 +15,8 @@ class TraversalAndDuplicates(HostileTree):
         b"/evil": [
             (b"../escape.txt", "file", 4),
             (b"/tmp/absolute.txt", "file", 4),
+            (b"sub\0nul", "file", 4),
+            (b"", "file", 4),
             (b"dup.txt", "file", 3),
             (b"dup.txt", "file", 3),
             (b"ok.txt", "file", 4),
@@ -43,6 +45,7 @@ async def test_unsafe_names_are_reported_escaped_and_nothing_is_deleted_or_writt
     problems = " | ".join(plan.problems)
     assert "entry '../escape.txt' left alone: name contains '/'" in problems
     assert "entry 'dup.txt' left alone: listed more than once" in problems
+    assert "left alone: empty name" in problems and "left alone: name contains a NUL byte" in problems
     assert all("\x1b" not in p and "\x07" not in p for p in plan.problems)
     assert result.ok and result.deleted == 0
     assert sorted(os.listdir(dest)) == ["esc\x1b]0;pwned\x07.txt", "mine.txt", "ok.txt"]

@@ -28,6 +28,7 @@ from sshdeck.core.transfer.names import duplicates, is_part_name, name_problem, 
 
 DEFAULT_CONCURRENCY = 16
 _FILE, _DIR = EntryKind.FILE, EntryKind.DIR
+_ODD = (b"", b".", b"..")
 _UNSAFE = re.compile(r"[^\x20-\x7e]")
 
 
@@ -111,7 +112,8 @@ async def scan_tree(
         # The loop runs once per entry of the tree: kinds compared directly, no sorting (plans sort).
         for name, stat in listing:
             rel = folder + (name,)
-            problem = name_problem(name)
+            # name_problem's POSIX rules, asked only when a cheap test says something is off.
+            problem = name_problem(name) if (b"/" in name or b"\0" in name or name in _ODD) else None
             if problem or name in dups:
                 why = problem or "listed more than once"
                 tree.incomplete.add(folder)
