@@ -87,6 +87,10 @@ async def test_preview_lists_the_plan_and_unticking_a_line_skips_it(tmp_path: Pa
         app.screen.query_one("#left").file_list.focus()
         screen = await open_preview(pilot, app)
         assert prompts(screen) == ["copy b.txt  20 B"]
+        screen.query_one("#sync-cancel").focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: not isinstance(app.screen, SyncPlanScreen), "the preview to close")
+        screen = await open_preview(pilot, app)
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, SyncPlanScreen), "the preview to close")
         assert not (served / "b.txt").exists()

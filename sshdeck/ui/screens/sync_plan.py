@@ -172,6 +172,9 @@ class SyncPlanScreen(ModalScreen["SyncRun | None"]):
         self.dismiss(None)
 
     def action_run(self) -> None:
+        if isinstance(self.focused, Button) and self.focused.id == "sync-cancel":
+            self.dismiss(None)  # Enter on Cancel cancels, whatever the screen's Enter does elsewhere
+            return
         if self.planning:
             return
         chosen = [a for a in self.chosen() if a.kind is not ActionKind.CONFLICT]
