@@ -64,6 +64,8 @@ CASES = [
      "cannot create folder (quota exceeded " + SHOWN, False, b""),
     ("cp-upload-open-refused", ["cp", "-F", "{cfg}", "--accept-new", "--batch", "{tmp}/tree/a.txt", "evil:/ro"], 1,
      "quota exceeded " + SHOWN, False, b""),
+    ("sync-download-hostile-names", ["sync", "-F", "{cfg}", "--accept-new", "--batch", "evil:/evil", "{tmp}/dst"], 1,
+     SHOWN, False, b""),
     # The server refuses to listen: the tunnel ends with an error, after the banner was shown.
     ("tunnel-refused-remote-forward", ["tunnel", "-F", "{cfg}", "--accept-new", "--batch", "evil",
                                        "-R", "127.0.0.1:40999:127.0.0.1:9"], 1, SHOWN, False, b""),

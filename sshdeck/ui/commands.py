@@ -114,6 +114,7 @@ def main_screen_commands(screen: "MainScreen") -> list[PaletteCommand]:
         PaletteCommand("Stop tunnel …", "t on a running tunnel row", screen.tunnels.stop_highlighted),
         PaletteCommand("Copy tunnel address", "127.0.0.1:PORT of the tunnel row under the cursor",
                        screen.tunnels.copy_highlighted_address),
+        PaletteCommand("Synchronise", "Ctrl+E: make the other pane's folder like this one (preview first)", screen.action_synchronise),
     ]
     from sshdeck.ui.edits import remote_edits  # "Stop watching NAME", one per file being watched
 

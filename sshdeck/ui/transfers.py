@@ -196,6 +196,11 @@ class TransferController:
         return self._launch(title, dest_text, lambda job: Transfer(
             source, dest, requests, options, journal=self.journal, places=places, **self._callbacks(job)), on_done)
 
+    def launch(self, title: str, dest_text: str, build: Callable[..., Transfer],
+               on_done: DoneCallback | None = None) -> TransferJob:
+        """Run a Transfer built elsewhere (a sync's copies) in the queue; `build` gets the journal and callbacks."""
+        return self._launch(title, dest_text, lambda job: build(journal=self.journal, **self._callbacks(job)), on_done)
+
     def _callbacks(self, job: TransferJob) -> dict:
         return {
             "on_progress": lambda progress: self._progress(job, progress),

@@ -25,6 +25,7 @@ from sshdeck.ui.commands import PaletteCommand, main_screen_commands
 from sshdeck.ui.connections import ConnectionFailed, Connections, Location, certificate_note, profile_local_folder
 from sshdeck.ui.tunnels import TunnelsController
 from sshdeck.ui.screens.location_picker import LocationPicker
+from sshdeck.ui.sync import SyncController
 from sshdeck.ui.widgets.file_list import FileList
 from sshdeck.ui.widgets.file_pane import FilePane
 from sshdeck.ui.widgets.host_sidebar import HostSidebar
@@ -50,6 +51,7 @@ class MainScreen(Screen):
         Binding("alt+l", "pick_location", "Location", show=False, id="pick_location"),
         Binding("ctrl+y", "toggle_sync", "Sync browse", show=False, id="toggle_sync"),
         Binding("equals_sign", "compare", "Compare", show=False, id="compare"),
+        Binding("ctrl+e", "synchronise", "Synchronise", show=False, id="synchronise"),
         Binding("ctrl+d", "disconnect", "Disconnect", show=False, id="disconnect"),
     ]
 
@@ -482,6 +484,11 @@ class MainScreen(Screen):
         for pane in (left, right):
             pane.refresh_view()
         self.notify(f"Compared: {result.summary()}. Differences are selected.", timeout=6, markup=False)
+
+    def action_synchronise(self) -> None:
+        """Make the other pane's folder like this one's, after a preview (ui/sync.py)."""
+        source = self._active_pane()
+        SyncController(self.app, source, self._other(source)).open()
 
     # -- the command palette ---------------------------------------------------------------
 

@@ -1,0 +1,206 @@
+"""A sync plan: the list of actions that would make one folder like another.
+
+Nothing here changes anything: `plan_sync` lists both trees (tree.py) and
+compares them.  A file differs when its size differs or its mtime differs by
+more than `MTIME_SLACK` (SFTPv3 keeps whole seconds, FAT two), or, with
+`checksum`, when its bytes differ.  Extra entries at the destination become
+deletes only with `delete`, and never below a source folder whose listing
+failed or stopped (it would look empty).  Links and excluded names on either
+side are left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from sshdeck.core.sync.checksum import same_content
+from sshdeck.core.sync.tree import Excludes, Tree, scan_tree
+from sshdeck.core.transfer.endpoints import Endpoint, Rel, Stat
+from sshdeck.core.transfer.names import show
+
+MTIME_SLACK = 2.0
+
+
+class ActionKind(enum.Enum):
+    COPY = "copy"  # new on the receiving side
+    UPDATE = "update"  # changed: replaced atomically
+    DELETE = "delete"  # not on the other side
+    CONFLICT = "conflict"  # two-way: changed on both sides; never run
+
+
+@dataclass
+class SyncAction:
+    """One line of the plan; `to_a` is True when it acts on the first folder (two-way only)."""
+
+    kind: ActionKind
+    rel: Rel
+    size: int = 0
+    is_dir: bool = False
+    to_a: bool = False
+    # Where a copy lands when it differs from `rel` (--keep-both copies).
+    dst: Rel | None = None
+    # For a folder delete: what it holds, as listed (deleted deepest first).
+    contents: list[tuple[Rel, Stat]] = field(default_factory=list)
+    # What the plan saw at the acted-on side; a delete checks it is unchanged.
+    seen: Stat | None = None
+    reason: str = ""
+
+    @property
+    def path(self) -> str:
+        """The printable path (escaped), with '/' after a folder."""
+        return show(self.dst or self.rel) + ("/" if self.is_dir else "")
+
+    def line(self, two_way: bool = False) -> str:
+        arrow = ("< " if self.to_a else "> ") if two_way and self.kind is not ActionKind.CONFLICT else ""
+        text = f"{self.kind.value} {arrow}{self.path}"
+        return f"{text} ({self.reason})" if self.reason else text
+
+
+@dataclass
+class SyncOptions:
+    delete: bool = False
+    checksum: bool = False
+    excludes: tuple[str, ...] = ()
+    keep_both: bool = False  # two-way: copy both versions of a conflict under new names
+    mtime_slack: float = MTIME_SLACK
+
+
+@dataclass
+class SyncPlan:
+    actions: list[SyncAction]
+    a: Tree
+    b: Tree
+    two_way: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    def count(self, kind: ActionKind) -> int:
+        return sum(1 for action in self.actions if action.kind is kind)
+
+    @property
+    def bytes_to_copy(self) -> int:
+        return sum(a.size for a in self.actions if a.kind in (ActionKind.COPY, ActionKind.UPDATE) and not a.is_dir)
+
+    def summary(self) -> str:
+        text = (
+            f"{self.count(ActionKind.COPY)} to copy, {self.count(ActionKind.UPDATE)} to update, "
+            f"{self.count(ActionKind.DELETE)} to delete, {size_text(self.bytes_to_copy)}"
+        )
+        conflicts = self.count(ActionKind.CONFLICT)
+        return text + (f", {conflicts} conflicts" if conflicts else "")
+
+
+def overlap(a: Endpoint, b: Endpoint) -> str | None:
+    """Why two folders cannot be synced with each other (the same one, or one inside the other), else None."""
+    one, two = a.describe().rstrip("/"), b.describe().rstrip("/")
+    if one == two:
+        return "the two folders are the same"
+    if one.startswith(two + "/") or two.startswith(one + "/"):
+        return "one folder is inside the other"
+    return None
+
+
+def size_text(size: int) -> str:
+    """`0 B`, `512 B`, `12.3 MiB`: the summary's unit, spelt out."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def file_differs(a: Stat, b: Stat, slack: float = MTIME_SLACK) -> bool:
+    """Size and mtime: what a second run must see as equal after a copy kept the mtime."""
+    if a.size != b.size:
+        return True
+    if a.mtime is None or b.mtime is None:
+        return False
+    return abs(a.mtime - b.mtime) > slack
+
+
+def under(rel: Rel, folders: Iterable[Rel]) -> bool:
+    """Whether `rel` is inside (or is) one of `folders` (the root () holds everything)."""
+    return any(rel[: len(folder)] == folder for folder in folders)
+
+
+def contents_of(tree: Tree, folder: Rel) -> list[tuple[Rel, Stat]]:
+    depth = len(folder)
+    return [(rel, stat) for rel, stat in tree.entries.items() if len(rel) > depth and rel[:depth] == folder]
+
+
+async def scan_both(a: Endpoint, b: Endpoint, options: SyncOptions) -> tuple[Tree, Tree]:
+    excludes = Excludes(options.excludes)
+    return tuple(await asyncio.gather(scan_tree(a, excludes), scan_tree(b, excludes)))  # type: ignore[return-value]
+
+
+async def plan_sync(source: Endpoint, dest: Endpoint, options: SyncOptions | None = None) -> SyncPlan:
+    """One way: what makes `dest` like `source` (both trees listed at once)."""
+    options = options or SyncOptions()
+    src, dst = await scan_both(source, dest, options)
+    actions: list[SyncAction] = []
+    problems = src.problems + dst.problems
+    to_hash: list[tuple[Rel, int]] = []
+    blocked: list[Rel] = []  # source folders that cannot go where a file (or link) stays
+    for rel, stat in src.entries.items():
+        there = dst.entries.get(rel)
+        if blocked and under(rel, blocked):
+            continue
+        if rel in dst.ignored:
+            problems.append(f"{dest.label}: {show(rel)}: a link or special file is in the way (left alone)")
+            blocked.append(rel)
+            continue
+        if there is None:
+            actions.append(SyncAction(ActionKind.COPY, rel, stat.size if stat.is_file else 0, stat.is_dir))
+        elif stat.is_dir != there.is_dir:
+            if not options.delete:
+                problems.append(f"{dest.label}: {show(rel)}: a {'file' if there.is_file else 'folder'} is in the way (use --delete to replace it)")
+                blocked.append(rel)
+                continue
+            actions.append(_delete(dst, rel, there))
+            actions.append(SyncAction(ActionKind.COPY, rel, stat.size if stat.is_file else 0, stat.is_dir))
+        elif stat.is_file:
+            if stat.size != there.size:
+                actions.append(SyncAction(ActionKind.UPDATE, rel, stat.size))
+            elif options.checksum:
+                to_hash.append((rel, stat.size))
+            elif file_differs(stat, there, options.mtime_slack):
+                actions.append(SyncAction(ActionKind.UPDATE, rel, stat.size))
+    if to_hash:
+        same = await same_content(source, dest, to_hash)
+        actions.extend(SyncAction(ActionKind.UPDATE, rel, size) for rel, size in to_hash if rel not in same)
+    if options.delete:
+        replaced = [a.rel for a in actions if a.kind is ActionKind.DELETE and a.is_dir]
+        actions.extend(_extra(src, dst, replaced))
+    return SyncPlan(sort_actions(actions), src, dst, problems=problems)
+
+
+def _delete(tree: Tree, rel: Rel, stat: Stat) -> SyncAction:
+    contents = contents_of(tree, rel) if stat.is_dir else []
+    size = stat.size if stat.is_file else sum(s.size for _, s in contents if s.is_file)
+    return SyncAction(ActionKind.DELETE, rel, size, stat.is_dir, contents=contents, seen=stat)
+
+
+def _extra(src: Tree, dst: Tree, replaced: list[Rel]) -> list[SyncAction]:
+    """Entries only at the destination, as the fewest deletes (a folder, not each file in it)."""
+    out: list[SyncAction] = []
+    deleted: list[Rel] = []
+    for rel in sorted(dst.entries):
+        if rel in src.entries or under(rel[:-1], src.incomplete):
+            continue
+        if any(rel[:depth] in src.ignored for depth in range(1, len(rel) + 1)):
+            continue  # a source link (left alone) stands where this is
+        if (deleted and under(rel, deleted[-1:])) or under(rel, replaced):
+            continue
+        stat = dst.entries[rel]
+        out.append(_delete(dst, rel, stat))
+        if stat.is_dir:
+            deleted.append(rel)
+    return out
+
+
+def sort_actions(actions: list[SyncAction]) -> list[SyncAction]:
+    """Path order, so a folder comes right before what goes into it."""
+    return sorted(actions, key=lambda a: (a.dst or a.rel, a.kind is not ActionKind.DELETE))

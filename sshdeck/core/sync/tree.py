@@ -1,0 +1,147 @@
+"""Walking one side of a sync: every folder listed concurrently, no name trusted.
+
+Unlike the copy walker (transfer/walker.py), which walks the user's selection
+folder by folder, a sync must list whole trees on both sides before it can
+say anything, so folders are listed `concurrency` at a time (each listing is
+itself pipelined in core/fs).  The rules are the walker's: every name is
+checked (no '/', NUL, '.', '..'), a name listed twice is refused, links are
+never followed (they are neither copied nor deleted), sshdeck's own
+temporary files are ignored, each folder listing is capped and the whole tree
+is capped by the same entry count.  Excluded names are not descended into.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from sshdeck.core.fs.base import EntryKind
+from sshdeck.core.fs.limits import ListingLimitError, configured_limits
+from sshdeck.core.fs.names import display_name
+from sshdeck.core.transfer.endpoints import Endpoint, Rel, Stat
+from sshdeck.core.transfer.errors import describe
+from sshdeck.core.transfer.names import duplicates, is_part_name, name_problem, show
+
+DEFAULT_CONCURRENCY = 16
+_FILE, _DIR = EntryKind.FILE, EntryKind.DIR
+_ODD = (b"", b".", b"..")
+_UNSAFE = re.compile(r"[^\x20-\x7e]")
+
+
+def inert(text: str) -> str:
+    """Control and format characters escaped (a server's error text may hold them); paths already shown stay as they are."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        return display_name(char.encode("utf-8", "surrogateescape")) if unicodedata.category(char)[0] == "C" else char
+
+    return _UNSAFE.sub(escape, text)
+
+
+@dataclass
+class Tree:
+    """What one side holds, by relative path (parents before children in `entries` order)."""
+
+    entries: dict[Rel, Stat] = field(default_factory=dict)
+    # Folders whose listing failed or stopped: nothing below them may be deleted.
+    incomplete: set[Rel] = field(default_factory=set)
+    # Paths present but left alone: links, devices, unsafe names.
+    ignored: set[Rel] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+
+
+class Excludes:
+    """`--exclude GLOB`: a glob without '/' matches a name anywhere; with '/', the path from the top."""
+
+    def __init__(self, globs: Iterable[str] = ()) -> None:
+        # "cache/" means the folder cache: the slashes at the ends say nothing more.
+        self.globs = [g.strip("/") for g in globs if g.strip("/")]
+
+    def __bool__(self) -> bool:
+        return bool(self.globs)
+
+    def match(self, rel: Rel) -> bool:
+        if not self.globs:
+            return False
+        name = rel[-1].decode("utf-8", "surrogateescape")
+        path = b"/".join(rel).decode("utf-8", "surrogateescape")
+        for glob in self.globs:
+            if "/" in glob:
+                if fnmatch.fnmatchcase(path, glob):
+                    return True
+            elif fnmatch.fnmatchcase(name, glob):
+                return True
+        return False
+
+
+async def scan_tree(
+    endpoint: Endpoint,
+    excludes: Excludes | None = None,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    max_entries: int | None = None,
+) -> Tree:
+    """Every folder and regular file below the endpoint's root (the root itself not included)."""
+    excludes = excludes or Excludes()
+    limit = max_entries or configured_limits().entries
+    tree = Tree()
+    gate = asyncio.Semaphore(concurrency)
+    full: list[Rel] = []
+
+    async def visit(folder: Rel) -> None:
+        if full:
+            return
+        async with gate:
+            try:
+                listing = await endpoint.scandir(folder)
+            except ListingLimitError as exc:
+                tree.incomplete.add(folder)
+                tree.problems.append(inert(str(exc)))
+                return
+            except Exception as exc:  # noqa: BLE001 - the folder fails, the scan goes on
+                tree.incomplete.add(folder)
+                tree.problems.append(inert(f"{endpoint.label}: {show(folder)}: cannot list: {describe(exc)}"))
+                return
+        dups = duplicates(name for name, _ in listing)
+        children: list[Rel] = []
+        entries, checking = tree.entries, bool(excludes)
+        # The loop runs once per entry of the tree: kinds compared directly, no sorting (plans sort).
+        for name, stat in listing:
+            rel = folder + (name,)
+            # name_problem's POSIX rules, asked only when a cheap test says something is off.
+            problem = name_problem(name) if (b"/" in name or b"\0" in name or name in _ODD) else None
+            if problem or name in dups:
+                why = problem or "listed more than once"
+                tree.incomplete.add(folder)
+                tree.problems.append(f"{endpoint.label}: {show(folder)}: entry '{display_name(name)}' left alone: {why}")
+                continue
+            if checking and excludes.match(rel):
+                continue
+            kind = stat.kind
+            if kind is _FILE:
+                if name[:1] != b"." or not is_part_name(name):
+                    entries[rel] = stat
+            elif kind is _DIR:
+                entries[rel] = stat
+                children.append(rel)
+            else:
+                tree.ignored.add(rel)
+        if len(tree.entries) > limit:
+            # The whole tree is then incomplete: nothing will be deleted on this side's account.
+            if not full:
+                full.append(folder)
+            return
+        if children:
+            await asyncio.gather(*(visit(child) for child in children))
+
+    await visit(())
+    if full:
+        tree.incomplete.add(())
+        tree.problems.append(
+            f"{endpoint.label}: {show(full[0])}: stopped after {limit:,} entries (limit listing_entries in settings.toml)"
+        )
+    return tree

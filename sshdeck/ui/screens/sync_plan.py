@@ -1,0 +1,184 @@
+"""The sync preview: every action the plan would take, each one untickable, before anything changes.
+
+The screen shows the plan the sync controller (ui/sync.py) made for the two
+panes' folders: one line per action with its size, and the total of what is
+ticked.  `Space` unticks a line (it is then skipped), `d` turns deleting
+extra files on or off and `w` switches between one-way and two-way (both ask
+the controller for a fresh plan), `Enter` runs the ticked actions, `Escape`
+closes without changing anything.  Conflicts (two-way) are listed but can
+never be ticked: they are not run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from sshdeck.core.sync import ActionKind, SyncAction, SyncPlan
+from sshdeck.core.sync.plan import size_text
+
+
+@dataclass(frozen=True)
+class SyncChoices:
+    """What the preview asks for: a plan with these options."""
+
+    delete: bool = False
+    two_way: bool = False
+
+    def describe(self) -> str:
+        mode = "two-way" if self.two_way else "one-way →"
+        return f"{mode} (w)   ·   delete extra files: {'on' if self.delete else 'off'} (d)"
+
+
+@dataclass
+class SyncRun:
+    """The screen's answer: the plan and the actions left ticked."""
+
+    plan: SyncPlan
+    actions: list[SyncAction]
+    choices: SyncChoices
+
+
+Replan = Callable[[SyncChoices], Awaitable[SyncPlan]]
+# A list widget of options slows down with its length (about 3 s at 100,000): a bigger plan lists
+# its first lines only; the rest run as planned and the total says so.
+MAX_LINES = 5_000
+
+
+def action_label(action: SyncAction, two_way: bool) -> Content:
+    size = "" if action.is_dir or action.kind is ActionKind.CONFLICT else f"  {size_text(action.size)}"
+    # Content(...) is plain text: the escaped path can never become markup.
+    return Content(action.line(two_way) + size)
+
+
+class SyncPlanScreen(ModalScreen["SyncRun | None"]):
+    CSS_PATH = "../styles/sync.tcss"
+    BINDINGS = [
+        Binding("enter", "run", "Synchronise", priority=True, id="run_sync", tooltip="Run the ticked actions"),
+        Binding("d", "toggle_delete", "Delete extras", id="sync_toggle_delete"),
+        Binding("w", "toggle_two_way", "Two-way", id="sync_toggle_two_way"),
+        Binding("escape", "cancel", "Cancel", id="cancel_sync", tooltip="Close; nothing changes"),
+    ]
+
+    def __init__(self, plan: SyncPlan, source: str, dest: str, choices: SyncChoices, replan: Replan) -> None:
+        super().__init__(classes="sync-screen")
+        self.plan = plan
+        self.source = source
+        self.dest = dest
+        self.choices = choices
+        self.replan = replan
+        self.planning = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog sync-dialog"):
+            yield Label(Content(f"Synchronise {self.source} → {self.dest}"), classes="dialog-title", id="sync-title")
+            yield Static(Content(self.choices.describe()), id="sync-options")
+            yield SelectionList[int](id="sync-actions")
+            yield Static(id="sync-total")
+            yield Static(id="sync-problems")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="sync-cancel")
+                yield Button("Synchronise", variant="primary", id="sync-run")
+
+    def on_mount(self) -> None:
+        self._show(self.plan)
+        self.query_one("#sync-actions", SelectionList).focus()
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def _show(self, plan: SyncPlan) -> None:
+        self.plan = plan
+        listing = self.query_one("#sync-actions", SelectionList)
+        listing.clear_options()
+        listing.add_options(
+            Selection(action_label(action, plan.two_way), index, action.kind is not ActionKind.CONFLICT,
+                      disabled=action.kind is ActionKind.CONFLICT)
+            for index, action in enumerate(plan.actions[:MAX_LINES])
+        )
+        self.query_one("#sync-options", Static).update(Content(self.choices.describe()))
+        problems = self.query_one("#sync-problems", Static)
+        problems.update(Content("\n".join(plan.problems[:5]) + (f"\n… and {len(plan.problems) - 5} more" if len(plan.problems) > 5 else "")))
+        problems.display = bool(plan.problems)
+        self._update_total()
+
+    def chosen(self) -> list[SyncAction]:
+        ticked = set(self.query_one("#sync-actions", SelectionList).selected)
+        return [action for index, action in enumerate(self.plan.actions) if index in ticked or index >= MAX_LINES]
+
+    def _update_total(self) -> None:
+        chosen = self.chosen()
+        if not self.plan.actions:
+            text = "Nothing to do: the folders are in sync."
+        else:
+            count = {kind: sum(1 for a in chosen if a.kind is kind) for kind in ActionKind}
+            size = sum(a.size for a in chosen if a.kind in (ActionKind.COPY, ActionKind.UPDATE) and not a.is_dir)
+            text = (
+                f"{len(chosen)} of {len(self.plan.actions)} ticked: {count[ActionKind.COPY]} to copy, "
+                f"{count[ActionKind.UPDATE]} to update, {count[ActionKind.DELETE]} to delete, {size_text(size)}"
+            )
+            if len(self.plan.actions) > MAX_LINES:
+                text += f" (the first {MAX_LINES:,} are listed; the others run as planned)"
+            conflicts = self.plan.count(ActionKind.CONFLICT)
+            if conflicts:
+                text += f"; {conflicts} conflict{'s' if conflicts != 1 else ''} left alone"
+        self.query_one("#sync-total", Static).update(Content(text))
+
+    @on(SelectionList.SelectedChanged)
+    def _ticked(self, event: SelectionList.SelectedChanged) -> None:
+        event.stop()
+        self._update_total()
+
+    # -- options -------------------------------------------------------------------------
+
+    def action_toggle_delete(self) -> None:
+        self._replan(SyncChoices(delete=not self.choices.delete, two_way=self.choices.two_way))
+
+    def action_toggle_two_way(self) -> None:
+        self._replan(SyncChoices(delete=self.choices.delete, two_way=not self.choices.two_way))
+
+    @work(exclusive=True, group="sync-replan")
+    async def _replan(self, choices: SyncChoices) -> None:
+        self.choices, self.planning = choices, True
+        self.query_one("#sync-total", Static).update(Content("Planning…"))
+        try:
+            plan = await self.replan(choices)
+        except Exception as exc:  # noqa: BLE001 - one line; the old plan is gone
+            self.query_one("#sync-total", Static).update(Content(f"Cannot plan: {exc}"))
+            self.plan = SyncPlan([], self.plan.a, self.plan.b)
+            return
+        finally:
+            self.planning = False
+        self._show(plan)
+
+    # -- answers -------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#sync-run")
+    def _run_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_run()
+
+    @on(Button.Pressed, "#sync-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def action_run(self) -> None:
+        if isinstance(self.focused, Button) and self.focused.id == "sync-cancel":
+            self.dismiss(None)  # Enter on Cancel cancels, whatever the screen's Enter does elsewhere
+            return
+        if self.planning:
+            return
+        chosen = [a for a in self.chosen() if a.kind is not ActionKind.CONFLICT]
+        self.dismiss(SyncRun(self.plan, chosen, self.choices) if chosen else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,164 @@
+"""Synchronise in the app: the preview lists the plan, unticked lines are skipped, the rest runs in the queue."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from textual.widgets import SelectionList, Static
+
+from sshdeck.app import SshdeckApp
+from sshdeck.core.ssh.remote_source import DemoSource
+from sshdeck.ui.screens.sync_plan import SyncPlanScreen
+from tests.ui.waiting import both_panes_idle, until
+
+FIXED_TIME = 1_780_000_000
+
+
+def local_tree(root: Path) -> Path:
+    (root / "site" / "css").mkdir(parents=True)
+    (root / "a.txt").write_bytes(b"a" * 10)
+    (root / "b.txt").write_bytes(b"b" * 20)
+    (root / "site" / "css" / "main.css").write_bytes(b"body{}")
+    (root / "site" / "evil\x1b[31mred.html").write_bytes(b"<p>")
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            os.utime(os.path.join(folder, name), (FIXED_TIME, FIXED_TIME))
+    return root
+
+
+def remote_tree(root: Path) -> Path:
+    root.mkdir()
+    (root / "old.txt").write_bytes(b"old")
+    os.utime(root / "old.txt", (FIXED_TIME, FIXED_TIME))
+    return root
+
+
+def prompts(screen: SyncPlanScreen) -> list[str]:
+    listing = screen.query_one("#sync-actions", SelectionList)
+    return [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+
+
+async def open_preview(pilot, app) -> SyncPlanScreen:
+    await both_panes_idle(pilot, app)
+    await pilot.press("ctrl+e")
+    return await until(pilot, lambda: app.screen if isinstance(app.screen, SyncPlanScreen) else None, "the sync preview")
+
+
+async def test_preview_lists_the_plan_and_unticking_a_line_skips_it(tmp_path: Path) -> None:
+    local, served = local_tree(tmp_path / "local"), remote_tree(tmp_path / "served")
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(served))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_preview(pilot, app)
+        assert prompts(screen) == [
+            "copy a.txt  10 B",
+            "copy b.txt  20 B",
+            "copy site/",
+            "copy site/css/",
+            "copy site/css/main.css  6 B",
+            "copy site/evil\\x1b[31mred.html  3 B",
+        ]
+        total = screen.query_one("#sync-total", Static)
+        assert str(total.render()) == "6 of 6 ticked: 6 to copy, 0 to update, 0 to delete, 39 B"
+        # Deleting extras is off until asked for: old.txt is only listed after `d`.
+        await pilot.press("d")
+        await until(pilot, lambda: "delete old.txt  3 B" in prompts(screen), "a plan with deletes")
+        await pilot.press("d")
+        await until(pilot, lambda: "delete old.txt  3 B" not in prompts(screen), "the plan without deletes")
+        # Two-way: what only the server has comes back here; `w` again returns to one-way.
+        await pilot.press("w")
+        await until(pilot, lambda: "copy < old.txt  3 B" in prompts(screen) and "copy > a.txt  10 B" in prompts(screen), "a two-way plan")
+        await pilot.press("w")
+        await until(pilot, lambda: "copy a.txt  10 B" in prompts(screen), "the one-way plan again")
+        listing = screen.query_one("#sync-actions", SelectionList)
+        listing.highlighted = 1
+        await pilot.press("space")
+        await until(pilot, lambda: str(total.render()).startswith("5 of 6 ticked"), "the total after unticking")
+        await pilot.press("enter")
+        await until(pilot, lambda: (served / "site" / "css" / "main.css").exists() and (served / "a.txt").exists(), "the copies")
+        await until(pilot, lambda: any("Synchronised: 5 copied" in n.message for n in app._notifications), "the summary")
+        assert not (served / "b.txt").exists()
+        assert (served / "old.txt").exists()
+        assert (served / "site" / "evil\x1b[31mred.html").read_bytes() == b"<p>"
+        # The copies kept their times: a second preview has only the unticked file left.
+        await both_panes_idle(pilot, app)
+        app.screen.query_one("#left").file_list.focus()
+        screen = await open_preview(pilot, app)
+        assert prompts(screen) == ["copy b.txt  20 B"]
+        screen.query_one("#sync-cancel").focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: not isinstance(app.screen, SyncPlanScreen), "the preview to close")
+        screen = await open_preview(pilot, app)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, SyncPlanScreen), "the preview to close")
+        assert not (served / "b.txt").exists()
+
+
+async def test_synchronise_is_in_the_command_palette(tmp_path: Path) -> None:
+    local, served = local_tree(tmp_path / "local"), remote_tree(tmp_path / "served")
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(served))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await both_panes_idle(pilot, app)
+        titles = [c.title for c in app.screen.palette_commands()]
+        assert "Synchronise" in titles
+        next(c for c in app.screen.palette_commands() if c.title == "Synchronise").run()
+        await until(pilot, lambda: isinstance(app.screen, SyncPlanScreen), "the sync preview")
+
+
+@pytest.fixture
+def utc(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_sync_preview_snapshot(snap_compare, tmp_path: Path, hermetic_home: Path, utc) -> None:
+    local = local_tree(hermetic_home / "work")
+    served = remote_tree(tmp_path / "served")
+
+    async def preview(pilot) -> None:
+        screen = await open_preview(pilot, pilot.app)
+        await pilot.press("d")
+        await until(pilot, lambda: "delete old.txt  3 B" in prompts(screen), "a plan with deletes")
+        screen.query_one("#sync-actions", SelectionList).highlighted = 1
+        await pilot.press("space")
+        pilot.app.clear_notifications()  # "Comparing the two folders…" would fade at an unknown moment
+        await pilot.pause(0.2)
+
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(served), theme_name="sshdeck-dark")
+    assert snap_compare(app, terminal_size=(100, 30), run_before=preview)
+
+
+async def test_a_long_plan_lists_its_first_lines_and_runs_them_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sshdeck.ui.screens import sync_plan
+
+    monkeypatch.setattr(sync_plan, "MAX_LINES", 2)
+    local, served = local_tree(tmp_path / "local"), remote_tree(tmp_path / "served")
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(served))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_preview(pilot, app)
+        assert prompts(screen) == ["copy a.txt  10 B", "copy b.txt  20 B"]
+        total = str(screen.query_one("#sync-total", Static).render())
+        assert total == "6 of 6 ticked: 6 to copy, 0 to update, 0 to delete, 39 B (the first 2 are listed; the others run as planned)"
+        await pilot.press("enter")
+        await until(pilot, lambda: any("Synchronised: 6 copied" in n.message for n in app._notifications), "the summary")
+        assert (served / "site" / "evil\x1b[31mred.html").exists()
+
+
+async def test_two_way_in_the_app_brings_the_servers_files_here_and_records_the_state(tmp_path: Path) -> None:
+    from sshdeck.core.paths import data_dir
+
+    local, served = local_tree(tmp_path / "local"), remote_tree(tmp_path / "served")
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(served))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_preview(pilot, app)
+        await pilot.press("w")
+        await until(pilot, lambda: "copy < old.txt  3 B" in prompts(screen), "a two-way plan")
+        await pilot.press("enter")
+        await until(pilot, lambda: any("Synchronised: 7 copied" in n.message for n in app._notifications), "the summary")
+        assert (local / "old.txt").read_bytes() == b"old" and (served / "a.txt").exists()
+        assert len(list((data_dir() / "sync").glob("*.json"))) == 1
