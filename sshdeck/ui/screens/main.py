@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,7 +18,6 @@ from sshdeck.core.ssh.profile_connect import spec_for_target, spec_from_profile
 from sshdeck.core.hosts.profile_store import ProfileStore
 from sshdeck.core.hosts.profiles import HostProfile
 from sshdeck.core.ssh.remote_source import RemoteSource
-from sshdeck.core.local_shell import local_shell_starter
 from sshdeck.core.hosts.targets import Target, TargetError, connection_label, parse_target
 from sshdeck.ui.commands import PaletteCommand, main_screen_commands
 from sshdeck.ui.connections import ConnectionFailed, Connections, Location, certificate_note, profile_local_folder
@@ -29,7 +27,8 @@ from sshdeck.ui.sync import SyncController
 from sshdeck.ui.widgets.file_list import FileList
 from sshdeck.ui.widgets.file_pane import FilePane
 from sshdeck.ui.widgets.host_sidebar import HostSidebar
-from sshdeck.ui.widgets.shell_tab import ShellTab, shell_start_for_connection, shell_start_for_session
+from sshdeck.ui.shells import ShellsController
+from sshdeck.ui.widgets.shell_tab import ShellTab
 from sshdeck.ui.widgets.transfer_panel import TransferPanel
 from sshdeck.ui.widgets.quick_connect import QuickConnectBar, profile_from_target
 
@@ -73,8 +72,7 @@ class MainScreen(Screen):
         self.initial_target = initial_target
         self.ssh_config = ssh_config
         self.sync_browsing = False
-        self.follow_shell = False
-        self._shells = 0
+        self.shells = ShellsController(self)
 
     def compose(self) -> ComposeResult:
         fs, path = self.left
@@ -256,65 +254,9 @@ class MainScreen(Screen):
 
     # -- shell tabs ----------------------------------------------------------------------------
 
-    def _shell_host(self) -> tuple[str, str, object] | None:
-        """(key, label, starter) for the host in focus: the active pane's, else the other pane's."""
-        sidebar = self.query_one(HostSidebar)
-        focused = self.focused
-        keys = []
-        if sidebar.display and focused is not None and (focused is sidebar or sidebar in focused.ancestors):
-            profile = sidebar.highlighted_profile
-            keys.append(profile.id if profile else None)
-        active = self._active_pane()
-        keys += [active.location_key, self._other(active).location_key]
-        for key in keys:
-            connection = self.connections.open.get(key) if key else None
-            if connection is not None:
-                return key, connection.label, shell_start_for_session(connection.session)
-            if key and self.remote is not None and key == self.remote.label:
-                conn = getattr(self.remote, "connection", None)
-                if conn is not None:
-                    return key, self.remote.label, shell_start_for_connection(conn)
-        return None
-
     def action_open_shell(self, new: bool = False) -> None:
-        """Ctrl+O: the host's shell tab (its last one, or a new one), starting in the remote pane's folder.
-
-        From the Files tab an existing shell on that host is shown again; from a
-        shell tab (or with `new`) another one opens, named "host (2)".  With no
-        host at all the shell runs on this computer, in the local pane's folder.
-        """
-        tabs = self.query_one("#tabs", TabbedContent)
-        host = self._shell_host()
-        if host is None:
-            key, label = "local", "this computer"
-            pane = self._active_pane() if self._active_pane().fs.label == "local" else self._other(self._active_pane())
-            folder = pane.path if pane.fs.label == "local" else os.path.expanduser("~")
-            start, cwd, allow_osc52 = local_shell_starter(folder), None, False
-        else:
-            key, label, start = host
-            pane = next((p for p in (self._active_pane(), self._other(self._active_pane())) if p.location_key == key), None)
-            cwd = pane.path if pane is not None and pane.is_idle and pane.fs.label != "local" else None
-            if cwd is not None and self.remote is not None and key == self.remote.label:
-                cwd = getattr(self.remote, "shell_path", lambda path: path)(cwd)
-            profile = self.store.get(key)
-            allow_osc52 = profile.allow_osc52 if profile is not None else False
-        existing = [tab for tab in self.query(ShellTab) if getattr(tab, "location_key", None) == key]
-        if existing and not new and tabs.active == "files-tab":
-            shown = existing[-1]
-            tabs.active = shown.id or ""
-            if shown.ended is None:
-                shown.view.focus()
-            return
-        if existing:
-            used = {tab.host_label for tab in existing}
-            number = 2
-            while f"{label} ({number})" in used:
-                number += 1
-            label = f"{label} ({number})"
-        self._shells += 1
-        tab = ShellTab(label, start, cwd=cwd, allow_osc52=allow_osc52, id=f"shell-{self._shells}")
-        tab.location_key = key
-        self.run_worker(self.open_tab(tab))
+        """Ctrl+O: see ShellsController.open."""
+        self.shells.open(new=new)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While a shell has the keys, the footer shows only what works there (Ctrl+] first).
@@ -335,26 +277,13 @@ class MainScreen(Screen):
     @on(ShellTab.CwdChanged)
     def _shell_moved(self, event: ShellTab.CwdChanged) -> None:
         event.stop()
-        if not self.follow_shell:
-            return
-        for pane in self.query(FilePane):
-            if pane.location_key == getattr(event.tab, "location_key", None) and pane.path != event.path:
-                pane.load(event.path)
+        self.shells.follow(event.tab, event.path)
 
     def action_toggle_follow_shell(self) -> None:
-        self.follow_shell = not self.follow_shell
-        self.notify(f"The remote pane follows the shell's folder: {'on' if self.follow_shell else 'off'}", timeout=3)
+        self.shells.toggle_follow()
 
     def action_cd_shell_here(self) -> None:
-        pane = self._active_pane()
-        tabs = [tab for tab in self.query(ShellTab) if getattr(tab, "location_key", None) == pane.location_key]
-        if not tabs:
-            self.notify("No shell tab on this host yet (Ctrl+O opens one)", severity="warning")
-            return
-        if tabs[-1].cd(pane.path):
-            self.query_one("#tabs", TabbedContent).active = tabs[-1].id or ""
-        else:
-            self.notify("The shell is busy with a full-screen program", severity="warning")
+        self.shells.cd_here()
 
     # -- copy and move (F5, F6, drag and drop, pasted paths) ----------------------------------
 
