@@ -32,6 +32,7 @@ from typing import IO, Awaitable, Callable
 
 import asyncssh
 
+from sshdeck.commands.connect_flags import add_connect_flags
 from sshdeck.commands import output
 from sshdeck.core.fs.listing import human_size
 from sshdeck.core.fs.names import display_name
@@ -64,9 +65,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         usage="sshdeck cp [-h] [-r] [-F ssh_config] [--batch] [--accept-new] [--move] [--on-conflict WHEN] SRC... DST",
     )
     parser.add_argument("-r", "--recursive", action="store_true", help="copy folders and their contents")
-    parser.add_argument("-F", dest="ssh_config", metavar="ssh_config", help="ssh_config file to use (default ~/.ssh/config)")
-    parser.add_argument("--batch", action="store_true", help="never prompt; fail instead")
-    parser.add_argument("--accept-new", action="store_true", help="trust and save unknown host keys (never changed ones)")
+    add_connect_flags(parser)
     parser.add_argument("--move", action="store_true", help="delete each source after it arrived and was verified")
     parser.add_argument(
         "--on-conflict",

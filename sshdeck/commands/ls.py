@@ -26,6 +26,7 @@ from typing import IO, AsyncIterator
 
 import asyncssh
 
+from sshdeck.commands.connect_flags import add_connect_flags
 from sshdeck.core.fs.base import Entry
 from sshdeck.core.fs.errors import FileSystemError
 from sshdeck.core.fs.sftp import SftpFS
@@ -66,9 +67,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="list a remote folder",
         description="List a remote folder over SFTP, with the same host-key checks as the app.",
     )
-    parser.add_argument("-F", dest="ssh_config", metavar="ssh_config", help="ssh_config file to use (default ~/.ssh/config)")
-    parser.add_argument("--batch", action="store_true", help="never prompt; fail instead")
-    parser.add_argument("--accept-new", action="store_true", help="trust and save unknown host keys (never changed ones)")
+    add_connect_flags(parser)
     parser.add_argument("target", metavar="TARGET", help="user@host:path, alias:path or sftp://user@host:port/path")
     return parser
 

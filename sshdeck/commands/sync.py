@@ -26,6 +26,7 @@ from typing import IO
 
 import asyncssh
 
+from sshdeck.commands.connect_flags import add_connect_flags
 from sshdeck.commands import output
 from sshdeck.commands import cp
 from sshdeck.core.hosts.targets import Target, TargetError
@@ -46,9 +47,7 @@ NAME = "sync"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(NAME, help="make one folder like another (preview with --dry-run)", description=__doc__.splitlines()[0])
-    parser.add_argument("-F", dest="ssh_config", metavar="ssh_config", help="ssh_config file to use (default ~/.ssh/config)")
-    parser.add_argument("--batch", action="store_true", help="never prompt; fail instead")
-    parser.add_argument("--accept-new", action="store_true", help="trust and save unknown host keys (never changed ones)")
+    add_connect_flags(parser)
     parser.add_argument("--dry-run", "-n", action="store_true", help="print the plan and change nothing")
     parser.add_argument("--delete", action="store_true", help="delete what the source lacks from the destination")
     parser.add_argument("--checksum", "-c", action="store_true", help="compare contents (reads both sides), not size and time")

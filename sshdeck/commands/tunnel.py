@@ -21,6 +21,7 @@ from typing import IO
 
 import dataclasses
 
+from sshdeck.commands.connect_flags import add_connect_flags
 from sshdeck.commands import output
 from sshdeck.commands.ls import cli_callbacks
 from sshdeck.core.hosts.profiles import Tunnel
@@ -42,9 +43,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="run port forwards (-L, -R, -D) until interrupted",
         description="Run SSH port forwards with the same host-key checks as the app; reconnects after a drop.",
     )
-    parser.add_argument("-F", dest="ssh_config", metavar="ssh_config", help="ssh_config file to use (default ~/.ssh/config)")
-    parser.add_argument("--batch", action="store_true", help="never prompt; fail instead")
-    parser.add_argument("--accept-new", action="store_true", help="trust and save unknown host keys (never changed ones)")
+    add_connect_flags(parser)
     parser.add_argument("-L", dest="local", action="append", default=[], metavar="[BIND:]PORT:HOST:HOSTPORT", help="local forward")
     parser.add_argument("-R", dest="remote", action="append", default=[], metavar="[BIND:]PORT:HOST:HOSTPORT", help="remote forward")
     parser.add_argument("-D", dest="dynamic", action="append", default=[], metavar="[BIND:]PORT", help="SOCKS proxy")
