@@ -9,7 +9,9 @@ caller's awaitables in `ConnectCallbacks`, while the connect timeout is paused
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import logging
 import time
 from typing import Any, AsyncIterator, Awaitable, TypeVar
@@ -98,8 +100,24 @@ class LoginClient(asyncssh.SSHClient):
         self.lost = False
         self._password_tries = 0
         self._kbdint_rounds = 0
+        # SHA256 fingerprint of the key that logged in (the last one asyncssh
+        # offered before auth completed), None after a password/kbd-int login.
+        self.login_key_fingerprint: str | None = None
+        self._last_offered: str | None = None
 
     # -- life cycle -------------------------------------------------------------
+
+    def connection_made(self, conn: asyncssh.SSHClientConnection) -> None:
+        # asyncssh picks single keys out of our batches itself; wrap its picker
+        # (on this one connection) to learn which key it offered last.
+        pick = conn.public_key_auth_requested
+
+        async def offered() -> Any:
+            keypair = await pick()
+            self._last_offered = _fingerprint(keypair)
+            return keypair
+
+        conn.public_key_auth_requested = offered  # type: ignore[method-assign]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.keys.close()
@@ -110,6 +128,7 @@ class LoginClient(asyncssh.SSHClient):
 
     def auth_completed(self) -> None:
         self.keys.close()
+        self.login_key_fingerprint = self._last_offered
         self.established = True
 
     # -- host key ---------------------------------------------------------------
@@ -153,6 +172,7 @@ class LoginClient(asyncssh.SSHClient):
             password = await ask(request)
         if password is None:
             return None
+        self._last_offered = None
         self.record.tried("password")
         return password
 
@@ -186,6 +206,7 @@ class LoginClient(asyncssh.SSHClient):
             answers = await ask(challenge)
         if answers is None or len(answers) != len(prompts):
             return None
+        self._last_offered = None
         self.record.tried("keyboard-interactive")
         return list(answers)
 
@@ -196,3 +217,13 @@ class LoginClient(asyncssh.SSHClient):
             password = await self.password_auth_requested()
             return [password] if password is not None else None
         return None
+
+
+def _fingerprint(keypair: Any) -> str | None:
+    if keypair is None:
+        return None
+    data = getattr(keypair, "public_data", None)
+    if not data:
+        return None
+    # The SHA256 of the public key blob is exactly what OpenSSH prints.
+    return "SHA256:" + base64.b64encode(hashlib.sha256(data).digest()).decode("ascii").rstrip("=")
