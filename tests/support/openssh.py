@@ -177,3 +177,27 @@ def sign_user_key(ca: Path, key: Path, principals: str, validity: str | None = N
         env={**os.environ, "TZ": "UTC"},
     )
     return Path(f"{key}-cert.pub")
+class HomeOpenSSHServer(OpenSSHServer):
+    """sshd that reads keys from `<workdir>/home/.ssh/authorized_keys{,2}`, and whose SFTP starts in that home.
+
+    The tests run as root; this stands in for the user's home so nothing ever
+    reads or writes the real ~/.ssh.
+    """
+
+    def __init__(self, workdir: Path, extra_config: str = "", host_key_type: str = "ed25519") -> None:
+        super().__init__(workdir, extra_config, host_key_type)
+        self.home = self.workdir / "home"
+        self.ssh_dir = self.home / ".ssh"
+        self.ssh_dir.mkdir(parents=True, exist_ok=True)
+        self.authorized_keys = self.ssh_dir / "authorized_keys"
+        self.authorized_keys2 = self.ssh_dir / "authorized_keys2"
+
+    def _config_text(self) -> str:
+        lines = []
+        for line in super()._config_text().split("\n"):
+            if line.startswith("AuthorizedKeysFile "):
+                line = f"AuthorizedKeysFile {self.authorized_keys} {self.authorized_keys2}"
+            elif line.startswith("Subsystem sftp"):
+                line = f"Subsystem sftp internal-sftp -d {self.home}"
+            lines.append(line)
+        return "\n".join(lines)

@@ -104,6 +104,10 @@ class LoginClient(asyncssh.SSHClient):
         self.lost = False
         self._password_tries = 0
         self._kbdint_rounds = 0
+        # SHA256 fingerprint of the key that logged in (the last one asyncssh
+        # offered before auth completed), None after a password/kbd-int login.
+        self.login_key_fingerprint: str | None = None
+        self._last_offered: str | None = None
 
     # -- life cycle -------------------------------------------------------------
 
@@ -112,6 +116,16 @@ class LoginClient(asyncssh.SSHClient):
         # A ProxyCommand pipe has no socket address; `from=` cannot be explained then.
         if isinstance(sockname, tuple) and sockname:
             self.record.local_address = str(sockname[0])
+        # asyncssh picks single keys out of our batches itself; wrap its picker
+        # (on this one connection) to learn which key it offered last.
+        pick = conn.public_key_auth_requested
+
+        async def offered() -> Any:
+            keypair = await pick()
+            self._last_offered = _fingerprint(keypair)
+            return keypair
+
+        conn.public_key_auth_requested = offered  # type: ignore[method-assign]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.keys.close()
@@ -122,6 +136,7 @@ class LoginClient(asyncssh.SSHClient):
 
     def auth_completed(self) -> None:
         self.keys.close()
+        self.login_key_fingerprint = self._last_offered
         self.established = True
 
     # -- host key ---------------------------------------------------------------
@@ -167,6 +182,7 @@ class LoginClient(asyncssh.SSHClient):
             password = await ask(request)
         if password is None:
             return None
+        self._last_offered = None
         self.record.tried("password")
         return password
 
@@ -200,6 +216,7 @@ class LoginClient(asyncssh.SSHClient):
             answers = await ask(challenge)
         if answers is None or len(answers) != len(prompts):
             return None
+        self._last_offered = None
         self.record.tried("keyboard-interactive")
         return list(answers)
 
@@ -228,3 +245,13 @@ def offered_key(item: Any, source: str) -> OfferedKey:
     where = "agent" if source == "agent" else _short_path(source)
     info = UserCertificateInfo.from_certificate(where, cert) if cert is not None else None
     return OfferedKey(key_type_name(algorithm), f"SHA256:{digest}", where, info)
+
+
+def _fingerprint(keypair: Any) -> str | None:
+    if keypair is None:
+        return None
+    data = getattr(keypair, "public_data", None)
+    if not data:
+        return None
+    # The SHA256 of the public key blob is exactly what OpenSSH prints.
+    return "SHA256:" + base64.b64encode(hashlib.sha256(data).digest()).decode("ascii").rstrip("=")

@@ -94,6 +94,11 @@ class Session:
         return self._connections[0].auth if self._connections else None
 
     @property
+    def login_key_fingerprint(self) -> str | None:
+        """`SHA256:…` of the key the first connection logged in with (None: no key login)."""
+        return self._connections[0].client.login_key_fingerprint if self._connections else None
+
+    @property
     def connection(self) -> asyncssh.SSHClientConnection:
         if not self._connections:
             raise ConnectError("lost", f"not connected to {self.spec.host}")

@@ -1,0 +1,1 @@
+"""Keys: the authorized_keys manager and local key generation (no Textual)."""
