@@ -5,6 +5,8 @@ Real servers only: Debian's sshd and sshdeck's asyncssh demo server.
 
 from __future__ import annotations
 
+import pytest
+
 from pathlib import Path
 
 from sshdeck.app import SshdeckApp
@@ -211,7 +213,8 @@ async def test_a_silent_server_can_be_cancelled_while_connecting(tmp_path: Path)
         server.close()
 
 
-async def test_the_location_picker_offers_saved_hosts_and_connects_one_in_this_pane(tmp_path: Path, openssh_server) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_the_location_picker_offers_saved_hosts_and_connects_one_in_this_pane(tmp_path: Path, openssh_server, size) -> None:
     folder = served_folder(tmp_path)
     save_profile(
         HostProfile(
@@ -220,7 +223,7 @@ async def test_the_location_picker_offers_saved_hosts_and_connects_one_in_this_p
         )
     )
     app = SshdeckApp(local_path=str(tmp_path), trust=trust(tmp_path), ssh_config=None)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: pane(app, "left").is_idle, "the local pane")
         pane(app, "left").file_list.focus()
         await pilot.press("alt+l")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pathlib import Path
 
 from sshdeck.app import SshdeckApp
@@ -103,10 +105,11 @@ async def test_pasting_local_paths_into_a_remote_pane_offers_an_upload(tmp_path:
         assert (demo_root / "my notes.txt").read_text() == "dropped from the desktop"
 
 
-async def test_the_copy_destination_can_be_edited_with_completion(tmp_path: Path, demo_root: Path) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_the_copy_destination_can_be_edited_with_completion(tmp_path: Path, demo_root: Path, size) -> None:
     local = local_tree(tmp_path)
     app = SshdeckApp(local_path=str(local), remote=DemoSource(demo_root))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         left, right = await panes(pilot, app)
         left.file_list.cursor = row_of(left, "photo.jpg")
         await pilot.press("f5")

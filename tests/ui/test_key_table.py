@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import re
 from pathlib import Path
 
@@ -59,9 +61,10 @@ def test_every_binding_in_the_code_is_in_the_readme():
     assert missing == []
 
 
-async def test_f1_opens_the_key_table_and_escape_closes_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_f1_opens_the_key_table_and_escape_closes_it(tmp_path: Path, size) -> None:
     app = SshdeckApp(local_path=str(tmp_path))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause(0.2)
         await pilot.press("f1")
         screen = await until(pilot, lambda: isinstance(app.screen, KeyHelp) and app.screen, "the key table")

@@ -200,12 +200,13 @@ async def test_copy_path_falls_back_to_the_terminal_clipboard(tmp_path: Path, de
         assert app.clipboard == "demo:/photos 2024"
 
 
-async def test_the_permission_grid_reads_without_colour_at_80x24(tmp_path: Path, demo_root: Path) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_the_permission_grid_reads_without_colour(tmp_path: Path, demo_root: Path, size) -> None:
     from sshdeck.ui.screens.chmod_dialog import BitBox
 
     os.chmod(demo_root / "README.txt", 0o640)
     app = make_app(tmp_path, demo_root)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         pane = await remote_pane(pilot, app)
         await go_to(pilot, pane, "README.txt")
         await pilot.press("p")
@@ -215,7 +216,7 @@ async def test_the_permission_grid_reads_without_colour_at_80x24(tmp_path: Path,
         shown = [box.render().plain[:3] for box in boxes]
         assert shown == ["[x]", "[x]", "[ ]", "[x]", "[ ]", "[ ]", "[ ]", "[ ]", "[ ]"]
         # Every box is laid out whole inside the screen.
-        assert all(box.region.width >= 3 and box.region.right <= 80 and box.region.bottom <= 24 for box in boxes)
+        assert all(box.region.width >= 3 and box.region.right <= size[0] and box.region.bottom <= size[1] for box in boxes)
 
 
 def test_a_delete_of_many_items_names_ten_and_counts_the_rest() -> None:
@@ -229,9 +230,10 @@ def test_a_delete_of_many_items_names_ten_and_counts_the_rest() -> None:
     assert "In all: 25 files (25.0 KiB), in ~/work" in text
 
 
-async def test_rename_selects_the_name_without_its_extension(tmp_path: Path, demo_root: Path) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_rename_selects_the_name_without_its_extension(tmp_path: Path, demo_root: Path, size) -> None:
     app = make_app(tmp_path, demo_root)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         pane = await remote_pane(pilot, app)
         await go_to(pilot, pane, "README.txt")
         await pilot.press("f2")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pathlib import Path
 
 from textual.app import App
@@ -242,11 +244,12 @@ def test_editor_snapshot(snap_compare) -> None:
     assert snap_compare(app, terminal_size=(80, 24), run_before=break_the_port)
 
 
-async def test_the_name_defaults_to_the_host_and_enter_saves_a_valid_form() -> None:
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_the_name_defaults_to_the_host_and_enter_saves_a_valid_form(size) -> None:
     store = saved_store()
     editor = ProfileEditor(store=store)
     app = EditorApp(editor)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         await retype(pilot, editor, "host", "ssh-acme.example.net")
         assert error_text(editor, "name") == ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pathlib import Path
 
 from textual.widgets import TabbedContent
@@ -46,10 +48,11 @@ async def test_ctrl_o_opens_a_shell_in_the_remote_folder_and_ctrl_q_goes_to_the_
         assert app.screen.query_one("#tabs", TabbedContent).active == "files-tab"
 
 
-async def test_ctrl_o_without_a_host_opens_a_local_shell_in_the_local_folder(tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_ctrl_o_without_a_host_opens_a_local_shell_in_the_local_folder(tmp_path: Path, size) -> None:
     (tmp_path / "here-marker").write_text("x")
     app = SshdeckApp(local_path=str(tmp_path))
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: all(p.is_idle for p in app.screen.query(FilePane)), "panes")
         await pilot.press("ctrl+o")
         tab = await until(pilot, lambda: app.screen.query(ShellTab).first(None), "a local shell tab")
