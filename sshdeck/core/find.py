@@ -26,6 +26,7 @@ from typing import AsyncGenerator, AsyncIterator, Callable
 
 from sshdeck.core.fs.base import Entry, EntryKind, FileSystem, join
 from sshdeck.core.fs.errors import ConnectionLostError, FileSystemError
+from sshdeck.core.fs.names import display_path
 
 CONTENT_SIZE_CAP = 64 << 20  # files bigger than this are not read for a content search
 CHUNK_SIZE = 256 << 10
@@ -72,6 +73,8 @@ class FindProblem:
 
     path: str
     message: str
+    # False for a file left out on purpose (too big to read): a note, not a failure.
+    error: bool = True
 
 
 ProblemCallback = Callable[[FindProblem], None]
@@ -150,14 +153,16 @@ class _Search:
                     if depth < self.depth_limit:
                         self.folders.put_nowait((path, depth + 1))
                     elif query.max_depth is None:
-                        self.on_problem(FindProblem(path, f"more than {DEPTH_LIMIT} folders deep: not searched"))
+                        self.on_problem(FindProblem(path, f"{display_path(path)}: more than {DEPTH_LIMIT} folders deep: not searched"))
                 if not self.matches_name(entry.name):
                     continue
                 if not self.needle:
                     await self.out.put((path, entry))
                 elif entry.kind is EntryKind.FILE:
                     if entry.size > query.size_cap:
-                        self.on_problem(FindProblem(path, f"bigger than {query.size_cap >> 20} MiB: content not searched"))
+                        self.on_problem(FindProblem(
+                            path, f"{display_path(path)}: bigger than {_size(query.size_cap)}: content not searched", error=False
+                        ))
                     else:
                         await self.files.put((path, entry))
 
@@ -197,6 +202,10 @@ class _Search:
                     return True
                 tail = window[-keep:] if keep else b""
         return False
+
+
+def _size(size: int) -> str:
+    return f"{size >> 20} MiB" if size >= 1 << 20 else f"{size} bytes"
 
 
 __all__ = ["CONTENT_SIZE_CAP", "DEPTH_LIMIT", "FindProblem", "FindQuery", "find"]
