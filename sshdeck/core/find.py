@@ -99,7 +99,9 @@ class _Search:
         self.on_problem = on_problem
         self.matches_name = query.name_matcher()
         self.needle = query.needle
-        self.folders: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+        # Last in, first out: the walk goes deep first, so the folders waiting to be
+        # listed stay about depth x width of one folder, not a whole level of a wide tree.
+        self.folders: asyncio.Queue[tuple[str, int]] = asyncio.LifoQueue()
         self.files: asyncio.Queue[tuple[str, Entry]] = asyncio.Queue(maxsize=1000)
         # Bounded: a consumer that stops reading stops the walk too.
         self.out: asyncio.Queue[object] = asyncio.Queue(maxsize=256)

@@ -7,13 +7,14 @@ import contextlib
 import os
 from pathlib import Path
 
+import asyncssh
 import pytest
 import pytest_asyncio
 
 from sshdeck.core.find import FindProblem, FindQuery, find
 from sshdeck.core.fs.base import EntryKind
 from sshdeck.core.fs.errors import FileSystemError
-from tests.core.fs_servers import PLACES, Place, open_place
+from tests.core.fs_servers import PLACES, Place, crafted_server, file_attrs, open_place
 
 HOSTILE = b"evil\x1b[2J\xffname.txt"
 
@@ -160,3 +161,72 @@ async def test_stopping_a_search_cancels_all_its_work(place: Place) -> None:
         await task
     await asyncio.sleep(0)
     assert {task for task in asyncio.all_tasks() if not task.done()} - before - {asyncio.current_task()} == set()
+
+
+class EndlessTree(asyncssh.SFTPServer):
+    """A hostile server: every folder holds another folder, forever, and a file with an escape in its name."""
+
+    listings = 0
+
+    async def scandir(self, path: bytes):
+        EndlessTree.listings += 1
+        folder = file_attrs(permissions=0o040755)
+        folder.type = asyncssh.FILEXFER_TYPE_DIRECTORY
+        yield asyncssh.SFTPName(b"again", attrs=folder)
+        yield asyncssh.SFTPName(b"\x1b[2Jx.txt", attrs=file_attrs())
+
+
+async def test_a_server_inventing_an_endless_tree_is_stopped_at_the_depth_limit() -> None:
+    from sshdeck.core.find import DEPTH_LIMIT
+    from sshdeck.core.fs.sftp import SftpFS
+
+    EndlessTree.listings = 0
+    problems: list[FindProblem] = []
+    async with crafted_server(EndlessTree) as (_conn, sftp):
+        found = [path async for path, _entry in find(SftpFS(sftp, "hostile"), "/", FindQuery(name="*.txt"), on_problem=problems.append)]
+    assert len(found) == DEPTH_LIMIT and EndlessTree.listings == DEPTH_LIMIT
+    assert [problem.message.endswith(f"more than {DEPTH_LIMIT} folders deep: not searched") for problem in problems] == [True]
+    assert "\x1b" not in problems[0].message
+
+
+
+class CountingFS:
+    """A real file system whose listings are counted: how many are open at once.
+
+    Each listing below the root waits until 16 are open together, so a walk
+    that lists one folder at a time would never get past the first.
+    """
+
+    def __init__(self, fs) -> None:
+        self.fs = fs
+        self.active = 0
+        self.most = 0
+        self.enough = asyncio.Event()
+
+    def __getattr__(self, name: str):
+        return getattr(self.fs, name)
+
+    async def list(self, path: str):
+        depth = path.count("/")
+        self.active += 1
+        self.most = max(self.most, self.active)
+        try:
+            if self.active >= 16:
+                self.enough.set()
+            if depth > self.root_depth:
+                await asyncio.wait_for(self.enough.wait(), 60)
+            async for batch in self.fs.list(path):
+                yield batch
+        finally:
+            self.active -= 1
+
+
+async def test_folders_are_listed_sixteen_at_a_time(place: Place) -> None:
+    for index in range(40):
+        (place.disk / f"d{index:02d}").mkdir()
+        (place.disk / f"d{index:02d}" / "hit.txt").write_text("x")
+    counting = CountingFS(place.fs)
+    counting.root_depth = place.root.count("/")
+    found = [path async for path, _entry in find(counting, place.root, FindQuery(name="hit.txt"))]
+    assert len(found) == 40
+    assert counting.most == 16
