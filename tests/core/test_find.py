@@ -111,22 +111,34 @@ async def test_max_depth_limits_how_far_down(place: Place) -> None:
     assert set(await collect(place, FindQuery(max_depth=1))) == {"src", "docs"}
 
 
-async def test_a_missing_start_folder_fails_and_an_unreadable_subfolder_is_a_problem(place: Place) -> None:
+async def test_a_missing_start_folder_fails_the_search(place: Place) -> None:
     with pytest.raises(FileSystemError):
         async for _found in find(place.fs, place.path("no such folder"), FindQuery()):
             pass
-    if os.geteuid() == 0:
-        return  # root reads everything: no unreadable folder to make
-    (place.disk / "locked" / "inside").mkdir(parents=True)
-    (place.disk / "open.txt").write_text("x")
-    os.chmod(place.disk / "locked", 0)
-    try:
-        problems: list[FindProblem] = []
-        found = await collect(place, FindQuery(name="*"), problems)
-    finally:
-        os.chmod(place.disk / "locked", 0o755)
-    assert set(found) == {"locked", "open.txt"}
-    assert [problem.path for problem in problems] == [place.path("locked")]
+
+
+class LockedFolderServer(asyncssh.SFTPServer):
+    """Serves a real folder, but refuses to list any folder named `locked`, with a hostile reason."""
+
+    async def scandir(self, path: bytes):
+        if path.rstrip(b"/").endswith(b"/locked"):
+            raise asyncssh.SFTPPermissionDenied("no \x1b[2J way")
+        async for name in super().scandir(path):
+            yield name
+
+
+async def test_an_unreadable_subfolder_is_a_problem_and_the_rest_is_searched(tmp_path: Path) -> None:
+    from sshdeck.core.fs.sftp import SftpFS
+
+    (tmp_path / "served" / "locked" / "inside").mkdir(parents=True)
+    (tmp_path / "served" / "sub").mkdir()
+    (tmp_path / "served" / "sub" / "open.txt").write_text("x")
+    problems: list[FindProblem] = []
+    async with crafted_server(lambda chan: LockedFolderServer(chan, chroot=str(tmp_path / "served"))) as (_conn, sftp):
+        found = [path async for path, _entry in find(SftpFS(sftp, "locked"), "/", FindQuery(), on_problem=problems.append)]
+    assert sorted(found) == ["/locked", "/sub", "/sub/open.txt"]
+    assert [problem.path for problem in problems] == ["/locked"]
+    assert problems[0].error and "\x1b" not in problems[0].message
 
 
 async def test_stopping_a_search_cancels_all_its_work(place: Place) -> None:
