@@ -66,6 +66,8 @@ CASES = [
      "quota exceeded " + SHOWN, False, b""),
     ("sync-download-hostile-names", ["sync", "-F", "{cfg}", "--accept-new", "--batch", "evil:/evil", "{tmp}/dst"], 1,
      SHOWN, False, b""),
+    ("find-hostile-names", ["find", "-F", "{cfg}", "--accept-new", "--batch", "evil:/evil", "--name", "*"], 0,
+     SHOWN, False, b""),
     # The server refuses to listen: the tunnel ends with an error, after the banner was shown.
     ("tunnel-refused-remote-forward", ["tunnel", "-F", "{cfg}", "--accept-new", "--batch", "evil",
                                        "-R", "127.0.0.1:40999:127.0.0.1:9"], 1, SHOWN, False, b""),

@@ -109,6 +109,7 @@ def main_screen_commands(screen: "MainScreen") -> list[PaletteCommand]:
         PaletteCommand("Synchronised browsing on/off", "Ctrl+Y", screen.action_toggle_sync),
         PaletteCommand("Disconnect", "Ctrl+D: the host in focus (cancels a connection under way)", screen.action_disconnect),
         PaletteCommand("Reconnect", "the host this pane shows, after the connection dropped", screen.action_reconnect),
+        PaletteCommand("Find files…", "Ctrl+F: by name and content below this pane's folder", screen.action_find),
         PaletteCommand("Compare folders", "=: selects what differs on each side", screen.action_compare),
         PaletteCommand("Start tunnel …", "t on a tunnel row in the host list", screen.tunnels.start_highlighted),
         PaletteCommand("Stop tunnel …", "t on a running tunnel row", screen.tunnels.stop_highlighted),

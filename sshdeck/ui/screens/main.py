@@ -22,6 +22,7 @@ from sshdeck.core.hosts.targets import Target, TargetError, connection_label, pa
 from sshdeck.ui.commands import PaletteCommand, main_screen_commands
 from sshdeck.ui.connections import ConnectionFailed, Connections, Location, certificate_note, profile_local_folder
 from sshdeck.ui.tunnels import TunnelsController
+from sshdeck.ui.find import open_find
 from sshdeck.ui.screens.location_picker import LocationPicker
 from sshdeck.ui.sync import SyncController
 from sshdeck.ui.widgets.file_list import FileList
@@ -52,6 +53,7 @@ class MainScreen(Screen):
         Binding("equals_sign", "compare", "Compare", show=False, id="compare"),
         Binding("ctrl+e", "synchronise", "Synchronise", show=False, id="synchronise"),
         Binding("ctrl+d", "disconnect", "Disconnect", show=False, id="disconnect"),
+        Binding("ctrl+f", "find", "Find", show=False, id="find"),
     ]
 
     def __init__(
@@ -426,6 +428,9 @@ class MainScreen(Screen):
         return main_screen_commands(self)
 
     # -- actions -----------------------------------------------------------------------------
+
+    def action_find(self) -> None:
+        open_find(self)
 
     def action_switch_pane(self) -> None:
         left, right = self.query_one("#left", FilePane), self.query_one("#right", FilePane)
