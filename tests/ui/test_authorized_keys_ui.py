@@ -22,7 +22,7 @@ from sshdeck.core.trust import TrustStore
 from sshdeck.ui.screens.authorized_key_add import AddKeyDialog
 from sshdeck.ui.screens.authorized_keys import LOCK_OUT_WORD, LOGIN_MARK, AuthorizedKeysScreen
 from sshdeck.ui.screens.confirm import ConfirmScreen
-from sshdeck.ui.screens.key_generate import KeyGenerateDialog
+from sshdeck.ui.screens.key_generate import KeyGenerateDialog, default_key_path
 from sshdeck.ui.screens.text_prompt import TextPrompt
 from sshdeck.ui.widgets.file_pane import FilePane
 from tests.support.openssh import HomeOpenSSHServer, find_sshd
@@ -296,3 +296,22 @@ async def test_generate_needs_a_passphrase_twice_or_the_no_passphrase_box(tmp_pa
     with pytest.raises(asyncssh.KeyImportError):
         asyncssh.read_private_key(str(tmp_path / "k"))  # needs the passphrase
     assert asyncssh.read_private_key(str(tmp_path / "k"), "one") is not None
+
+
+def test_the_default_key_name_is_the_first_free_one(tmp_path) -> None:
+    assert default_key_path(tmp_path) == tmp_path / "id_ed25519_sshdeck"
+    (tmp_path / "id_ed25519_sshdeck").write_text("x")
+    (tmp_path / "id_ed25519_sshdeck_2.pub").write_text("x")
+    assert default_key_path(tmp_path) == tmp_path / "id_ed25519_sshdeck_3"
+
+
+async def test_the_palette_names_both_and_without_a_host_ctrl_g_says_to_connect(tmp_path) -> None:
+    app = SshdeckApp(local_path=str(tmp_path))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(pilot, lambda: app.screen.query(FilePane), "the panes")
+        titles = [command.title for command in app.screen.palette_commands()]
+        assert "Manage authorized keys" in titles and "Generate key…" in titles
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert not isinstance(app.screen, AuthorizedKeysScreen)
+        assert any("Connect to a host first" in str(n.message) for n in app._notifications)
