@@ -125,11 +125,11 @@ async def test_manager_lists_keys_marks_the_login_key_and_shows_a_bad_line_escap
     async with app.run_test(size=(160, 40)) as pilot:
         screen = await open_manager(pilot, app)
         shown = rows(screen)
-        assert shown[0].startswith("enabled | ssh-ed25519 | " + fp(sshd.workdir / "client_key"))
-        assert shown[0].endswith(f"authorized_keys:1  {LOGIN_MARK}")
-        assert shown[1].startswith("disabled | ssh-ed25519 | " + fp(laptop))
-        assert "\x1b" not in shown[1] and "evil\\x1b[31mred" in shown[1] and "no-pty" in shown[1]
-        assert "not a key" in shown[2] and "authorized_keys:2" in shown[2]
+        assert shown[0].startswith(f"enabled | authorized_keys:1  {LOGIN_MARK} | ssh-ed25519 | "
+                                   + fp(sshd.workdir / "client_key"))
+        assert shown[2].startswith("disabled | authorized_keys:3 | ssh-ed25519 | " + fp(laptop))
+        assert "\x1b" not in shown[2] and "evil\\x1b[31mred" in shown[2] and "no-pty" in shown[2]
+        assert shown[1].startswith("not a key | authorized_keys:2")
         assert "2 keys in ~/.ssh/authorized_keys" in str(screen.query_one("#keys-note", Static).content)
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, AuthorizedKeysScreen), "the manager closed")

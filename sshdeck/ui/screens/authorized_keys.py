@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Label, Static
 
 from sshdeck.core.fs.names import clean_reason
 from sshdeck.core.inert import terminal_safe
-from sshdeck.core.keys.authorized_keys import AuthorizedKeys, KeysError, KeysListing, LockOutRefused, NotReachable
+from sshdeck.core.keys.authorized_keys import FILES, AuthorizedKeys, KeysError, KeysListing, LockOutRefused, NotReachable
 from sshdeck.core.keys.authorized_keys_format import Entry, KeyTextError
 from sshdeck.ui.inert_content import shown
 from sshdeck.ui.screens.authorized_key_add import AddKeyDialog
@@ -31,7 +31,7 @@ from sshdeck.ui.screens.text_prompt import TextPrompt
 
 LOCK_OUT_WORD = "lock me out"
 LOGIN_MARK = "← this session"
-COLUMNS = ("State", "Type", "Fingerprint", "Comment", "Options", "Where")
+COLUMNS = ("State", "Where", "Type", "Fingerprint", "Comment", "Options")
 
 
 def inert(text: str) -> Text:
@@ -42,11 +42,11 @@ def entry_row(listing: KeysListing, entry: Entry) -> tuple[Text, ...]:
     where = entry.where + (f"  {LOGIN_MARK}" if listing.is_login_key(entry) else "")
     return (
         Text("enabled" if entry.enabled else "disabled", style="" if entry.enabled else "dim"),
+        Text(where, style="bold" if listing.is_login_key(entry) else ""),
         inert(entry.key.key_type),
         inert(entry.fingerprint),
         inert(entry.key.comment or "-"),
         inert(",".join(entry.options) or "-"),
-        Text(where, style="bold" if listing.is_login_key(entry) else ""),
     )
 
 
@@ -92,11 +92,16 @@ class AuthorizedKeysScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
-        for index, entry in enumerate(listing.entries):
-            table.add_row(*entry_row(listing, entry), key=f"entry-{index}")
-        for index, bad in enumerate(listing.bad_lines):
-            table.add_row(Text("not a key", style="italic"), Text(""), inert(bad.message()), Text(""), Text(""),
-                          Text(f"{bad.file}:{bad.line}"), key=f"bad-{index}")
+        lines = [(FILES.index(e.file), e.line, f"entry-{i}") for i, e in enumerate(listing.entries)]
+        lines += [(FILES.index(b.file), b.line, f"bad-{i}") for i, b in enumerate(listing.bad_lines)]
+        for _file, _line, key in sorted(lines):  # in file order, as an admin reads them
+            index = int(key.split("-")[1])
+            if key.startswith("entry-"):
+                table.add_row(*entry_row(listing, listing.entries[index]), key=key)
+            else:
+                bad = listing.bad_lines[index]
+                table.add_row(Text("not a key", style="italic"), Text(f"{bad.file}:{bad.line}"), Text(""),
+                              inert(bad.message()), Text(""), Text(""), key=key)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
         count = len(listing.entries)
