@@ -5,6 +5,7 @@ What sshd then accepts or refuses is the proof; the keys live in the fixture's t
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -315,3 +316,17 @@ async def test_the_palette_names_both_and_without_a_host_ctrl_g_says_to_connect(
         await pilot.pause()
         assert not isinstance(app.screen, AuthorizedKeysScreen)
         assert any("Connect to a host first" in str(n.message) for n in app._notifications)
+
+
+async def test_the_default_path_makes_a_private_ssh_folder_in_home(tmp_path, hermetic_home: Path) -> None:
+    app = SshdeckApp(local_path=str(tmp_path))
+    async with app.run_test(size=(160, 50)) as pilot:
+        app.screen.keys.open_generator()
+        dialog = await until(pilot, lambda: isinstance(app.screen, KeyGenerateDialog) and app.screen, "the dialog")
+        await pilot.click("#gen-no-pass")
+        await press(pilot, dialog, "#gen-run")
+        await until(pilot, lambda: dialog.generated is not None, "the key")
+    folder = Path(os.path.expanduser("~")) / ".ssh"
+    assert folder.is_relative_to(hermetic_home)
+    assert (folder / "id_ed25519_sshdeck").stat().st_mode & 0o777 == 0o600
+    assert folder.stat().st_mode & 0o777 == 0o700

@@ -8,6 +8,7 @@ options come from the server and are drawn as inert text.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Awaitable, Callable
 
@@ -24,10 +25,13 @@ from sshdeck.core.fs.names import clean_reason
 from sshdeck.core.inert import terminal_safe
 from sshdeck.core.keys.authorized_keys import FILES, AuthorizedKeys, KeysError, KeysListing, LockOutRefused, NotReachable
 from sshdeck.core.keys.authorized_keys_format import Entry, KeyTextError
+from sshdeck.core.ssh.connect_errors import ConnectError
 from sshdeck.ui.inert_content import shown
 from sshdeck.ui.screens.authorized_key_add import AddKeyDialog
 from sshdeck.ui.screens.confirm import ConfirmScreen
 from sshdeck.ui.screens.text_prompt import TextPrompt
+
+log = logging.getLogger(__name__)
 
 LOCK_OUT_WORD = "lock me out"
 LOGIN_MARK = "← this session"
@@ -133,7 +137,7 @@ class AuthorizedKeysScreen(ModalScreen[None]):
             self.listing = None
             self.query_one(DataTable).display = False
             self.query_one("#keys-note", Static).update(shown(str(exc)))
-        except (KeysError, asyncssh.Error, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - one line on screen, never a traceback
             self._error(self._reason(exc))
         else:
             self._error("")
@@ -142,9 +146,13 @@ class AuthorizedKeysScreen(ModalScreen[None]):
 
     @staticmethod
     def _reason(exc: BaseException) -> str:
-        if isinstance(exc, (KeysError, KeyTextError)):
+        """One line: the core's own reasons as they are, the server's escaped, anything else by name (details in the log)."""
+        if isinstance(exc, (KeysError, KeyTextError, ConnectError)):
             return str(exc)
-        return clean_reason(str(getattr(exc, "reason", "") or exc))
+        if isinstance(exc, (asyncssh.Error, OSError)):
+            return clean_reason(str(getattr(exc, "reason", "") or exc))
+        log.exception("authorized_keys change failed")
+        return f"failed ({type(exc).__name__}); see the log"
 
     @work(exclusive=True, group="keys")
     async def action_add(self) -> None:
@@ -204,7 +212,7 @@ class AuthorizedKeysScreen(ModalScreen[None]):
                 return
             await self._do(lambda keys: change(keys, True))
             return
-        except (KeysError, KeyTextError, asyncssh.Error, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - one line on screen, never a traceback
             self._error(self._reason(exc))
             return
         self.notify(message, markup=False, timeout=4)
@@ -213,7 +221,7 @@ class AuthorizedKeysScreen(ModalScreen[None]):
     async def _do(self, run: Callable[[AuthorizedKeys], Awaitable[str]]) -> None:
         try:
             message = await run(await self.open_keys())
-        except (KeysError, KeyTextError, asyncssh.Error, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - one line on screen, never a traceback
             self._error(self._reason(exc))
             return
         self.notify(message, markup=False, timeout=4)

@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 from typing import Awaitable, Callable
 
-import asyncssh
 import pyperclip
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,10 +18,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
-from sshdeck.core.fs.names import clean_reason
 from sshdeck.core.keys.authorized_keys import AuthorizedKeys, KeysError
 from sshdeck.core.keys.generate import GeneratedKey, KeyGenerationError, generate_key
 from sshdeck.ui.inert_content import shown
+from sshdeck.ui.screens.authorized_keys import AuthorizedKeysScreen
 
 TYPES = ("ed25519", "rsa")
 
@@ -109,13 +108,16 @@ class KeyGenerateDialog(ModalScreen[GeneratedKey | None]):
                 return
             passphrase = first
         comment = self.query_one("#gen-comment", Input).value
-        if path.parent == Path(os.path.expanduser("~")) / ".ssh" and not path.parent.exists():
-            path.parent.mkdir(mode=0o700)
         self._error("Generating…")
         try:
+            if path.parent == Path(os.path.expanduser("~")) / ".ssh" and not path.parent.exists():
+                path.parent.mkdir(mode=0o700)
             key = await asyncio.to_thread(generate_key, path, key_type=key_type, comment=comment, passphrase=passphrase)
         except KeyGenerationError as exc:
             self._error(str(exc))
+            return
+        except OSError as exc:
+            self._error(f"cannot write {exc.filename or path}: {exc.strerror}")
             return
         self.generated = key
         self._error("")
@@ -151,8 +153,8 @@ class KeyGenerateDialog(ModalScreen[GeneratedKey | None]):
         except KeysError as exc:
             self._error(str(exc))
             return
-        except (asyncssh.Error, OSError) as exc:
-            self._error(clean_reason(str(getattr(exc, "reason", "") or exc)))
+        except Exception as exc:  # noqa: BLE001 - one line on screen, never a traceback
+            self._error(AuthorizedKeysScreen._reason(exc))
             return
         self._error("")
         self.query_one("#gen-public", Static).update(shown(
