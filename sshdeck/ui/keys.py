@@ -28,6 +28,7 @@ class KeysHost:
 class KeysController:
     def __init__(self, screen: "MainScreen") -> None:
         self.screen = screen
+        self._remote_sftp: tuple[object, object] | None = None  # (connection, SFTP client) of the demo's source
 
     def host_in_focus(self) -> KeysHost | None:
         """The active pane's host, else the other pane's (the host list's highlighted host when it has focus)."""
@@ -48,12 +49,11 @@ class KeysController:
         conn = getattr(remote, "connection", None)
         if conn is None:
             return None
-        clients: list = []
-
         async def open_remote() -> AuthorizedKeys:
-            if not clients:
-                clients.append(await conn.start_sftp_client())
-            return AuthorizedKeys(clients[0], None)
+            # One SFTP channel per connection, however often the screen opens.
+            if self._remote_sftp is None or self._remote_sftp[0] is not conn:
+                self._remote_sftp = (conn, await conn.start_sftp_client())
+            return AuthorizedKeys(self._remote_sftp[1], None)
 
         return KeysHost(label, open_remote)
 

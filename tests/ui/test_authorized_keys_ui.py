@@ -257,7 +257,7 @@ async def test_generate_and_install_in_one_step_then_the_new_key_logs_in(tmp_pat
         right.file_list.focus()
         app.screen.keys.open_generator()
         dialog = await until(pilot, lambda: isinstance(app.screen, KeyGenerateDialog) and app.screen, "the dialog")
-        assert dialog.query_one("#gen-path", Input).value.endswith("/.ssh/id_ed25519_sshdeck")
+        assert dialog.query_one("#gen-path", Input).value == "~/.ssh/id_ed25519_sshdeck"
         # Never overwrites: the core's reason is shown.
         dialog.query_one("#gen-path", Input).value = str(existing)
         await pilot.click("#gen-no-pass")

@@ -129,3 +129,23 @@ def test_authorized_keys_manager(snap_compare, hermetic_home: Path, tmp_path: Pa
 
         app = SshdeckApp(local_path=str(local), theme_name="sshdeck-dark")
         assert snap_compare(app, terminal_size=(140, 24), run_before=show_manager)
+
+
+@pytest.mark.parametrize("dialog", ["generate", "add"])
+def test_key_dialogs(snap_compare, hermetic_home: Path, utc, dialog: str) -> None:
+    """The key generator (palette "Generate key…") and the manager's add-key dialog (`a`)."""
+    from sshdeck.ui.screens.authorized_key_add import AddKeyDialog
+    from sshdeck.ui.screens.key_generate import KeyGenerateDialog
+
+    local = hermetic_home / "work"
+    local.mkdir()
+    freeze_times(local)
+
+    async def show_dialog(pilot) -> None:
+        await wait_until_listed(pilot)
+        pilot.app.clear_notifications()
+        await pilot.app.push_screen(KeyGenerateDialog("web", None) if dialog == "generate" else AddKeyDialog("web"))
+        await pilot.pause(0.1)
+
+    app = SshdeckApp(local_path=str(local), theme_name="sshdeck-dark")
+    assert snap_compare(app, terminal_size=(120, 40), run_before=show_dialog)

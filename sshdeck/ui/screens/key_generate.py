@@ -37,6 +37,12 @@ def default_key_path(folder: Path | None = None) -> Path:
         number += 1
 
 
+def tilde(path: Path) -> str:
+    """PATH with the home folder written as ~ (how people type it; expanded again on Generate)."""
+    home = Path(os.path.expanduser("~"))
+    return "~/" + str(path.relative_to(home)) if path.is_relative_to(home) else str(path)
+
+
 class KeyGenerateDialog(ModalScreen[GeneratedKey | None]):
     """Returns the key made (or None); `install` adds it to the host in focus's authorized_keys."""
 
@@ -53,7 +59,7 @@ class KeyGenerateDialog(ModalScreen[GeneratedKey | None]):
         with VerticalScroll(classes="dialog key-generate-dialog"):
             yield Label("Generate a key pair", classes="dialog-title")
             yield Label("Private key file (the public half goes to FILE.pub)")
-            yield Input(str(default_key_path()), id="gen-path")
+            yield Input(tilde(default_key_path()), id="gen-path")
             with RadioSet(id="gen-type"):
                 for index, name in enumerate(TYPES):
                     yield RadioButton(name if name != "rsa" else "rsa (4096 bits)", value=index == 0, id=f"gen-type-{name}")
