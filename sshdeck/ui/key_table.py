@@ -35,6 +35,7 @@ KEY_TABLE: tuple[tuple[str, str, str], ...] = (
     ('`F9`', 'host list', '`toggle_sidebar`'),
     ('`Ctrl+K`', 'quick connect (`Ctrl+S` in the bar: save as profile, `Escape` closes it)', '`quick_connect`, `quick_connect_save`, `quick_connect_close`'),
     ('`Ctrl+D`', 'disconnect, or cancel connecting', '`disconnect`'),
+    ('`Ctrl+G`', 'authorized_keys of the host in focus (`a` add, `d` disable, `e` enable, `Delete` remove, each asking first; `r` reload; `Escape` closes it, the add dialog and the key generator, palette "Generate key…")', '`authorized_keys`, `keys_add`, `keys_disable`, `keys_enable`, `keys_remove`, `keys_reload`, `keys_close`, `cancel_add_key`, `close_key_generate`'),
     ('`t`', '(on a tunnel row in the host list) start / stop the tunnel', '`toggle_tunnel`'),
     ('`Ctrl+P`', 'command palette', "Textual's"),
     ('`F1`', 'this key table', '`help`'),

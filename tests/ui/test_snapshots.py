@@ -79,3 +79,73 @@ def test_chmod_dialog(snap_compare, demo_root: Path, hermetic_home: Path, utc) -
 
     app = SshdeckApp(local_path=str(local), remote=DemoSource(demo_root), theme_name="sshdeck-dark")
     assert snap_compare(app, terminal_size=(100, 30), run_before=open_chmod)
+
+
+def test_authorized_keys_manager(snap_compare, hermetic_home: Path, tmp_path: Path, utc) -> None:
+    """Ctrl+G's screen over OpenSSH's sshd, with committed keys so every fingerprint is fixed."""
+    from sshdeck.core.keys.authorized_keys import AuthorizedKeys
+    from sshdeck.core.ssh.session import ConnectSpec, Session
+    from sshdeck.core.trust import TrustStore
+    from sshdeck.ui.screens.authorized_keys import AuthorizedKeysScreen
+    from tests.support.openssh import HomeOpenSSHServer
+    from tests.ui.test_authorized_keys_ui import fixed_key, pub
+
+    local = hermetic_home / "work"
+    local.mkdir()
+    freeze_times(local)
+    workdir = tmp_path / "sshd"
+    workdir.mkdir()
+    fixed_key("login", workdir)
+    laptop, ci = fixed_key("laptop", tmp_path), fixed_key("ci", tmp_path)
+    with HomeOpenSSHServer(workdir) as sshd:
+        sshd.authorized_keys.write_text(
+            f"{pub(workdir / 'login')}\n"
+            f'#from="10.0.0.*" {pub(laptop)}\n'
+            "garbage line\n"
+            f'no-pty,command="uptime" {pub(ci)}\n'
+        )
+        own = tmp_path / "own_known_hosts"
+        sshd.write_known_hosts(own)
+        spec = ConnectSpec(host=sshd.host, port=sshd.port, user=sshd.username, ssh_config=None,
+                           identity_files=(str(workdir / "login"),), use_agent=False)
+        sessions: list[Session] = []
+
+        async def open_keys() -> AuthorizedKeys:
+            if not sessions:
+                sessions.append(Session(spec, trust=TrustStore(own_file=own, read_files=[])))
+                await sessions[0].connect()
+            return AuthorizedKeys(await sessions[0].sftp(), sessions[0].login_key_fingerprint)
+
+        async def show_manager(pilot) -> None:
+            await wait_until_listed(pilot)
+            pilot.app.clear_notifications()
+            screen = AuthorizedKeysScreen("web", open_keys)
+            await pilot.app.push_screen(screen)
+            for _ in range(400):
+                await pilot.pause(0.025)
+                if screen.loads:
+                    break
+            await pilot.pause(0.1)
+
+        app = SshdeckApp(local_path=str(local), theme_name="sshdeck-dark")
+        assert snap_compare(app, terminal_size=(140, 24), run_before=show_manager)
+
+
+@pytest.mark.parametrize("dialog", ["generate", "add"])
+def test_key_dialogs(snap_compare, hermetic_home: Path, utc, dialog: str) -> None:
+    """The key generator (palette "Generate key…") and the manager's add-key dialog (`a`)."""
+    from sshdeck.ui.screens.authorized_key_add import AddKeyDialog
+    from sshdeck.ui.screens.key_generate import KeyGenerateDialog
+
+    local = hermetic_home / "work"
+    local.mkdir()
+    freeze_times(local)
+
+    async def show_dialog(pilot) -> None:
+        await wait_until_listed(pilot)
+        pilot.app.clear_notifications()
+        await pilot.app.push_screen(KeyGenerateDialog("web", None) if dialog == "generate" else AddKeyDialog("web"))
+        await pilot.pause(0.1)
+
+    app = SshdeckApp(local_path=str(local), theme_name="sshdeck-dark")
+    assert snap_compare(app, terminal_size=(120, 40), run_before=show_dialog)

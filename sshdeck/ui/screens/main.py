@@ -29,6 +29,7 @@ from sshdeck.ui.widgets.file_list import FileList
 from sshdeck.ui.widgets.file_pane import FilePane
 from sshdeck.ui.widgets.host_sidebar import HostSidebar
 from sshdeck.ui.shells import ShellsController
+from sshdeck.ui.keys import KeysController
 from sshdeck.ui.widgets.shell_tab import ShellTab
 from sshdeck.ui.widgets.transfer_panel import TransferPanel
 from sshdeck.ui.widgets.quick_connect import QuickConnectBar, profile_from_target
@@ -54,6 +55,7 @@ class MainScreen(Screen):
         Binding("ctrl+e", "synchronise", "Synchronise", show=False, id="synchronise"),
         Binding("ctrl+d", "disconnect", "Disconnect", show=False, id="disconnect"),
         Binding("ctrl+f", "find", "Find", show=False, id="find"),
+        Binding("ctrl+g", "authorized_keys", "Keys", show=False, id="authorized_keys"),
     ]
 
     def __init__(
@@ -75,6 +77,7 @@ class MainScreen(Screen):
         self.ssh_config = ssh_config
         self.sync_browsing = False
         self.shells = ShellsController(self)
+        self.keys = KeysController(self)
 
     def compose(self) -> ComposeResult:
         fs, path = self.left
@@ -280,6 +283,9 @@ class MainScreen(Screen):
     def _shell_moved(self, event: ShellTab.CwdChanged) -> None:
         event.stop()
         self.shells.follow(event.tab, event.path)
+
+    def action_authorized_keys(self) -> None:
+        self.keys.open_manager()
 
     def action_toggle_follow_shell(self) -> None:
         self.shells.toggle_follow()
