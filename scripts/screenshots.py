@@ -65,6 +65,18 @@ async def shoot(theme: str, filename: str) -> None:
             print(f"wrote {OUT / filename}")
 
 
+def copy_tested_screens() -> None:
+    """Screens that need a real sshd come from their snapshot test, which starts one.
+
+    The authorized_keys manager cannot be shown on the chrooted demo (its
+    ~/.ssh is out of reach there), so tests/ui/test_snapshots.py renders it
+    against OpenSSH's sshd with fixed keys; regenerate that snapshot, then run this.
+    """
+    source = ROOT / "tests" / "ui" / "__snapshots__" / "test_snapshots" / "test_authorized_keys_manager.svg"
+    shutil.copy(source, OUT / "authorized-keys.svg")
+    print(f"wrote {OUT / 'authorized-keys.svg'}")
+
+
 async def main() -> None:
     # Screenshots must not show (or touch) the user's own hosts, settings or journal.
     home = Path(tempfile.mkdtemp(prefix="sshdeck-shots-"))
@@ -73,6 +85,7 @@ async def main() -> None:
         os.environ[variable] = str(home / variable.lower())
     await shoot("sshdeck-dark", "main-screen.svg")
     await shoot("sshdeck-light", "main-screen-light.svg")
+    copy_tested_screens()
 
 
 if __name__ == "__main__":
