@@ -1,0 +1,219 @@
+"""One big file in byte ranges over several SFTP channels of the same connection.
+
+A single SFTP channel is capped by the server's channel window on a long link,
+so a big file is cut into ranges (16 MiB by default) that several channels copy
+at once into the SAME temporary file at their offsets: locally one file
+descriptor written with pwrite, remotely one handle per channel.  Each range is
+recorded in the journal only after all its bytes were written, so a resume
+copies only the missing ranges and never trusts a hole.
+
+How many channels: on loopback (a round trip well under 10 ms) one channel is
+fastest, so the plain single-channel copy runs.  On a real link we start with
+a few channels and add one each time throughput grew with the last one added,
+up to `channels_max`; a server that refuses another session (OpenSSH
+MaxSessions) just stops the growth, and the channels already open finish the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import TYPE_CHECKING
+
+from sshdeck.core.transfer.endpoints import Rel, Stat
+from sshdeck.core.transfer.errors import TransferError
+from sshdeck.core.transfer.model import TransferItem
+from sshdeck.core.transfer.pump import LATENCY_THRESHOLD, pump
+
+if TYPE_CHECKING:
+    from sshdeck.core.transfer.engine import Transfer
+
+Span = tuple[int, int]
+
+# Channels a real (not loopback) link starts with when the options leave it open.
+START_CHANNELS = 3
+# Throughput must grow by this factor for the channel just added to count as useful.
+GROWTH = 1.10
+
+
+def merge(spans: list[Span]) -> list[Span]:
+    """Sorted, non-overlapping, adjacent ones joined."""
+    out: list[Span] = []
+    for start, end in sorted(s for s in spans if s[0] < s[1]):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def missing(done: list[Span], size: int, piece: int) -> list[Span]:
+    """The parts of [0, size) not in `done`, cut into pieces of at most `piece` bytes."""
+    gaps: list[Span] = []
+    at = 0
+    for start, end in merge(done):
+        if start > at:
+            gaps.append((at, min(start, size)))
+        at = max(at, end)
+    if at < size:
+        gaps.append((at, size))
+    pieces: list[Span] = []
+    for start, end in gaps:
+        pieces.extend((p, min(p + piece, end)) for p in range(start, end, max(piece, 1)))
+    return pieces
+
+
+def clip(done: list[Span], length: int) -> list[Span]:
+    """Only what the partial really holds: a range past its end is a hole and is copied again."""
+    return merge([(a, min(b, length)) for a, b in done if a < length])
+
+
+async def channels_to_start(transfer: "Transfer") -> int:
+    """1 when several channels cannot help (no way to open them, or a loopback-fast link)."""
+    options = transfer.options
+    remote = [e for e in (transfer.source, transfer.dest) if e.is_remote]
+    if not remote or not all(getattr(e, "can_open_channels", lambda n: False)(0) for e in remote):
+        return 1
+    if options.channels_start > 0:
+        return max(1, min(options.channels_start, options.channels_max))
+    if min([await e.round_trip() for e in remote]) < LATENCY_THRESHOLD:  # type: ignore[attr-defined]
+        return 1
+    return max(1, min(START_CHANNELS, options.channels_max))
+
+
+class RangedCopy:
+    """The ranges of one file, the channels copying them, and when to add one more."""
+
+    def __init__(self, transfer: "Transfer", item: TransferItem, part: Rel, final: Rel, stat: Stat,
+                 done: list[Span]) -> None:
+        self.transfer, self.item, self.part, self.final, self.stat = transfer, item, part, final, stat
+        self.done = merge(done)
+        self.pending: deque[Span] = deque(missing(self.done, stat.size, transfer.options.range_size))
+        self.tasks: list[asyncio.Task[None]] = []
+        self.extra: list = []  # endpoints of extra channels, closed at the end
+        self.readers: list = []  # extra read handles
+        self.writers: list = []  # extra write handles
+        # Throughput per channel count, to decide whether one more channel helps.
+        self._level_began = 0.0
+        self._level_bytes = 0
+        self._level_ranges = 0
+        self._last_rate = 0.0
+        self._growing = True
+
+    def _record(self, span: Span) -> None:
+        self.done = merge(self.done + [span])
+        self.item.ranges_done = list(self.done)
+        journal, job_id = self.transfer.journal, self.transfer.job_id
+        if journal is not None and job_id is not None:
+            journal.ranges_done(job_id, self.final, self.done)
+
+    async def _worker(self, reader, writer) -> None:
+        transfer, stat, item = self.transfer, self.stat, self.item
+        block = min(transfer.source.block_size, transfer.dest.block_size)
+        while self.pending:
+            span = self.pending.popleft()
+            got = 0
+
+            def landed(count: int) -> None:
+                nonlocal got
+                got += count
+                item.bytes_done += count
+                item.bytes_copied += count
+                self._level_bytes += count
+                transfer.meter.add(item.id, count)
+
+            try:
+                await pump(reader, writer, rel=item.src, start=span[0], end=span[1], size=stat.size,
+                           block=block, read_window=transfer.source.window, write_window=transfer.dest.window,
+                           budget=transfer.budget, gate=transfer.gate, on_bytes=landed)
+            except BaseException:
+                # The whole range is copied again: its bytes are not in the partial as far as a resume knows.
+                item.bytes_done -= got
+                self.pending.appendleft(span)
+                raise
+            self._record(span)
+            self._level_ranges += 1
+            await self._maybe_grow()
+
+    async def _maybe_grow(self) -> None:
+        options = self.transfer.options
+        channels = len(self.tasks)
+        if not self._growing or channels >= options.channels_max or len(self.pending) <= channels:
+            return
+        if self._level_ranges < channels:  # measure each level over a range per channel
+            return
+        loop = asyncio.get_running_loop()
+        elapsed = loop.time() - self._level_began
+        rate = self._level_bytes / elapsed if elapsed > 0 else 0.0
+        if self._last_rate and rate < self._last_rate * GROWTH:
+            self._growing = False  # the last channel added did not help: stay here
+            return
+        self._last_rate = rate
+        if not await self._add_channel():
+            self._growing = False
+
+    def _new_level(self) -> None:
+        self._level_began = asyncio.get_running_loop().time()
+        self._level_bytes = 0
+        self._level_ranges = 0
+
+    async def _add_channel(self) -> bool:
+        """Start one more channel's worker; False when the server (or the setup) allows no more."""
+        transfer = self.transfer
+        reader, writer = self.main_reader, self.main_writer
+        try:
+            if transfer.source.is_remote:
+                channel = await transfer.source.open_channel(len(self.extra))  # type: ignore[attr-defined]
+                if channel is None:
+                    return False
+                self.extra.append(channel)
+                reader = await channel.open_read(self.item.src, follow=self.item.follow, checked=True)
+                self.readers.append(reader)
+            if transfer.dest.is_remote:
+                channel = await transfer.dest.open_channel(len(self.extra))  # type: ignore[attr-defined]
+                if channel is None:
+                    return False
+                self.extra.append(channel)
+                writer, _ = await channel.open_part(self.part, resume=True)
+                self.writers.append(writer)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The next channel failed to set up: the ones already running finish the file.
+            return False
+        self.tasks.append(asyncio.ensure_future(self._worker(reader, writer)))
+        self._new_level()
+        return True
+
+    async def run(self, main_reader, main_writer, start_with: int) -> None:
+        """Copy every missing range; returns when all are written (the caller finishes and commits)."""
+        self.main_reader, self.main_writer = main_reader, main_writer
+        self.tasks.append(asyncio.ensure_future(self._worker(main_reader, main_writer)))
+        try:
+            for _ in range(min(start_with, len(self.pending)) - 1):
+                if not await self._add_channel():
+                    self._growing = False
+                    break
+            self._new_level()
+            while True:  # a worker may add workers while we wait
+                running = [t for t in self.tasks if not t.done()]
+                if not running:
+                    break
+                await asyncio.wait(running, return_when=asyncio.FIRST_EXCEPTION)
+                failed = next((t for t in self.tasks if t.done() and not t.cancelled() and t.exception()), None)
+                if failed is not None:
+                    raise failed.exception()  # type: ignore[misc]
+            if self.pending:
+                raise TransferError(f"{self.item.name}: some ranges were not copied")
+        finally:
+            for task in self.tasks:
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+            await self._close_extra()
+
+    async def _close_extra(self) -> None:
+        # Extra write handles only close: the main handle's fsync makes the whole file durable.
+        for handle in self.readers + self.writers:
+            await handle.close()
+        for channel in self.extra:
+            await channel.close_channel()
