@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import asyncssh
@@ -180,3 +182,37 @@ def test_a_journal_from_before_ranges_still_opens_and_reads_prefix_partials(tmp_
     journal.ranges_done(1, (b"a.bin",), [(0, 4)])
     assert journal.ranges(1, (b"a.bin",)) == [(0, 4)]
     assert [record.id for record in journal.unfinished()] == [1]
+
+
+@pytest.fixture
+def far_port(openssh_server):
+    """The test sshd behind a relay adding 15 ms each way (benchmarks/tcp_delay_proxy.py, its own process)."""
+    relay = Path(__file__).resolve().parents[2] / "benchmarks" / "tcp_delay_proxy.py"
+    proxy = subprocess.Popen([sys.executable, str(relay), str(openssh_server.port), "15"], stdout=subprocess.PIPE, text=True)
+    try:
+        yield int(proxy.stdout.readline())
+    finally:
+        proxy.kill()
+        proxy.wait()
+
+
+@pytest.mark.parametrize("direction", ["download", "upload"])
+async def test_far_link_left_to_decide_copies_in_ranges(openssh_server, far_port: int, tmp_path: Path,
+                                                         direction: str) -> None:
+    data = os.urandom(SIZE)
+    here, there = sides(tmp_path, direction, data)
+    remote = Remote(lambda: connect_openssh(openssh_server, far_port))
+    channels = Channels(remote)
+    try:
+        source, dest = await endpoints(remote, channels, here, there, direction)
+        report = await Transfer(source, dest, REQUEST, ranged(channels_start=0)).run()
+    finally:
+        await remote.close()
+    assert report.ok, [i.error for i in report.failed]
+    item = report.items[0]
+    assert item.ranges_done == [(0, SIZE)]  # a 30 ms round trip is a real link: the ranged copy ran
+    if direction == "upload":
+        # An upload's channel is capped by the server's window: it starts with several at once.
+        assert channels.opened >= 2
+    arrived = (here if direction == "download" else there) / "big.bin"
+    assert sha(arrived) == hashlib.sha256(data).hexdigest()

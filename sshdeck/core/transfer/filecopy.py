@@ -66,9 +66,9 @@ async def copy_file(transfer: "Transfer", item: TransferItem, attempt: int) -> N
     else:
         resume = _journal_allows_resume(transfer, final, stat)
     prior = _prior_ranges(transfer, item, final, attempt, resume and not clone_existing)
-    channels = await channels_to_start(transfer) if stat.size >= transfer.options.ranged_from else 1
-    if prior is not None or channels > 1:
-        note = await _copy_in_ranges(transfer, item, part, final, resume, prior, channels)
+    channels, far = await channels_to_start(transfer) if stat.size >= transfer.options.ranged_from else (1, False)
+    if prior is not None or channels > 1 or far:
+        note = await _copy_in_ranges(transfer, item, part, final, resume, prior, channels, far)
     else:
         note = await _copy_whole(transfer, item, part, final, resume, fresh)
     if note:
@@ -145,7 +145,7 @@ def _prior_ranges(transfer: "Transfer", item: TransferItem, final: Rel, attempt:
 
 
 async def _copy_in_ranges(transfer: "Transfer", item: TransferItem, part: Rel, final: Rel, resume: bool,
-                          prior: list[tuple[int, int]] | None, channels: int) -> str | None:
+                          prior: list[tuple[int, int]] | None, channels: int, far: bool) -> str | None:
     """Several channels at once, each range recorded when written (see ranges.py)."""
     source, dest, stat = transfer.source, transfer.dest, item.stat
     journal, job_id = transfer.journal, transfer.job_id
@@ -164,7 +164,7 @@ async def _copy_in_ranges(transfer: "Transfer", item: TransferItem, part: Rel, f
         transfer.meter.start_item(item.id, item.name, stat.size, already)
         reader = await source.open_read(item.src, follow=item.follow, checked=True)
         try:
-            await RangedCopy(transfer, item, part, final, stat, done).run(reader, writer, channels)
+            await RangedCopy(transfer, item, part, final, stat, done, far).run(reader, writer, channels)
             # The range that ends the file may have been copied by an earlier run: prove the end here.
             if await reader.read(stat.size, 1):
                 raise SourceChangedError(

@@ -83,9 +83,11 @@ async def pump(
     gate: asyncio.Event | None = None,
     on_bytes: Callable[[int], None] | None = None,
     end: int | None = None,
+    deep: int = LATENCY_IN_FLIGHT,
 ) -> None:
     """Copy bytes [start, end) of `src` into `dst` (`end` defaults to `size`); the range that ends
-    the file also proves the source ends at `size`."""
+    the file also proves the source ends at `size`.  `deep`: the bytes kept in flight once the
+    first reply shows latency (several copies on one channel share its window)."""
     end = size if end is None else end
     reads: deque[asyncio.Task[tuple[int, bytes]]] = deque()
     writes: deque[asyncio.Task[None]] = deque()
@@ -126,7 +128,7 @@ async def pump(
             at, data = await reads.popleft()
             if first_sent is not None and at == start and loop.time() - first_sent > LATENCY_THRESHOLD:
                 # Latency, not bandwidth, limits this link: raise the request depth.
-                read_window = max(read_window, LATENCY_IN_FLIGHT // max(block, 1))
+                read_window = max(read_window, deep // max(block, 1))
             writes.append(asyncio.ensure_future(write(at, data)))
             while len(writes) >= write_window or (writes and writes[0].done()):
                 await writes.popleft()

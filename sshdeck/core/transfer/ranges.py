@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from sshdeck.core.transfer.endpoints import Rel, Stat
 from sshdeck.core.transfer.errors import TransferError
 from sshdeck.core.transfer.model import TransferItem
-from sshdeck.core.transfer.pump import LATENCY_THRESHOLD, pump
+from sshdeck.core.transfer.pump import LATENCY_IN_FLIGHT, LATENCY_THRESHOLD, pump
 
 if TYPE_CHECKING:
     from sshdeck.core.transfer.engine import Transfer
@@ -32,6 +32,9 @@ Span = tuple[int, int]
 
 # Channels a real (not loopback) link starts with when the options leave it open.
 START_CHANNELS = 3
+# On a far link each channel copies this many ranges at once: one's idle tail (the last
+# replies still on the way) overlaps with the next one's start.  They share the channel's window.
+COPIES_PER_CHANNEL = 2
 # Throughput must grow by this factor for the channel just added to count as useful.
 GROWTH = 1.10
 
@@ -68,24 +71,32 @@ def clip(done: list[Span], length: int) -> list[Span]:
     return merge([(a, min(b, length)) for a, b in done if a < length])
 
 
-async def channels_to_start(transfer: "Transfer") -> int:
-    """1 when several channels cannot help (no way to open them, or a loopback-fast link)."""
+async def channels_to_start(transfer: "Transfer") -> tuple[int, bool]:
+    """(channels, whether the link is far): 1 when several cannot help (no way to open them, or loopback)."""
     options = transfer.options
     remote = [e for e in (transfer.source, transfer.dest) if e.is_remote]
     if not remote or not all(getattr(e, "can_open_channels", lambda n: False)(0) for e in remote):
-        return 1
+        return 1, False
+    far = min([await e.round_trip() for e in remote]) >= LATENCY_THRESHOLD  # type: ignore[attr-defined]
     if options.channels_start > 0:
-        return max(1, min(options.channels_start, options.channels_max))
-    if min([await e.round_trip() for e in remote]) < LATENCY_THRESHOLD:  # type: ignore[attr-defined]
-        return 1
-    return max(1, min(START_CHANNELS, options.channels_max))
+        return max(1, min(options.channels_start, options.channels_max)), far
+    if not far:
+        return 1, False
+    # A download's one channel already has our own large window; an upload's is the server's (OpenSSH: 2 MiB).
+    start = START_CHANNELS if transfer.dest.is_remote else 1
+    return max(1, min(start, options.channels_max)), True
 
 
 class RangedCopy:
     """The ranges of one file, the channels copying them, and when to add one more."""
 
     def __init__(self, transfer: "Transfer", item: TransferItem, part: Rel, final: Rel, stat: Stat,
-                 done: list[Span]) -> None:
+                 done: list[Span], far: bool = False) -> None:
+        self.copies = COPIES_PER_CHANNEL if far else 1
+        block = max(min(transfer.source.block_size, transfer.dest.block_size), 1)
+        self.deep = LATENCY_IN_FLIGHT // self.copies
+        self.read_window = self.deep // block if far else transfer.source.window
+        self.channels = 0
         self.transfer, self.item, self.part, self.final, self.stat = transfer, item, part, final, stat
         self.done = merge(done)
         self.pending: deque[Span] = deque(missing(self.done, stat.size, transfer.options.range_size))
@@ -124,8 +135,8 @@ class RangedCopy:
 
             try:
                 await pump(reader, writer, rel=item.src, start=span[0], end=span[1], size=stat.size,
-                           block=block, read_window=transfer.source.window, write_window=transfer.dest.window,
-                           budget=transfer.budget, gate=transfer.gate, on_bytes=landed)
+                           block=block, read_window=self.read_window, write_window=transfer.dest.window,
+                           budget=transfer.budget, gate=transfer.gate, on_bytes=landed, deep=self.deep)
             except BaseException:
                 # The whole range is copied again: its bytes are not in the partial as far as a resume knows.
                 item.bytes_done -= got
@@ -137,7 +148,7 @@ class RangedCopy:
 
     async def _maybe_grow(self) -> None:
         options = self.transfer.options
-        channels = len(self.tasks)
+        channels = self.channels
         if not self._growing or channels >= options.channels_max or len(self.pending) <= channels:
             return
         if self._level_ranges < channels:  # measure each level over a range per channel
@@ -181,19 +192,23 @@ class RangedCopy:
         except Exception:
             # The next channel failed to set up: the ones already running finish the file.
             return False
-        self.tasks.append(asyncio.ensure_future(self._worker(reader, writer)))
+        self._start_channel(reader, writer)
         self._new_level()
         return True
+
+    def _start_channel(self, reader, writer) -> None:
+        self.channels += 1
+        self.tasks.extend(asyncio.ensure_future(self._worker(reader, writer)) for _ in range(self.copies))
 
     async def run(self, main_reader, main_writer, start_with: int) -> None:
         """Copy every missing range; returns when all are written (the caller finishes and commits)."""
         self.main_reader, self.main_writer = main_reader, main_writer
-        self.tasks.append(asyncio.ensure_future(self._worker(main_reader, main_writer)))
+        self._start_channel(main_reader, main_writer)
         try:
-            for _ in range(min(start_with, len(self.pending)) - 1):
-                if not await self._add_channel():
-                    self._growing = False
-                    break
+            # The first channel copies while the others open (a channel costs a few round trips): all at once.
+            more = min(start_with, len(self.pending)) - 1
+            if more > 0 and not all(await asyncio.gather(*(self._add_channel() for _ in range(more)))):
+                self._growing = False
             self._new_level()
             while True:  # a worker may add workers while we wait
                 running = [t for t in self.tasks if not t.done()]
