@@ -110,6 +110,7 @@ class RangedCopy:
         self._level_ranges = 0
         self._last_rate = 0.0
         self._growing = True
+        self._adding: asyncio.Task[None] | None = None
 
     def _record(self, span: Span) -> None:
         self.done = merge(self.done + [span])
@@ -144,14 +145,15 @@ class RangedCopy:
                 raise
             self._record(span)
             self._level_ranges += 1
-            await self._maybe_grow()
+            self._maybe_grow()
 
-    async def _maybe_grow(self) -> None:
+    def _maybe_grow(self) -> None:
+        """After a range: add a channel (in the background) if the last one added made it faster."""
         options = self.transfer.options
         channels = self.channels
-        if not self._growing or channels >= options.channels_max or len(self.pending) <= channels:
+        if self._adding is not None or not self._growing or channels >= options.channels_max or len(self.pending) <= channels:
             return
-        if self._level_ranges < channels:  # measure each level over a range per channel
+        if not self._level_began or self._level_ranges < channels:  # set up, then a range per channel
             return
         loop = asyncio.get_running_loop()
         elapsed = loop.time() - self._level_began
@@ -160,8 +162,14 @@ class RangedCopy:
             self._growing = False  # the last channel added did not help: stay here
             return
         self._last_rate = rate
-        if not await self._add_channel():
-            self._growing = False
+        self._adding = asyncio.ensure_future(self._grow())
+
+    async def _grow(self) -> None:
+        try:
+            if not await self._add_channel():
+                self._growing = False
+        finally:
+            self._adding = None
 
     def _new_level(self) -> None:
         self._level_began = asyncio.get_running_loop().time()
@@ -221,9 +229,10 @@ class RangedCopy:
             if self.pending:
                 raise TransferError(f"{self.item.name}: some ranges were not copied")
         finally:
-            for task in self.tasks:
+            growing = [self._adding] if self._adding is not None else []
+            for task in self.tasks + growing:
                 task.cancel()
-            await asyncio.gather(*self.tasks, return_exceptions=True)
+            await asyncio.gather(*self.tasks, *growing, return_exceptions=True)
             await self._close_extra()
 
     async def _close_extra(self) -> None:
