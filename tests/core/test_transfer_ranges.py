@@ -13,7 +13,7 @@ import pytest
 
 from sshdeck.core.transfer import Journal, LocalEndpoint, SftpEndpoint, Transfer, TransferOptions
 from sshdeck.core.transfer.ranges import merge, missing
-from tests.core.transfer_servers import CuttingProxy, Remote, connect_openssh
+from tests.core.transfer_servers import CuttingProxy, HostileServer, HostileTree, Remote, connect_openssh
 
 MIB = 1024 * 1024
 SIZE = 8 * MIB
@@ -184,23 +184,20 @@ def test_a_journal_from_before_ranges_still_opens_and_reads_prefix_partials(tmp_
     assert [record.id for record in journal.unfinished()] == [1]
 
 
-@pytest.fixture
-def far_port(openssh_server):
-    """The test sshd behind a relay adding 15 ms each way (benchmarks/tcp_delay_proxy.py, its own process)."""
+def delay_relay(port: int, each_way_ms: int) -> subprocess.Popen:
+    """A relay adding latency in front of the test sshd (benchmarks/tcp_delay_proxy.py, its own process)."""
     relay = Path(__file__).resolve().parents[2] / "benchmarks" / "tcp_delay_proxy.py"
-    proxy = subprocess.Popen([sys.executable, str(relay), str(openssh_server.port), "15"], stdout=subprocess.PIPE, text=True)
-    try:
-        yield int(proxy.stdout.readline())
-    finally:
-        proxy.kill()
-        proxy.wait()
+    return subprocess.Popen([sys.executable, str(relay), str(port), str(each_way_ms)], stdout=subprocess.PIPE, text=True)
 
 
-@pytest.mark.parametrize("direction", ["download", "upload"])
-async def test_far_link_left_to_decide_copies_in_ranges(openssh_server, far_port: int, tmp_path: Path,
-                                                         direction: str) -> None:
+# An upload is split from a 10 ms round trip on, a download from 40 ms (below, one channel is faster).
+@pytest.mark.parametrize(("direction", "each_way_ms"), [("download", 30), ("upload", 15)])
+async def test_far_link_left_to_decide_copies_in_ranges(openssh_server, tmp_path: Path, direction: str,
+                                                         each_way_ms: int) -> None:
     data = os.urandom(SIZE)
     here, there = sides(tmp_path, direction, data)
+    proxy = delay_relay(openssh_server.port, each_way_ms)
+    far_port = int(proxy.stdout.readline())
     remote = Remote(lambda: connect_openssh(openssh_server, far_port))
     channels = Channels(remote)
     try:
@@ -208,11 +205,67 @@ async def test_far_link_left_to_decide_copies_in_ranges(openssh_server, far_port
         report = await Transfer(source, dest, REQUEST, ranged(channels_start=0)).run()
     finally:
         await remote.close()
+        proxy.kill()
+        proxy.wait()
     assert report.ok, [i.error for i in report.failed]
     item = report.items[0]
-    assert item.ranges_done == [(0, SIZE)]  # a 30 ms round trip is a real link: the ranged copy ran
-    if direction == "upload":
-        # An upload's channel is capped by the server's window: it starts with several at once.
-        assert channels.opened >= 2
+    assert item.ranges_done == [(0, SIZE)]  # a real link: the ranged copy ran
+    assert channels.opened >= 2  # it starts with three channels at once
     arrived = (here if direction == "download" else there) / "big.bin"
     assert sha(arrived) == hashlib.sha256(data).hexdigest()
+
+
+def test_defaults_match_the_readme() -> None:
+    options = TransferOptions()
+    assert (options.ranged_from, options.range_size, options.channels_max) == (64 * MIB, 16 * MIB, 8)
+
+
+async def test_download_on_a_short_link_stays_on_one_channel(openssh_server, tmp_path: Path) -> None:
+    data = os.urandom(SIZE)
+    here, there = sides(tmp_path, "download", data)
+    proxy = delay_relay(openssh_server.port, 5)  # a 10 ms round trip: our own window is plenty
+    port = int(proxy.stdout.readline())
+    remote = Remote(lambda: connect_openssh(openssh_server, port))
+    channels = Channels(remote)
+    try:
+        source, dest = await endpoints(remote, channels, here, there, "download")
+        report = await Transfer(source, dest, REQUEST, ranged(channels_start=0)).run()
+    finally:
+        await remote.close()
+        proxy.kill()
+        proxy.wait()
+    assert report.ok, [i.error for i in report.failed]
+    assert report.items[0].ranges_done is None and channels.opened == 0
+    assert sha(here / "big.bin") == hashlib.sha256(data).hexdigest()
+
+
+class ClaimsAnAbsurdSize(HostileTree):
+    LISTING = {b"/evil": [(b"huge.bin", "file", 2**62)]}
+    DATA = {b"/evil/huge.bin": b"x" * (2 * MIB)}
+
+
+class OversendsInRanges(HostileTree):
+    LISTING = {b"/evil": [(b"big.bin", "file", 4 * MIB)]}
+    DATA = {b"/evil/big.bin": b"y" * (4 * MIB)}
+    OVERSEND = True
+
+
+@pytest.mark.parametrize(("server_class", "reason"), [
+    (ClaimsAnAbsurdSize, "ended at"),
+    (OversendsInRanges, "for a"),
+])
+async def test_hostile_server_cannot_fool_a_ranged_copy(tmp_path: Path, server_class, reason: str) -> None:
+    dest = tmp_path / "jail" / "dest"
+    dest.mkdir(parents=True)
+    async with HostileServer(server_class) as server:
+        conn = await server.connect()
+        try:
+            source = SftpEndpoint(await conn.start_sftp_client(), b"/", channels=conn.start_sftp_client)
+            report = await Transfer(source, LocalEndpoint(dest), [((b"evil",), (b"evil",))], ranged()).run()
+        finally:
+            conn.close()
+            await conn.wait_closed()
+    [failed] = report.failed
+    assert reason in failed.error
+    assert [p.name for p in (dest / "evil").iterdir()] == [f".{failed.dst[-1].decode()}.sshdeck-part"]
+    assert {p.name for p in tmp_path.iterdir()} == {"jail"}
