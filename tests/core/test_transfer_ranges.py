@@ -72,7 +72,20 @@ def test_missing_ranges_are_the_gaps_cut_into_pieces() -> None:
 
 @pytest.mark.parametrize("direction", ["download", "upload"])
 async def test_big_file_over_several_channels_arrives_byte_identical(openssh_server, tmp_path: Path,
-                                                                     direction: str) -> None:
+                                                                     direction: str, monkeypatch) -> None:
+    import threading
+
+    import sshdeck.core.transfer.local as local
+
+    writers: set[bool] = set()
+    real_pwrite = local._pwrite_all
+
+    def watched(fd: int, data: bytes, offset: int) -> None:
+        if len(data) >= local.LocalWriteFile.THREADED_FROM:
+            writers.add(threading.current_thread() is threading.main_thread())
+        real_pwrite(fd, data, offset)
+
+    monkeypatch.setattr(local, "_pwrite_all", watched)
     data = os.urandom(SIZE)
     here, there = sides(tmp_path, direction, data)
     remote = Remote(lambda: connect_openssh(openssh_server))
@@ -88,6 +101,8 @@ async def test_big_file_over_several_channels_arrives_byte_identical(openssh_ser
     assert sha(arrived) == hashlib.sha256(data).hexdigest()
     assert report.items[0].bytes_copied == SIZE
     assert not (arrived.parent / ".big.bin.sshdeck-part").exists()
+    if direction == "download":
+        assert writers == {False}  # every big block was written to the local file off the event loop
 
 
 @pytest.mark.parametrize("direction", ["download", "upload"])

@@ -154,6 +154,8 @@ async def _copy_in_ranges(transfer: "Transfer", item: TransferItem, part: Rel, f
         if length > stat.size:
             await writer.close()
             writer, length = await dest.open_part(part, resume=False)
+        if hasattr(writer, "threaded"):
+            writer.threaded = True  # several channels feed one local file: write it off the event loop
         done = (clip(prior, length) if prior is not None else [(0, length)] if length else []) if resume else []
         if journal is not None and job_id is not None:
             journal.item_started(job_id, final, part, stat.size, stat.mtime, ranges=done)

@@ -73,11 +73,14 @@ class LocalWriteFile:
     def __init__(self, fd: int, durable: bool) -> None:
         self.fd = fd
         self.durable = durable
+        # Write big blocks in worker threads (a ranged copy turns this on).  Off for the one-channel copy:
+        # on loopback the thread hand-off cost more than it saved (256 MiB get: 0.73 s vs 0.60 s, 2 cores).
+        self.threaded = False
         self._unsynced = 0
         self._syncing: asyncio.Future[None] | None = None
 
     async def write(self, offset: int, data: bytes) -> None:
-        if len(data) >= self.THREADED_FROM:
+        if self.threaded and len(data) >= self.THREADED_FROM:
             # A big block is written in a worker thread: decrypting the next block overlaps with this write.
             await asyncio.to_thread(_pwrite_all, self.fd, data, offset)
         else:

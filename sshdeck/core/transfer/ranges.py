@@ -185,7 +185,9 @@ class RangedCopy:
         """After a range: add a channel (in the background) if the last one added made it faster."""
         options = self.transfer.options
         channels = self.channels
-        if self._adding is not None or not self._growing or channels >= options.channels_max or self.pending.count() <= channels:
+        if self._adding is not None or not self._growing or channels >= options.channels_max:
+            return
+        if self.pending.count() <= channels:
             return
         if not self._level_began or self._level_ranges < channels:  # set up, then a range per channel
             return
