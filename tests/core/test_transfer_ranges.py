@@ -284,3 +284,21 @@ async def test_hostile_server_cannot_fool_a_ranged_copy(tmp_path: Path, server_c
     assert reason in failed.error
     assert [p.name for p in (dest / "evil").iterdir()] == [f".{failed.dst[-1].decode()}.sshdeck-part"]
     assert {p.name for p in tmp_path.iterdir()} == {"jail"}
+
+
+async def test_cp_forecast_counts_the_recorded_ranges_not_the_partial_length(tmp_path: Path) -> None:
+    from sshdeck.core.transfer.partials import inspect_partials
+
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    (here / "big.bin").write_bytes(b"a" * (4 * MIB))
+    (there / ".big.bin.sshdeck-part").write_bytes(b"a" * (3 * MIB))  # a hole from 1 to 2 MiB
+    journal = Journal(tmp_path / "j.sqlite3")
+    source, dest = LocalEndpoint(here), LocalEndpoint(there)
+    job = journal.start_job(source.describe(), dest.describe(), REQUEST, {})
+    journal.item_started(job, (b"big.bin",), (b".big.bin.sshdeck-part",), 4 * MIB, (here / "big.bin").stat().st_mtime,
+                         ranges=[(0, MIB), (2 * MIB, 3 * MIB)])
+    journal.finish_job(job, "failed")
+    [partial] = await inspect_partials(journal, journal.unfinished()[0], source, dest)
+    assert partial.continues and partial.size == 2 * MIB
