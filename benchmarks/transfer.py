@@ -72,7 +72,8 @@ class Bench:
         )
         try:
             sftp = await conn.start_sftp_client()
-            remote = SftpEndpoint(sftp, os.fsencode(str(remote_root)))
+            # Extra SFTP channels on the same connection, as the app and `sshdeck cp` give it (big files on long links).
+            remote = SftpEndpoint(sftp, os.fsencode(str(remote_root)), channels=conn.start_sftp_client)
             local = LocalEndpoint(local_root)
             source, dest = (local, remote) if upload else (remote, local)
             report = await Transfer(source, dest, [((name.encode(),), (name.encode(),))], TransferOptions()).run()

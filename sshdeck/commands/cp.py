@@ -104,6 +104,7 @@ class Remote:
     reconnect: Callable[[], Awaitable[asyncssh.SFTPClient]]
     close: Callable[[], Awaitable[None]]
     label: str
+    channels: Callable[[], Awaitable[asyncssh.SFTPClient]] | None = None  # one more SFTP channel (big files)
 
 
 async def connect_with_session(target: Target, args: argparse.Namespace, err: IO[str], trust=None) -> Remote:
@@ -121,7 +122,7 @@ async def connect_with_session(target: Target, args: argparse.Namespace, err: IO
         await session.reconnect()
         return await session.start_sftp_client()
 
-    return Remote(await session.sftp(), reconnect, session.close, str(target.host))
+    return Remote(await session.sftp(), reconnect, session.close, str(target.host), session.start_sftp_client)
 
 
 CONNECT: Callable[..., Awaitable[Remote]] = connect_with_session
@@ -275,7 +276,8 @@ async def _open(target: Target | None, args: argparse.Namespace, err: IO[str], o
 def _endpoint(remote: Remote | None, root: str) -> Endpoint:
     if remote is None:
         return LocalEndpoint(root)
-    return SftpEndpoint(remote.sftp, root, label=remote.label, descriptor=f"sftp://{remote.label}", reconnect=remote.reconnect)
+    return SftpEndpoint(remote.sftp, root, label=remote.label, descriptor=f"sftp://{remote.label}", reconnect=remote.reconnect,
+                        channels=remote.channels)
 
 
 async def _copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err,

@@ -108,7 +108,8 @@ class TransferController:
         places = self.connections.locations() if self.connections is not None else []
         key = connection.key if connection else next((p.key for p in places if p.fs is fs), fs.label)
         return SftpEndpoint(fs.sftp, folder, label=fs.label, descriptor=f"sftp://{key}",
-                            reconnect=_reconnector(connection, fs) if connection is not None else None)
+                            reconnect=_reconnector(connection, fs) if connection is not None else None,
+                            channels=connection.session.start_sftp_client if connection is not None else None)
 
     # -- starting ----------------------------------------------------------------------
 

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 
 from sshdeck.core.transfer.conflicts import Conflict, ConflictChoice, numbered, resolve
 from sshdeck.core.transfer.endpoints import Rel, Stat
-from sshdeck.core.transfer.errors import TransferError
+from sshdeck.core.transfer.errors import SourceChangedError, TransferError
 from sshdeck.core.transfer.model import ItemState, TransferItem
 from sshdeck.core.transfer.names import part_name, show
 from sshdeck.core.transfer.pump import pump
+from sshdeck.core.transfer.ranges import RangedCopy, channels_to_start, clip
 
 if TYPE_CHECKING:
     from sshdeck.core.transfer.engine import Transfer
@@ -64,6 +65,29 @@ async def copy_file(transfer: "Transfer", item: TransferItem, attempt: int) -> N
         resume = item.resume_ok
     else:
         resume = _journal_allows_resume(transfer, final, stat)
+    prior = _prior_ranges(transfer, item, final, attempt, resume and not clone_existing)
+    channels, far = await channels_to_start(transfer) if stat.size >= transfer.options.ranged_from else (1, False)
+    if prior is not None or channels > 1 or far:
+        note = await _copy_in_ranges(transfer, item, part, final, resume, prior, channels, far)
+    else:
+        note = await _copy_whole(transfer, item, part, final, resume, fresh)
+    if note:
+        item.notes.append(note)
+    note = await dest.commit(part, final)
+    if note:
+        item.notes.append(note)
+    item.state = ItemState.DONE
+    if journal is not None and job_id is not None:
+        journal.item_done(job_id, final)
+    if transfer.options.move:
+        await source.unlink(item.src)
+
+
+async def _copy_whole(transfer: "Transfer", item: TransferItem, part: Rel, final: Rel, resume: bool,
+                      fresh: bool) -> str | None:
+    """One channel, in order: the partial is always a prefix of the source."""
+    source, dest, stat = transfer.source, transfer.dest, item.stat
+    journal, job_id = transfer.journal, transfer.job_id
     writer, length = await dest.open_part(part, resume=resume, fresh=fresh and not resume)
     try:
         if length > stat.size:
@@ -72,6 +96,7 @@ async def copy_file(transfer: "Transfer", item: TransferItem, attempt: int) -> N
         if journal is not None and job_id is not None:
             journal.item_started(job_id, final, part, stat.size, stat.mtime)
         item.resume_ok = True
+        item.ranges_done = None
         item.resumed_from = length or None
         item.bytes_done = length
         transfer.meter.start_item(item.id, item.name, stat.size, length)
@@ -104,16 +129,58 @@ async def copy_file(transfer: "Transfer", item: TransferItem, attempt: int) -> N
     except BaseException:
         await writer.close()
         raise
-    if note:
-        item.notes.append(note)
-    note = await dest.commit(part, final)
-    if note:
-        item.notes.append(note)
-    item.state = ItemState.DONE
-    if journal is not None and job_id is not None:
-        journal.item_done(job_id, final)
-    if transfer.options.move:
-        await source.unlink(item.src)
+    return note
+
+
+def _prior_ranges(transfer: "Transfer", item: TransferItem, final: Rel, attempt: int,
+                  resume: bool) -> list[tuple[int, int]] | None:
+    """The ranges a ranged partial already holds; None when the partial (if any) is a plain prefix."""
+    if not resume:
+        return None
+    if attempt > 0:
+        return item.ranges_done
+    if transfer.journal is None or transfer.job_id is None:
+        return None
+    return transfer.journal.ranges(transfer.job_id, final)
+
+
+async def _copy_in_ranges(transfer: "Transfer", item: TransferItem, part: Rel, final: Rel, resume: bool,
+                          prior: list[tuple[int, int]] | None, channels: int, far: bool) -> str | None:
+    """Several channels at once, each range recorded when written (see ranges.py)."""
+    source, dest, stat = transfer.source, transfer.dest, item.stat
+    journal, job_id = transfer.journal, transfer.job_id
+    writer, length = await dest.open_part(part, resume=resume)
+    try:
+        if length > stat.size:
+            await writer.close()
+            writer, length = await dest.open_part(part, resume=False)
+        if hasattr(writer, "threaded"):
+            writer.threaded = True  # several channels feed one local file: write it off the event loop
+        done = (clip(prior, length) if prior is not None else [(0, length)] if length else []) if resume else []
+        if journal is not None and job_id is not None:
+            journal.item_started(job_id, final, part, stat.size, stat.mtime, ranges=done)
+        already = sum(b - a for a, b in done)
+        item.resume_ok, item.ranges_done = True, done
+        item.resumed_from = already or None
+        item.bytes_done = already
+        transfer.meter.start_item(item.id, item.name, stat.size, already)
+        reader = await source.open_read(item.src, follow=item.follow, checked=True)
+        try:
+            await RangedCopy(transfer, item, part, final, stat, done, far).run(reader, writer, channels)
+            # The range that ends the file may have been copied by an earlier run: prove the end here.
+            if await reader.read(stat.size, 1):
+                raise SourceChangedError(
+                    f"{item.name}: the source has more than its listed {stat.size} bytes "
+                    "(it changed, or the server misreports sizes)"
+                )
+        except BaseException:
+            await reader.close()
+            raise
+        _, note = await asyncio.gather(reader.close(), writer.finish(stat.mtime, stat.mode))
+    except BaseException:
+        await writer.close()
+        raise
+    return note
 
 
 def _journal_allows_resume(transfer: "Transfer", final: Rel, stat: Stat) -> bool:

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS items (
     mtime REAL,
     state TEXT NOT NULL,          -- active, done, failed
     error TEXT,
+    ranges TEXT,                  -- JSON [[start, end], ...] done, for a file copied in ranges; NULL: the partial is a prefix
     PRIMARY KEY (job_id, dst)
 );
 """
@@ -52,6 +53,10 @@ def _pack(rel: Rel) -> bytes:
 
 def _unpack(blob: bytes) -> Rel:
     return tuple(blob.split(b"/")) if blob else ()
+
+
+def _encode_ranges(ranges: list[tuple[int, int]]) -> str:
+    return json.dumps([[a, b] for a, b in ranges])
 
 
 def _encode_requests(requests: list[tuple[Rel, Rel]]) -> str:
@@ -141,6 +146,8 @@ class Journal:
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(jobs)")}
         if "places" not in columns:  # a journal from an older sshdeck
             self.db.execute("ALTER TABLE jobs ADD COLUMN places TEXT NOT NULL DEFAULT '{}'")
+        if "ranges" not in {row[1] for row in self.db.execute("PRAGMA table_info(items)")}:
+            self.db.execute("ALTER TABLE items ADD COLUMN ranges TEXT")  # before ranged copies: every partial is a prefix
         os.chmod(path, 0o600)
         self._in_tx = False
         self._last_flush = time.monotonic()
@@ -233,13 +240,32 @@ class Journal:
 
     # -- items -----------------------------------------------------------------------
 
-    def item_started(self, job_id: int, dst: Rel, part: Rel, size: int, mtime: float | None) -> None:
+    def item_started(self, job_id: int, dst: Rel, part: Rel, size: int, mtime: float | None,
+                     ranges: list[tuple[int, int]] | None = None) -> None:
+        """`ranges`: the byte ranges already in a partial written in ranges (None: the partial is a plain prefix)."""
         # Flushed at once for big files: that record is what makes their partial resumable.
         self._write(
-            "INSERT OR REPLACE INTO items (job_id, dst, part, size, mtime, state) VALUES (?, ?, ?, ?, ?, 'active')",
-            (job_id, _pack(dst), _pack(part), size, mtime),
+            "INSERT OR REPLACE INTO items (job_id, dst, part, size, mtime, state, ranges)"
+            " VALUES (?, ?, ?, ?, ?, 'active', ?)",
+            (job_id, _pack(dst), _pack(part), size, mtime, None if ranges is None else _encode_ranges(ranges)),
             urgent=size > 4 * 1024 * 1024,
         )
+
+    def ranges_done(self, job_id: int, dst: Rel, ranges: list[tuple[int, int]]) -> None:
+        """Record the byte ranges now in the partial (flushed: a range's data was written before this call)."""
+        self._write("UPDATE items SET ranges = ? WHERE job_id = ? AND dst = ?",
+                    (_encode_ranges(ranges), job_id, _pack(dst)), urgent=True)
+
+    def ranges(self, job_id: int, dst: Rel) -> list[tuple[int, int]] | None:
+        """The done ranges recorded for a file copied in ranges; None when its partial is a plain prefix."""
+        row = self.db.execute("SELECT ranges FROM items WHERE job_id = ? AND dst = ?", (job_id, _pack(dst))).fetchone()
+        if row is None or row[0] is None:
+            return None
+        try:
+            data = json.loads(row[0])
+            return [(int(a), int(b)) for a, b in data if 0 <= int(a) < int(b)]
+        except (ValueError, TypeError):
+            return []  # unreadable: nothing is trusted
 
     def item_done(self, job_id: int, dst: Rel) -> None:
         self._write("UPDATE items SET state = 'done', part = NULL WHERE job_id = ? AND dst = ?", (job_id, _pack(dst)))

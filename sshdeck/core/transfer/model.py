@@ -33,6 +33,11 @@ class TransferOptions:
     backoff_initial: float = 0.5
     backoff_cap: float = 30.0
     progress_interval: float = 0.1
+    # A file this big or bigger is copied in ranges over several SFTP channels of the same connection.
+    ranged_from: int = 64 * 1024 * 1024
+    range_size: int = 16 * 1024 * 1024
+    channels_start: int = 0  # channels to begin with; 0 decides by the link's round trip (1 on loopback, else 3)
+    channels_max: int = 8  # grown one by one while throughput grows; a refusal by the server stops the growth
 
     def to_journal(self) -> dict:
         return {
@@ -73,6 +78,7 @@ class TransferItem:
     final: Rel | None = None  # where it landed (differs from dst after "rename")
     resume_ok: bool = False  # the temporary file belongs to this version of the source
     conflict_settled: bool = False
+    ranges_done: list[tuple[int, int]] | None = None  # byte ranges in the partial when it is copied in ranges
 
     @property
     def name(self) -> str:

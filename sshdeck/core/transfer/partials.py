@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sshdeck.core.transfer.endpoints import Endpoint, Rel
 from sshdeck.core.transfer.filecopy import same_mtime
 from sshdeck.core.transfer.journal import JobRecord, Journal
+from sshdeck.core.transfer.ranges import clip
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,12 @@ async def inspect_partials(journal: Journal, record: JobRecord, source: Endpoint
             found = await dest.lstat(part)
         except Exception:  # noqa: BLE001 - a forecast only; the engine decides for real
             found = None
-        if found is None or not found.is_file or found.size == 0:
+        if found is None or not found.is_file:
+            continue
+        # A partial copied in ranges holds what its recorded ranges say, not its length.
+        ranges = journal.ranges(record.id, final)
+        held = found.size if ranges is None else sum(end - start for start, end in clip(ranges, found.size))
+        if held == 0:
             continue
         src = source_of(record, final)
         try:
@@ -38,7 +44,7 @@ async def inspect_partials(journal: Journal, record: JobRecord, source: Endpoint
         except Exception:  # noqa: BLE001
             now = None
         continues = now is not None and now.size == size and same_mtime(now.mtime, mtime) and found.size <= now.size
-        out.append(PartialFile(final, found.size, continues))
+        out.append(PartialFile(final, held, continues))
     return out
 
 

@@ -82,8 +82,13 @@ async def pump(
     budget: MemoryBudget,
     gate: asyncio.Event | None = None,
     on_bytes: Callable[[int], None] | None = None,
+    end: int | None = None,
+    deep: int = LATENCY_IN_FLIGHT,
 ) -> None:
-    """Copy bytes [start, size) of `src` into `dst`, then prove the source ends at `size`."""
+    """Copy bytes [start, end) of `src` into `dst` (`end` defaults to `size`); the range that ends
+    the file also proves the source ends at `size`.  `deep`: the bytes kept in flight once the
+    first reply shows latency (several copies on one channel share its window)."""
+    end = size if end is None else end
     reads: deque[asyncio.Task[tuple[int, bytes]]] = deque()
     writes: deque[asyncio.Task[None]] = deque()
     offset = start
@@ -103,8 +108,8 @@ async def pump(
     loop = asyncio.get_running_loop()
     first_sent: float | None = None
     try:
-        while offset < size or reads:
-            while offset < size and len(reads) < read_window:
+        while offset < end or reads:
+            while offset < end and len(reads) < read_window:
                 if gate is not None and not gate.is_set():
                     if reads:
                         break
@@ -113,7 +118,7 @@ async def pump(
                 if reads and not budget.available():
                     break
                 await budget.acquire()
-                count = min(block, size - offset)
+                count = min(block, end - offset)
                 reads.append(asyncio.ensure_future(_read_exact(src, rel, offset, count, size)))
                 if first_sent is None:
                     first_sent = loop.time()
@@ -123,11 +128,11 @@ async def pump(
             at, data = await reads.popleft()
             if first_sent is not None and at == start and loop.time() - first_sent > LATENCY_THRESHOLD:
                 # Latency, not bandwidth, limits this link: raise the request depth.
-                read_window = max(read_window, LATENCY_IN_FLIGHT // max(block, 1))
+                read_window = max(read_window, deep // max(block, 1))
             writes.append(asyncio.ensure_future(write(at, data)))
             while len(writes) >= write_window or (writes and writes[0].done()):
                 await writes.popleft()
-        if start >= size:
+        if start >= end and end == size:
             # Nothing was read (an empty file, or a partial that is already whole): check the end alone.
             probe = asyncio.ensure_future(src.read(size, 1))
         while writes:
@@ -137,8 +142,8 @@ async def pump(
                 f"{show(rel)}: the source has more than its listed {size} bytes "
                 "(it changed, or the server misreports sizes)"
             )
-        if written != size - start:
-            raise TransferError(f"{show(rel)}: wrote {written} bytes, expected {size - start}")
+        if written != end - start:
+            raise TransferError(f"{show(rel)}: wrote {written} bytes, expected {end - start}")
     finally:
         # Reads are abandoned; writes are left to finish (each returns its memory slot).
         abandoned = [task for task in reads] + ([probe] if probe is not None else [])

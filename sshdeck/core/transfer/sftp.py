@@ -136,8 +136,13 @@ class SftpEndpoint:
         window: int = DEFAULT_WINDOW,
         durable: bool = True,
         limits: ListingLimits | None = None,
+        channels: Reconnect | None = None,
     ) -> None:
         self.sftp = sftp
+        # Opens one more SFTP channel on the current connection (big files are copied over several).
+        self._channels = channels
+        self._channel_cap: int | None = None  # extra channels the server accepted before it refused one
+        self._round_trip: float | None = None
         self.root = root if isinstance(root, bytes) else root.encode("utf-8", "surrogateescape")
         # How much of one folder a listing takes in (settings.toml [limits]).
         self.limits = limits or configured_limits()
@@ -282,9 +287,52 @@ class SftpEndpoint:
             raise ConnectionLostError(f"{self.label}: connection lost and no way to reconnect was given")
         self.sftp = await self._reconnect()
         self.block_size = self._block_size()
+        self._channel_cap = None  # a new connection: the server may accept more channels again
+        self._round_trip = None
 
     async def flush(self) -> None:
         return None
 
     async def close(self) -> None:
         return None
+
+    # -- extra channels (a big file in ranges) --------------------------------------------
+
+    async def round_trip(self) -> float:
+        """Seconds one small request takes, measured once per connection (loopback: well under 10 ms)."""
+        if self._round_trip is None:
+            loop = asyncio.get_running_loop()
+            began = loop.time()
+            await self.sftp.lstat(self.root)
+            self._round_trip = loop.time() - began
+        return self._round_trip
+
+    def can_open_channels(self, already: int) -> bool:
+        return self._channels is not None and (self._channel_cap is None or already < self._channel_cap)
+
+    async def open_channel(self, already: int) -> "SftpEndpoint | None":
+        """This folder over one more SFTP channel, or None when there is no way or the server refuses.
+
+        `already`: extra channels open now; a refusal caps later attempts at that many
+        (OpenSSH's MaxSessions counts every channel of the connection, shells included).
+        """
+        if not self.can_open_channels(already):
+            return None
+        try:
+            sftp = await self._channels()  # type: ignore[misc]
+        except (asyncssh.ChannelOpenError, asyncssh.SFTPError, asyncssh.ProcessError) as exc:
+            self._channel_cap = already
+            del exc
+            return None
+        channel = SftpEndpoint(sftp, self.root, label=self.label, descriptor=self._descriptor, rules=self.rules,
+                               window=self.window, durable=self.durable, limits=self.limits)
+        channel.block_size = self.block_size
+        return channel
+
+    async def close_channel(self) -> None:
+        """End an extra channel opened by `open_channel` (the connection stays)."""
+        try:
+            self.sftp.exit()
+            await self.sftp.wait_closed()
+        except (asyncssh.Error, OSError):
+            pass
