@@ -108,3 +108,12 @@ async def test_cp_recursive_from_a_server_listing_dot_dot_writes_nothing_outside
     assert (dest / "dots" / "ok.txt").read_bytes() == b"good"  # the honest file still arrives
     assert sorted(p.name for p in (dest / "dots").iterdir()) == ["ok.txt"]
     assert code == 1 and b"unsafe name" in err, err
+
+
+async def test_a_download_the_server_refuses_to_open_leaves_no_partial_file(tmp_path: Path) -> None:
+    (tmp_path / "dst").mkdir()
+    async with HostileTextServer(tmp_path, kbdint=False) as server:
+        code, _out, err = await run_sshdeck("cp", "-F", str(server.ssh_config), "--accept-new", "--batch",
+                                            "evil:/evil/refused.txt", str(tmp_path / "dst"))
+    assert code == 1, err
+    assert list((tmp_path / "dst").iterdir()) == []  # not even an empty .refused.txt.sshdeck-part

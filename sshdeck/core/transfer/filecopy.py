@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sshdeck.core.transfer.conflicts import Conflict, ConflictChoice, numbered, resolve
 from sshdeck.core.transfer.endpoints import Rel, Stat
-from sshdeck.core.transfer.errors import SourceChangedError, TransferError
+from sshdeck.core.transfer.errors import SourceChangedError, TransferError, is_connection_lost
 from sshdeck.core.transfer.model import ItemState, TransferItem
 from sshdeck.core.transfer.names import part_name, show
 from sshdeck.core.transfer.pump import pump
@@ -67,10 +67,16 @@ async def copy_file(transfer: "Transfer", item: TransferItem, attempt: int) -> N
         resume = _journal_allows_resume(transfer, final, stat)
     prior = _prior_ranges(transfer, item, final, attempt, resume and not clone_existing)
     channels, far = await channels_to_start(transfer) if stat.size >= transfer.options.ranged_from else (1, False)
-    if prior is not None or channels > 1 or far:
-        note = await _copy_in_ranges(transfer, item, part, final, resume, prior, channels, far)
-    else:
-        note = await _copy_whole(transfer, item, part, final, resume, fresh)
+    item.bytes_done = 0
+    try:
+        if prior is not None or channels > 1 or far:
+            note = await _copy_in_ranges(transfer, item, part, final, resume, prior, channels, far)
+        else:
+            note = await _copy_whole(transfer, item, part, final, resume, fresh)
+    except Exception as exc:
+        if item.bytes_done == 0 and not is_connection_lost(exc):
+            await _drop_empty_part(dest, part)  # e.g. the source could not be opened: leave nothing behind
+        raise
     if note:
         item.notes.append(note)
     note = await dest.commit(part, final)
@@ -181,6 +187,16 @@ async def _copy_in_ranges(transfer: "Transfer", item: TransferItem, part: Rel, f
         await writer.close()
         raise
     return note
+
+
+async def _drop_empty_part(dest, part: Rel) -> None:
+    """Remove a partial file this attempt left empty; it holds nothing to resume."""
+    try:
+        info = await dest.lstat(part)
+        if info is not None and info.is_file and info.size == 0:
+            await dest.unlink(part)
+    except Exception:  # noqa: BLE001 - best effort: the copy's own error is the one to report
+        pass
 
 
 def _journal_allows_resume(transfer: "Transfer", final: Rel, stat: Stat) -> bool:
