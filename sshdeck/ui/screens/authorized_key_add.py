@@ -1,20 +1,22 @@
-"""`a` in the authorized_keys manager: a key line or a local .pub file, optional from= patterns, and which file."""
+"""`a` in the authorized_keys manager: a key line, a local .pub file or a key from ssh-agent, optional from= patterns, and which file."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from sshdeck.core.keys.agent_keys import AgentUnavailable, agent_public_keys
 from sshdeck.core.keys.authorized_keys import FILES
 from sshdeck.core.keys.authorized_keys_format import KeyTextError, PublicKey, from_option, public_key_from_text
 from sshdeck.ui.inert_content import shown
+from sshdeck.ui.screens.location_picker import ListPicker
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class AddKeyDialog(ModalScreen[AddRequest | None]):
                     yield RadioButton(name, value=index == 0, id=f"add-file-{index}")
             yield Static(classes="dialog-error", id="add-error")
             with Horizontal(classes="dialog-buttons"):
+                yield Button("From ssh-agent…", id="add-agent")
                 yield Button("Add", variant="primary", id="add-ok")
                 yield Button("Cancel", id="add-cancel")
 
@@ -84,6 +87,33 @@ class AddKeyDialog(ModalScreen[AddRequest | None]):
             self.query_one("#add-error", Static).update(shown(str(exc)))
             return
         self.dismiss(request)
+
+    @on(Button.Pressed, "#add-agent")
+    def _from_agent(self, event: Button.Pressed) -> None:
+        event.stop()
+        self._pick_agent_key()
+
+    @work(exclusive=True, group="agent")
+    async def _pick_agent_key(self) -> None:
+        """List the agent's keys; the one picked fills the key box (then Add as usual)."""
+        error = self.query_one("#add-error", Static)
+        try:
+            keys = await agent_public_keys()
+        except AgentUnavailable as exc:
+            error.update(shown(str(exc)))
+            return
+        if not keys:
+            error.update(shown("ssh-agent holds no key"))
+            return
+        labels = [f"{key.key_type}  {key.fingerprint}  {key.comment}" for key in keys]
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self.query_one("#add-key", Input).value = keys[index].line()
+                error.update("")
+            self.query_one("#add-key", Input).focus()
+
+        self.app.push_screen(ListPicker("A key from ssh-agent", labels), chosen)
 
     @on(Button.Pressed, "#add-cancel")
     def _cancel(self, event: Button.Pressed) -> None:
