@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sshdeck.core.terminal import Terminal
 
 
@@ -53,3 +55,19 @@ def test_emoji_are_wide():
     t = Terminal(10, 2)
     t.feed("😀!".encode())
     assert t.cursor.x == 3
+
+
+def _insert_screen(chunks: list[str], cols: int = 20) -> list[str]:
+    from sshdeck.core.terminal.terminal import Terminal
+
+    term = Terminal(cols, 3, write_back=lambda _data: None)
+    term.feed(("e\u0301" * cols + "\x1b[1;3H\x1b[4h").encode())  # a line of marks, cursor at column 3, insert mode
+    for chunk in chunks:
+        term.feed(chunk.encode())
+    return term.display()
+
+
+@pytest.mark.parametrize("text", ["中a", "a中b", "中中x", "e\u0301中", "中\u0301a", "ab"])
+def test_insert_mode_opens_room_for_a_mixed_token_once_with_the_same_result(text: str) -> None:
+    # One token (one shift of the line's marks) must draw exactly what one character at a time draws.
+    assert _insert_screen([text]) == _insert_screen([ch for ch in text])

@@ -61,6 +61,20 @@ class Printing:
 
     def _print_mixed(self, text: str) -> None:
         """Print text holding double-width or zero-width characters."""
+        if self.modes.insert and not self.pending_wrap and len(text) > 1:
+            width = sum(char_width(ch) for ch in text)
+            if 0 < width < self.cols - self.x and self.cols >= 2:
+                # Open the room for the whole token once: shifting a line of marks per
+                # character would cost a line's worth of work for every few input bytes.
+                line = self.buffer[self.y]
+                line.insert_blanks(self.x, width, DEFAULT, self.cols)
+                self.work += len(line.marks) if line.marks else 0
+                self.modes.insert = False
+                try:
+                    self._print_mixed(text)
+                finally:
+                    self.modes.insert = True
+                return
         pos = 0
         for match in SPECIAL_RE.finditer(text):
             start = match.start()
