@@ -32,7 +32,7 @@ from typing import IO, Awaitable, Callable
 
 import asyncssh
 
-from sshdeck.commands.connect_flags import add_connect_flags
+from sshdeck.commands.connect_flags import add_connect_flags, report_host_key_refusal
 from sshdeck.commands import output
 from sshdeck.core.fs.listing import human_size
 from sshdeck.core.fs.names import display_name
@@ -228,16 +228,7 @@ async def _run(args: argparse.Namespace, err: IO[str], trust, journal: Journal |
         return await _copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err,
                                journal)
     except HostKeyRefused as exc:
-        from sshdeck.core.trust import refusal_text
-
-        if not exc.asked:  # the prompt showed it already
-            output.err(refusal_text(exc.check, own_file=str(trust.own_file)), file=err)
-        check = exc.check
-        if check.may_ask and args.batch:
-            output.err(f"sshdeck cp: host key for {check.name} is not known ({check.key_type} {check.fingerprint}); "
-                  "if that fingerprint is right, trust it with: sshdeck cp --accept-new …", file=err)
-        else:
-            output.err(f"sshdeck cp: {exc}", file=err)
+        report_host_key_refusal(exc, args, command="cp", target="…", own_file=str(trust.own_file), err=err)
         return 1
     except (OSError, asyncssh.Error, TransferError) as exc:
         reason = inert(exc.reason or str(exc)) if isinstance(exc, asyncssh.Error) else plain(str(exc))

@@ -21,7 +21,7 @@ from typing import IO
 import asyncssh
 
 from sshdeck.commands import output
-from sshdeck.commands.connect_flags import add_connect_flags
+from sshdeck.commands.connect_flags import add_connect_flags, report_host_key_refusal
 from sshdeck.core.find import FindProblem, FindQuery, find
 from sshdeck.core.fs.base import FileSystem
 from sshdeck.core.fs.errors import FileSystemError
@@ -29,11 +29,11 @@ from sshdeck.core.fs.local import LocalFS
 from sshdeck.core.fs.names import display_path
 from sshdeck.core.fs.sftp import SftpFS
 from sshdeck.core.hosts.targets import TargetError, parse_target
-from sshdeck.core.ssh.account import CHANNEL_FULL_CODES, NO_FILE_ACCESS
+from sshdeck.core.ssh.account import NO_FILE_ACCESS, open_sftp_or_none
 from sshdeck.core.ssh.auth import escape_server_text
 from sshdeck.core.ssh.connect_errors import ConnectError, HostKeyRefused
 from sshdeck.core.ssh.session import Session
-from sshdeck.core.trust import TrustStore, refusal_text
+from sshdeck.core.trust import TrustStore
 from sshdeck.commands.ls import cli_callbacks, cli_spec
 
 NAME = "find"
@@ -114,14 +114,7 @@ async def run_async(
     session = Session(spec, cli_callbacks(args, stdin or sys.stdin, err), trust=trust)
     try:
         await session.connect()
-        try:
-            sftp = await session.sftp()
-        except asyncssh.ChannelOpenError as exc:
-            if exc.code in CHANNEL_FULL_CODES:
-                raise
-            sftp = None
-        except (asyncssh.SFTPError, asyncssh.ConnectionLost, asyncssh.ProcessError):
-            sftp = None
+        sftp = await open_sftp_or_none(session.sftp)
         if sftp is None:
             output.err(f"sshdeck find: {NO_FILE_ACCESS}", file=err)
             return ERROR
@@ -129,9 +122,7 @@ async def run_async(
         folder = target.path or "."
         return await _search(fs, folder, query, out, err)
     except HostKeyRefused as exc:
-        if not exc.asked:  # the prompt showed it already
-            output.err(refusal_text(exc.check, own_file=str(trust.own_file)), file=err)
-        output.err(f"sshdeck find: {exc}", file=err)
+        report_host_key_refusal(exc, args, command="find", target=args.target, own_file=str(trust.own_file), err=err)
         return ERROR
     except ConnectError as exc:
         output.err(f"sshdeck find: {exc}", file=err)

@@ -22,8 +22,8 @@ from typing import IO
 import asyncssh
 
 from sshdeck.commands import output
-from sshdeck.commands.connect_flags import add_connect_flags
-from sshdeck.commands.ls import _host_key_reason, cli_callbacks, cli_spec
+from sshdeck.commands.connect_flags import add_connect_flags, report_host_key_refusal
+from sshdeck.commands.ls import cli_callbacks, cli_spec
 from sshdeck.core.fs.names import clean_reason, display_path
 from sshdeck.core.hosts.targets import TargetError, parse_target
 from sshdeck.core.keys.authorized_keys import FILES, AuthorizedKeys, KeysError, KeysListing
@@ -31,7 +31,7 @@ from sshdeck.core.keys.authorized_keys_format import KeyTextError, public_key_fr
 from sshdeck.core.keys.generate import KeyGenerationError, generate_key
 from sshdeck.core.ssh.connect_errors import ConnectError, HostKeyRefused
 from sshdeck.core.ssh.session import Session
-from sshdeck.core.trust import TrustStore, refusal_text
+from sshdeck.core.trust import TrustStore
 
 NAME = "keys"
 PROG = "sshdeck keys"
@@ -154,9 +154,8 @@ async def run_async(
         output.out(message, file=out)
         return 0
     except HostKeyRefused as exc:
-        if not exc.asked:  # the prompt showed it already
-            output.err(refusal_text(exc.check, own_file=str(trust.own_file)), file=err)
-        output.err(f"{PROG}: {_host_key_reason(exc, args)}", file=err)
+        report_host_key_refusal(exc, args, command=f"keys {args.keys_action}", target=args.target,
+                                own_file=str(trust.own_file), err=err)
         return 1
     except (ConnectError, KeysError, KeyTextError) as exc:
         output.err(f"{PROG}: {exc}", file=err)

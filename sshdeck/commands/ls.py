@@ -26,11 +26,11 @@ from typing import IO, AsyncIterator
 
 import asyncssh
 
-from sshdeck.commands.connect_flags import add_connect_flags
+from sshdeck.commands.connect_flags import add_connect_flags, report_host_key_refusal
 from sshdeck.core.fs.base import Entry
 from sshdeck.core.fs.errors import FileSystemError
 from sshdeck.core.fs.sftp import SftpFS
-from sshdeck.core.ssh.account import CHANNEL_FULL_CODES, NO_FILE_ACCESS
+from sshdeck.core.ssh.account import NO_FILE_ACCESS, open_sftp_or_none
 from sshdeck.commands import output
 from sshdeck.core.inert import terminal_safe
 from sshdeck.core.ssh.auth import (
@@ -51,7 +51,6 @@ from sshdeck.core.trust import (
     HostKeyDecision,
     TrustPolicy,
     TrustStore,
-    refusal_text,
     unknown_key_text,
 )
 
@@ -103,23 +102,14 @@ async def run_async(
     session = Session(spec, callbacks, trust=trust)
     try:
         await session.connect()
-        try:
-            sftp = await session.sftp()
-        except asyncssh.ChannelOpenError as exc:
-            if exc.code in CHANNEL_FULL_CODES:
-                raise
-            sftp = None
-        except (asyncssh.SFTPError, asyncssh.ConnectionLost, asyncssh.ProcessError):
-            sftp = None
+        sftp = await open_sftp_or_none(session.sftp)
         if sftp is None:
             # The same detection and words as the app's file pane (core/ssh/account.py).
             output.err(f"sshdeck ls: {NO_FILE_ACCESS}", file=err)
             return 1
         return await _print_listing(SftpFS(sftp, spec.host), target.path or ".", out, err)
     except HostKeyRefused as exc:
-        if not exc.asked:  # the prompt showed it already
-            output.err(refusal_text(exc.check, own_file=str(trust.own_file)), file=err)
-        output.err(f"sshdeck ls: {_host_key_reason(exc, args)}", file=err)
+        report_host_key_refusal(exc, args, command="ls", target=args.target, own_file=str(trust.own_file), err=err)
         return 1
     except ConnectError as exc:
         output.err(f"sshdeck ls: {exc}", file=err)
@@ -198,16 +188,6 @@ def cli_spec(target: Target, args: argparse.Namespace) -> ConnectSpec:
     if args.accept_new and spec.policy == TrustPolicy.ASK:
         spec = dataclasses.replace(spec, policy=TrustPolicy.ACCEPT_NEW)
     return spec
-
-
-def _host_key_reason(exc: HostKeyRefused, args: argparse.Namespace) -> str:
-    check = exc.check
-    if check.may_ask and args.batch:
-        return (
-            f"host key for {check.name} is not known ({check.key_type} {check.fingerprint}); "
-            f"if that fingerprint is right, trust it with: sshdeck ls --accept-new {args.target}"
-        )
-    return str(exc)
 
 
 class TerminalPrompts:

@@ -21,7 +21,7 @@ from typing import IO
 
 import dataclasses
 
-from sshdeck.commands.connect_flags import add_connect_flags
+from sshdeck.commands.connect_flags import add_connect_flags, report_host_key_refusal
 from sshdeck.commands import output
 from sshdeck.commands.ls import cli_callbacks
 from sshdeck.core.hosts.profiles import Tunnel
@@ -31,7 +31,7 @@ from sshdeck.core.ssh.connect_errors import ConnectError, HostKeyRefused
 from sshdeck.core.ssh.connect_spec import DEFAULT_SSH_CONFIG
 from sshdeck.core.ssh.session import Session
 from sshdeck.core.ssh.profile_connect import spec_for_target
-from sshdeck.core.trust import TrustPolicy, TrustStore, refusal_text
+from sshdeck.core.trust import TrustPolicy, TrustStore
 from sshdeck.core.tunnels import ForwardSpecError, TunnelEvent, TunnelSet, TunnelState, parse_forward
 
 NAME = "tunnel"
@@ -132,17 +132,7 @@ async def run_async(
         await stop.wait()
         return 0
     except HostKeyRefused as exc:
-        if not exc.asked:  # the prompt showed it already
-            _say(err, refusal_text(exc.check, own_file=str(trust.own_file)))
-        check = exc.check
-        if check.may_ask and args.batch:
-            reason = (
-                f"host key for {check.name} is not known ({check.key_type} {check.fingerprint}); "
-                f"if that fingerprint is right, trust it with: sshdeck tunnel --accept-new {args.target}"
-            )
-        else:
-            reason = str(exc)
-        _say(err, f"sshdeck tunnel: {reason}")
+        report_host_key_refusal(exc, args, command="tunnel", target=args.target, own_file=str(trust.own_file), err=err)
         return 1
     except ConnectError as exc:
         _say(err, f"sshdeck tunnel: {exc}")

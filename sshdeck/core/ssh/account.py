@@ -59,20 +59,31 @@ async def _readable(sftp: asyncssh.SFTPClient, path: str) -> str | None:
     return None
 
 
+async def open_sftp_or_none(
+    open_sftp: Callable[[], Awaitable[asyncssh.SFTPClient]],
+) -> asyncssh.SFTPClient | None:
+    """The SFTP client, or None on a host that offers no file access (a shell-only gateway).
+
+    A full channel table (MaxSessions) is not "no SFTP": it is raised for the caller.
+    """
+    try:
+        return await open_sftp()
+    except asyncssh.ChannelOpenError as exc:
+        if exc.code in CHANNEL_FULL_CODES:
+            raise
+        log.info("SFTP refused: %s", exc.reason)
+    except (asyncssh.SFTPError, asyncssh.ConnectionLost, asyncssh.ProcessError) as exc:
+        log.info("SFTP did not start: %s", exc)
+    return None
+
+
 async def detect_account(
     open_sftp: Callable[[], Awaitable[asyncssh.SFTPClient]],
     remote_folder: str | None = None,
 ) -> tuple[AccountInfo, asyncssh.SFTPClient | None]:
     """Open SFTP and find the folder to start in; the SFTP client is returned for reuse."""
-    try:
-        sftp = await open_sftp()
-    except asyncssh.ChannelOpenError as exc:
-        if exc.code in CHANNEL_FULL_CODES:
-            raise
-        log.info("SFTP refused: %s", exc.reason)
-        return AccountInfo(False, NO_FILE_ACCESS), None
-    except (asyncssh.SFTPError, asyncssh.ConnectionLost, asyncssh.ProcessError) as exc:
-        log.info("SFTP did not start: %s", exc)
+    sftp = await open_sftp_or_none(open_sftp)
+    if sftp is None:
         return AccountInfo(False, NO_FILE_ACCESS), None
 
     try:
