@@ -105,6 +105,7 @@ class Remote:
     close: Callable[[], Awaitable[None]]
     label: str
     channels: Callable[[], Awaitable[asyncssh.SFTPClient]] | None = None  # one more SFTP channel (big files)
+    commands: Callable[..., Awaitable[asyncssh.SSHClientProcess]] | None = None  # a command channel (server-side checksums)
 
 
 async def connect_with_session(target: Target, args: argparse.Namespace, err: IO[str], trust=None) -> Remote:
@@ -122,7 +123,8 @@ async def connect_with_session(target: Target, args: argparse.Namespace, err: IO
         await session.reconnect()
         return await session.start_sftp_client()
 
-    return Remote(await session.sftp(), reconnect, session.close, str(target.host), session.start_sftp_client)
+    return Remote(await session.sftp(), reconnect, session.close, str(target.host), session.start_sftp_client,
+                  session.create_process)
 
 
 CONNECT: Callable[..., Awaitable[Remote]] = connect_with_session
@@ -268,7 +270,7 @@ def _endpoint(remote: Remote | None, root: str) -> Endpoint:
     if remote is None:
         return LocalEndpoint(root)
     return SftpEndpoint(remote.sftp, root, label=remote.label, descriptor=f"sftp://{remote.label}", reconnect=remote.reconnect,
-                        channels=remote.channels)
+                        channels=remote.channels, commands=remote.commands)
 
 
 async def _copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err,

@@ -109,7 +109,8 @@ class TransferController:
         key = connection.key if connection else next((p.key for p in places if p.fs is fs), fs.label)
         return SftpEndpoint(fs.sftp, folder, label=fs.label, descriptor=f"sftp://{key}",
                             reconnect=_reconnector(connection, fs) if connection is not None else None,
-                            channels=connection.session.start_sftp_client if connection is not None else None)
+                            channels=connection.session.start_sftp_client if connection is not None else None,
+                            commands=connection.session.create_process if connection is not None else None)
 
     # -- starting ----------------------------------------------------------------------
 

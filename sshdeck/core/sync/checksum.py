@@ -1,8 +1,11 @@
-"""`--checksum`: read both sides' files and compare SHA-256 digests.
+"""`--checksum`: compare both sides' files by digest.
 
-Each file is read with `window` requests in flight (as the transfer pump
-does), and `parallel` files at once, so hashing a remote tree costs about
-what downloading it costs, not one round trip per block.
+A server whose account may run commands hashes its own files
+(`server_hash.py`: `sha256sum`, else `md5sum`), so only digests cross the
+link; otherwise the file is read and hashed here, with `window` requests in
+flight (as the transfer pump does) and `parallel` files at once, so hashing
+a remote tree costs about what downloading it costs, not one round trip per
+block.  Both sides of a pair always use the same algorithm.
 """
 
 from __future__ import annotations
@@ -12,16 +15,17 @@ import hashlib
 from collections import deque
 from typing import Iterable
 
+from sshdeck.core.sync.server_hash import ServerHasher, hasher_for
 from sshdeck.core.transfer.endpoints import Endpoint, Rel
 
 PARALLEL_FILES = 8
 
 
-async def file_digest(endpoint: Endpoint, rel: Rel, size: int) -> bytes | None:
-    """The SHA-256 of the file, or None when its length is not `size` any more (it changed)."""
+async def file_digest(endpoint: Endpoint, rel: Rel, size: int, algorithm: str = "sha256") -> bytes | None:
+    """The digest of the file read here, or None when its length is not `size` any more (it changed)."""
     reader = await endpoint.open_read(rel, checked=True)
     try:
-        digest = hashlib.sha256()
+        digest = hashlib.new(algorithm)
         block = max(1, endpoint.block_size)
         offsets = iter(range(0, size, block))
         pending: deque[tuple[int, asyncio.Future[bytes]]] = deque()
@@ -60,17 +64,45 @@ async def file_digest(endpoint: Endpoint, rel: Rel, size: int) -> bytes | None:
 
 async def same_content(a: Endpoint, b: Endpoint, pairs: Iterable[tuple[Rel, int]], parallel: int = PARALLEL_FILES) -> set[Rel]:
     """Which of the (path, size) pairs hold the same bytes on both sides (a read failure counts as different)."""
+    pairs = list(pairs)
+    if not pairs:
+        return set()
+    hashers = await asyncio.gather(hasher_for(a), hasher_for(b))
+    algorithm = _common_algorithm(*hashers)
+    left, right = await asyncio.gather(
+        _server_digests(a, hashers[0], algorithm, pairs), _server_digests(b, hashers[1], algorithm, pairs)
+    )
     gate = asyncio.Semaphore(parallel)
     same: set[Rel] = set()
+
+    async def digest(endpoint: Endpoint, known: dict[Rel, bytes], rel: Rel, size: int) -> bytes | None:
+        if rel in known:
+            return known[rel]
+        return await file_digest(endpoint, rel, size, algorithm)
 
     async def check(rel: Rel, size: int) -> None:
         async with gate:
             try:
-                left, right = await asyncio.gather(file_digest(a, rel, size), file_digest(b, rel, size))
+                ours, theirs = await asyncio.gather(digest(a, left, rel, size), digest(b, right, rel, size))
             except Exception:  # noqa: BLE001 - unreadable: treat as changed, the copy will report why
                 return
-            if left is not None and left == right:
+            if ours is not None and ours == theirs:
                 same.add(rel)
 
     await asyncio.gather(*(check(rel, size) for rel, size in pairs))
     return same
+
+
+def _common_algorithm(left: ServerHasher | None, right: ServerHasher | None) -> str:
+    """SHA-256 unless a side that hashes on its server offers only MD5 (then both sides use MD5)."""
+    offered = [h.algorithm for h in (left, right) if h is not None]
+    return offered[0] if len(set(offered)) == 1 else "sha256"
+
+
+async def _server_digests(endpoint: Endpoint, hasher: ServerHasher | None, algorithm: str,
+                          pairs: list[tuple[Rel, int]]) -> dict[Rel, bytes]:
+    """Digests the endpoint's server computed (none when it cannot, or its algorithm differs)."""
+    if hasher is None or hasher.algorithm != algorithm:
+        return {}
+    paths = {endpoint.path(rel): rel for rel, _ in pairs}
+    return {paths[path]: digest for path, digest in (await hasher.digests(paths)).items()}

@@ -137,8 +137,11 @@ class SftpEndpoint:
         durable: bool = True,
         limits: ListingLimits | None = None,
         channels: Reconnect | None = None,
+        commands: Callable[..., Awaitable[asyncssh.SSHClientProcess]] | None = None,
     ) -> None:
         self.sftp = sftp
+        # Opens a command channel on the connection (server-side checksums); None when the account's shell is unknown.
+        self.commands = commands
         # Opens one more SFTP channel on the current connection (big files are copied over several).
         self._channels = channels
         self._channel_cap: int | None = None  # extra channels the server accepted before it refused one
