@@ -65,7 +65,11 @@ class SyncController:
         if clash:
             self.app.notify(f"Cannot synchronise: {clash}", title="Synchronise", severity="error", markup=False)
             return
-        self.app.run_worker(self._preview(choices or SyncChoices()), group="sync", exit_on_error=False)
+        # The preview opens at once and compares in its own worker: Escape there stops the comparison.
+        screen = SyncPlanScreen(
+            None, place(source.fs, source.path), place(dest.fs, dest.path), choices or SyncChoices(), self.plan,
+        )
+        self.app.push_screen(screen, self._answered)
 
     async def plan(self, choices: SyncChoices) -> SyncPlan:
         assert self.source is not None and self.dest is not None
@@ -77,20 +81,6 @@ class SyncController:
                 plan.problems.insert(0, problem)
             return plan
         return await plan_sync(self.source, self.dest, options)
-
-    async def _preview(self, choices: SyncChoices) -> None:
-        self.app.notify("Comparing the two folders…", title="Synchronise", timeout=3, markup=False)
-        try:
-            plan = await self.plan(choices)
-        except Exception as exc:  # noqa: BLE001 - one line for the user
-            log.info("sync planning failed: %r", exc)
-            self.app.notify(describe(exc), title="Synchronise", severity="error", markup=False)
-            return
-        screen = SyncPlanScreen(
-            plan, place(self.source_pane.fs, self.source_pane.path), place(self.dest_pane.fs, self.dest_pane.path),
-            choices, self.plan,
-        )
-        self.app.push_screen(screen, self._answered)
 
     def _answered(self, answer: SyncRun | None) -> None:
         if answer is not None:

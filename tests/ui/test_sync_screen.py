@@ -44,7 +44,9 @@ def prompts(screen: SyncPlanScreen) -> list[str]:
 async def open_preview(pilot, app) -> SyncPlanScreen:
     await both_panes_idle(pilot, app)
     await pilot.press("ctrl+e")
-    return await until(pilot, lambda: app.screen if isinstance(app.screen, SyncPlanScreen) else None, "the sync preview")
+    screen = await until(pilot, lambda: app.screen if isinstance(app.screen, SyncPlanScreen) else None, "the sync preview")
+    await until(pilot, lambda: not screen.planning, "the plan")
+    return screen
 
 
 async def test_preview_lists_the_plan_and_unticking_a_line_skips_it(tmp_path: Path) -> None:
@@ -126,7 +128,6 @@ def test_sync_preview_snapshot(snap_compare, tmp_path: Path, hermetic_home: Path
         await until(pilot, lambda: "delete old.txt  3 B" in prompts(screen), "a plan with deletes")
         screen.query_one("#sync-actions", SelectionList).highlighted = 1
         await pilot.press("space")
-        pilot.app.clear_notifications()  # "Comparing the two folders…" would fade at an unknown moment
         await pilot.pause(0.2)
 
     app = SshdeckApp(local_path=str(local), remote=DemoSource(served), theme_name="sshdeck-dark")
@@ -162,3 +163,58 @@ async def test_two_way_in_the_app_brings_the_servers_files_here_and_records_the_
         await until(pilot, lambda: any("Synchronised: 7 copied" in n.message for n in app._notifications), "the summary")
         assert (local / "old.txt").read_bytes() == b"old" and (served / "a.txt").exists()
         assert len(list((data_dir() / "sync").glob("*.json"))) == 1
+
+
+async def test_escape_while_comparing_closes_the_preview_and_stops_the_comparison(tmp_path: Path) -> None:
+    """A comparison of two big trees can take long: the preview is there at once and Escape stops it."""
+    import asyncio
+
+    from sshdeck.ui.screens.sync_plan import SyncChoices
+
+    started, stopped = asyncio.Event(), asyncio.Event()
+
+    async def never_ending_plan(choices: SyncChoices):
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            stopped.set()
+
+    local, served = local_tree(tmp_path / "local"), remote_tree(tmp_path / "served")
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(served))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await both_panes_idle(pilot, app)
+        screen = SyncPlanScreen(None, "here", "there", SyncChoices(), never_ending_plan)
+        app.push_screen(screen)
+        await until(pilot, lambda: started.is_set(), "the comparison to start")
+        assert str(screen.query_one("#sync-total", Static).render()) == "Comparing the two folders… (Escape stops)"
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, SyncPlanScreen), "the preview to close")
+        await until(pilot, lambda: stopped.is_set(), "the comparison to be cancelled")
+
+
+async def test_a_plan_of_50000_actions_adds_up_its_total_once_not_per_line(tmp_path: Path) -> None:
+    """Filling the list ticks 5,000 lines: the total is added up after the burst, not 5,000 times over 50,000 actions."""
+    from sshdeck.core.sync import ActionKind, SyncAction, SyncPlan
+    from sshdeck.ui.screens.sync_plan import SyncChoices
+
+    actions = [SyncAction(ActionKind.COPY, (b"f%d" % n,), 10) for n in range(50_000)]
+    plan = SyncPlan(actions, None, None)  # type: ignore[arg-type]
+
+    async def same_plan(choices: SyncChoices):
+        return plan
+
+    local, served = local_tree(tmp_path / "local"), remote_tree(tmp_path / "served")
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(served))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await both_panes_idle(pilot, app)
+        screen = SyncPlanScreen(None, "here", "there", SyncChoices(), same_plan)
+        await app.push_screen(screen)
+        total = screen.query_one("#sync-total", Static)
+        await until(pilot, lambda: str(total.render()).startswith("50000 of 50000 ticked"), "the total")
+        await pilot.pause(0.1)
+        assert screen.totals_computed <= 4
+        screen.query_one("#sync-actions", SelectionList).highlighted = 0
+        await pilot.press("space")
+        await until(pilot, lambda: str(total.render()).startswith("49999 of 50000 ticked"), "the total after unticking")
+        assert str(total.render()).endswith("0 to update, 0 to delete, 488.3 KiB (the first 5,000 are listed; the others run as planned)")

@@ -5,7 +5,9 @@ panes' folders: one line per action with its size, and the total of what is
 ticked.  `Space` unticks a line (it is then skipped), `d` turns deleting
 extra files on or off and `w` switches between one-way and two-way (both ask
 the controller for a fresh plan), `Enter` runs the ticked actions, `Escape`
-closes without changing anything.  Conflicts (two-way) are listed but can
+closes without changing anything (while the folders are still being compared
+it also stops the comparison: the screen opens at once and plans in a worker,
+which closing it cancels).  Conflicts (two-way) are listed but can
 never be ticked: they are not run.
 """
 
@@ -25,6 +27,7 @@ from textual.widgets.selection_list import Selection
 
 from sshdeck.core.sync import ActionKind, SyncAction, SyncPlan
 from sshdeck.core.sync.plan import size_text
+from sshdeck.core.transfer.errors import describe
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,10 @@ Replan = Callable[[SyncChoices], Awaitable[SyncPlan]]
 MAX_LINES = 5_000
 
 
+def _copied_size(action: SyncAction) -> int:
+    return action.size if action.kind in (ActionKind.COPY, ActionKind.UPDATE) and not action.is_dir else 0
+
+
 def action_label(action: SyncAction, two_way: bool) -> Content:
     size = "" if action.is_dir or action.kind is ActionKind.CONFLICT else f"  {size_text(action.size)}"
     # Content(...) is plain text: the escaped path can never become markup.
@@ -69,14 +76,20 @@ class SyncPlanScreen(ModalScreen["SyncRun | None"]):
         Binding("escape", "cancel", "Cancel", id="cancel_sync", tooltip="Close; nothing changes"),
     ]
 
-    def __init__(self, plan: SyncPlan, source: str, dest: str, choices: SyncChoices, replan: Replan) -> None:
+    def __init__(self, plan: SyncPlan | None, source: str, dest: str, choices: SyncChoices, replan: Replan) -> None:
+        """With `plan` None the screen opens at once and plans (Escape stops the comparison)."""
         super().__init__(classes="sync-screen")
-        self.plan = plan
+        self.plan = plan or SyncPlan([], None, None)  # type: ignore[arg-type]
+        self.first_plan = plan
         self.source = source
         self.dest = dest
         self.choices = choices
         self.replan = replan
-        self.planning = False
+        self.planning = plan is None
+        # What the unlisted tail of a long plan adds to the total (it always runs), and each listed line's share.
+        self._rest: tuple[dict[ActionKind, int], int] = ({}, 0)
+        self._total_queued = False
+        self.totals_computed = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog sync-dialog"):
@@ -90,7 +103,10 @@ class SyncPlanScreen(ModalScreen["SyncRun | None"]):
                 yield Button("Synchronise", variant="primary", id="sync-run")
 
     def on_mount(self) -> None:
-        self._show(self.plan)
+        if self.first_plan is None:
+            self._replan(self.choices, "Comparing the two folders… (Escape stops)")
+        else:
+            self._show(self.first_plan)
         self.query_one("#sync-actions", SelectionList).focus()
 
     # -- drawing -------------------------------------------------------------------------
@@ -108,24 +124,44 @@ class SyncPlanScreen(ModalScreen["SyncRun | None"]):
         problems = self.query_one("#sync-problems", Static)
         problems.update(Content("\n".join(plan.problems[:5]) + (f"\n… and {len(plan.problems) - 5} more" if len(plan.problems) > 5 else "")))
         problems.display = bool(plan.problems)
+        self._tally_rest()
         self._update_total()
 
     def chosen(self) -> list[SyncAction]:
         ticked = set(self.query_one("#sync-actions", SelectionList).selected)
         return [action for index, action in enumerate(self.plan.actions) if index in ticked or index >= MAX_LINES]
 
+    def _tally_rest(self) -> None:
+        counts: dict[ActionKind, int] = {}
+        size = 0
+        for action in self.plan.actions[MAX_LINES:]:
+            counts[action.kind] = counts.get(action.kind, 0) + 1
+            size += _copied_size(action)
+        self._rest = (counts, size)
+
     def _update_total(self) -> None:
-        chosen = self.chosen()
-        if not self.plan.actions:
+        """The total of what is ticked: the listed lines ticked (at most MAX_LINES) plus the unlisted tail."""
+        self._total_queued = False
+        self.totals_computed += 1
+        actions = self.plan.actions
+        if self.planning:
+            return
+        if not actions:
             text = "Nothing to do: the folders are in sync."
         else:
-            count = {kind: sum(1 for a in chosen if a.kind is kind) for kind in ActionKind}
-            size = sum(a.size for a in chosen if a.kind in (ActionKind.COPY, ActionKind.UPDATE) and not a.is_dir)
+            rest_counts, size = self._rest
+            count = dict(rest_counts)
+            ticked = self.query_one("#sync-actions", SelectionList).selected
+            for index in ticked:
+                action = actions[index]
+                count[action.kind] = count.get(action.kind, 0) + 1
+                size += _copied_size(action)
+            chosen = len(ticked) + max(0, len(actions) - MAX_LINES)
             text = (
-                f"{len(chosen)} of {len(self.plan.actions)} ticked: {count[ActionKind.COPY]} to copy, "
-                f"{count[ActionKind.UPDATE]} to update, {count[ActionKind.DELETE]} to delete, {size_text(size)}"
+                f"{chosen} of {len(actions)} ticked: {count.get(ActionKind.COPY, 0)} to copy, "
+                f"{count.get(ActionKind.UPDATE, 0)} to update, {count.get(ActionKind.DELETE, 0)} to delete, {size_text(size)}"
             )
-            if len(self.plan.actions) > MAX_LINES:
+            if len(actions) > MAX_LINES:
                 text += f" (the first {MAX_LINES:,} are listed; the others run as planned)"
             conflicts = self.plan.count(ActionKind.CONFLICT)
             if conflicts:
@@ -134,8 +170,11 @@ class SyncPlanScreen(ModalScreen["SyncRun | None"]):
 
     @on(SelectionList.SelectedChanged)
     def _ticked(self, event: SelectionList.SelectedChanged) -> None:
+        # Filling the list ticks thousands of lines, each a message: add them up once, after the burst.
         event.stop()
-        self._update_total()
+        if not self._total_queued:
+            self._total_queued = True
+            self.call_after_refresh(self._update_total)
 
     # -- options -------------------------------------------------------------------------
 
@@ -146,13 +185,14 @@ class SyncPlanScreen(ModalScreen["SyncRun | None"]):
         self._replan(SyncChoices(delete=self.choices.delete, two_way=not self.choices.two_way))
 
     @work(exclusive=True, group="sync-replan")
-    async def _replan(self, choices: SyncChoices) -> None:
+    async def _replan(self, choices: SyncChoices, note: str = "Planning…") -> None:
         self.choices, self.planning = choices, True
-        self.query_one("#sync-total", Static).update(Content("Planning…"))
+        self.query_one("#sync-options", Static).update(Content(self.choices.describe()))
+        self.query_one("#sync-total", Static).update(Content(note))
         try:
             plan = await self.replan(choices)
         except Exception as exc:  # noqa: BLE001 - one line; the old plan is gone
-            self.query_one("#sync-total", Static).update(Content(f"Cannot plan: {exc}"))
+            self.query_one("#sync-total", Static).update(Content(f"Cannot plan: {describe(exc)}"))
             self.plan = SyncPlan([], self.plan.a, self.plan.b)
             return
         finally:
