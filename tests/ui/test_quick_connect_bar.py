@@ -59,6 +59,8 @@ async def submit(pilot, text: str) -> QuickConnectBar:
         ("@example.com", "user name is empty"),
         ("ftp://example.com", "'ftp://' addresses are not supported; use sftp:// or user@host"),
         ("exa mple.com", "host name must not contain spaces"),
+        ("/var/www", "that is a folder: Ctrl+L goes to a path"),
+        ("~/sites", "that is a folder: Ctrl+L goes to a path"),
     ],
 )
 async def test_bad_addresses_say_what_is_wrong_and_post_nothing(text: str, message: str) -> None:

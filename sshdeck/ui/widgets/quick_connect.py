@@ -97,7 +97,9 @@ class QuickConnectBar(Horizontal):
         try:
             target = parse_target(text)
         except TargetError as exc:
-            self.show_error(str(exc))
+            # Someone coming from a file manager types a folder here: say where folders go.
+            looks_local = text.strip().startswith(("/", "~", "./", "../"))
+            self.show_error("that is a folder: Ctrl+L goes to a path" if looks_local else str(exc))
             return None
         self.show_error("")
         self.last_target = target
