@@ -45,9 +45,9 @@ async def collect(fs, path: str) -> tuple[list[bytes], ListingLimitError | None]
 # -- settings ------------------------------------------------------------------------------
 
 
-def test_limits_default_to_five_million_entries_a_gib_of_names_and_a_million_planned_copies() -> None:
+def test_limits_default_to_five_million_entries_a_gib_of_names_and_half_a_million_planned_copies() -> None:
     settings = load_settings()
-    assert settings.limits == ListingLimits(5_000_000, 1 << 30, 1_000_000)
+    assert settings.limits == ListingLimits(5_000_000, 1 << 30, 500_000)
     assert settings.limits == ListingLimits(DEFAULT_ENTRIES, DEFAULT_NAME_BYTES, DEFAULT_COPY_ENTRIES)
     assert settings.problem is None
 

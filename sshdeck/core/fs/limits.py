@@ -8,12 +8,14 @@ Each listing counts entries and the bytes of their names and stops with a
     [limits]
     listing_entries = 5000000
     listing_name_bytes = 1073741824
-    copy_entries = 1000000
+    copy_entries = 500000
 
 `copy_entries` caps a whole copy plan (every folder and file of one copy,
-across all its folders): a plan is held in memory (a few hundred bytes an
-entry) before the first byte moves, so it gets a lower cap than a listing
-that `sshdeck ls` streams.  The transfer walker (core/transfer/walker.py)
+across all its folders).  A plan is held in memory before the first byte
+moves (~470 bytes an entry, ~270 for a folder still being listed, measured
+by tests/core/test_copy_plan_memory.py), so it gets a lower cap than a
+listing that `sshdeck ls` streams: 500,000 keeps `cp -r` from a hostile
+server under ~300 MB.  The transfer walker (core/transfer/walker.py)
 enforces it, and also stops a single folder's listing there.
 
 `capped` wraps a file system's stream of batches (LocalFS and SftpFS both
@@ -33,7 +35,7 @@ from sshdeck.core.fs.names import display_path
 
 DEFAULT_ENTRIES = 5_000_000
 DEFAULT_NAME_BYTES = 1 << 30  # 1 GiB
-DEFAULT_COPY_ENTRIES = 1_000_000
+DEFAULT_COPY_ENTRIES = 500_000
 
 
 @dataclass(frozen=True)
