@@ -5,9 +5,10 @@ shapes, served by listing_servers.py and copied by the real `sshdeck`
 process: one endless folder, and a tree of many small folders (each far
 under the per-folder listing limit, together as big as the test asks).  The
 peak RSS of the process, less the peak of copying a one-file folder, must
-stay under a per-entry budget.  The plan budget (600 bytes an entry) fails
+stay under a per-entry budget.  The plan budget (530 bytes an entry) fails
 with the old plan objects (a `Planned` plus a dict-backed `TransferItem` per
-entry: 816 bytes measured) and holds with the compact ones (~470).  Memory
+entry: 816 bytes measured) and holds with the compact ones (~470), which keeps
+a run at the default copy_entries (500,000) under 300 MiB, as README says.  Memory
 is read at points of work (the plan done, the process ended), never by time.
 
 CPMEM_N / CPMEM_K (entries of the endless run, files per tree folder) scale
@@ -22,6 +23,7 @@ import signal
 import sys
 from pathlib import Path
 
+from sshdeck.core.fs.limits import DEFAULT_COPY_ENTRIES
 from tests.core.listing_servers import TREE, EndlessFolderServer, EndlessServer, endless_server
 from tests.core.test_listing_limits import SSHDECK, command_env, peak_rss_kib, write_settings
 
@@ -62,8 +64,12 @@ def serve_tree(server: EndlessServer) -> None:
 
 
 def per_entry(base: int, peak: int, entries: int, what: str) -> float:
+    """Bytes an entry; also checks README's promise: at the default copy_entries the run stays under 300 MiB."""
     value = (peak - base) * 1024 / entries
-    print(f"\n{what}: base {base} KiB, peak {peak} KiB: {value:.0f} bytes an entry")
+    at_default = base * 1024 + value * DEFAULT_COPY_ENTRIES
+    print(f"\n{what}: base {base} KiB, peak {peak} KiB: {value:.0f} bytes an entry; "
+          f"{at_default / 2**20:.0f} MiB at {DEFAULT_COPY_ENTRIES:,} entries")
+    assert at_default < 300 * 2**20
     return value
 
 
@@ -86,7 +92,7 @@ async def test_cp_r_of_an_endless_folder_stops_at_copy_entries_in_bounded_memory
     assert entries <= EndlessFolderServer.served < 2 * entries  # it listed that far, and stopped
     assert list(dest.rglob("*")) == []
     # The folder's listing is all there is (the old code listed on to 5,000,000 entries).
-    assert per_entry(base, peak, entries, "endless folder") < 350
+    assert per_entry(base, peak, entries, "endless folder") < 320
 
 
 async def test_cp_r_of_a_tree_of_many_small_folders_plans_in_bounded_memory(tmp_path: Path) -> None:
@@ -122,7 +128,7 @@ async def test_cp_r_of_a_tree_of_many_small_folders_plans_in_bounded_memory(tmp_
     assert peaks, "the copy never started"
     # Every folder was created before the first file: the whole plan was made.
     assert len([p for p in (dest / TREE).iterdir() if p.is_dir()]) == FOLDERS
-    assert per_entry(base, peaks[0], TREE_ENTRIES, "planned tree") < 600
+    assert per_entry(base, peaks[0], TREE_ENTRIES, "planned tree") < 530
 
 
 async def test_cp_r_of_a_tree_past_copy_entries_is_refused_whole_in_bounded_memory(tmp_path: Path) -> None:
@@ -147,4 +153,4 @@ async def test_cp_r_of_a_tree_past_copy_entries_is_refused_whole_in_bounded_memo
             "(limit copy_entries in settings.toml); nothing was copied") in err.splitlines()
     assert err.splitlines()[-1].startswith("sshdeck cp: 0 of 0 files copied")
     assert list(dest.rglob("*")) == []  # not even the folders
-    assert per_entry(base, peak, cap, "refused tree") < 600
+    assert per_entry(base, peak, cap, "refused tree") < 530
