@@ -57,7 +57,7 @@ def load_settings() -> Settings:
     return settings
 
 
-_LIMIT_KEYS = {"listing_entries": "entries", "listing_name_bytes": "name_bytes"}
+_LIMIT_KEYS = {"listing_entries": "entries", "listing_name_bytes": "name_bytes", "copy_entries": "copy_entries"}
 
 
 def _limits(table: object) -> tuple[ListingLimits, str | None]:

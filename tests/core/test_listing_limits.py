@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sshdeck.core.fs.limits import DEFAULT_ENTRIES, DEFAULT_NAME_BYTES, ListingLimitError, ListingLimits
+from sshdeck.core.fs.limits import DEFAULT_COPY_ENTRIES, DEFAULT_ENTRIES, DEFAULT_NAME_BYTES, ListingLimitError, ListingLimits
 from sshdeck.core.fs.local import LocalFS
 from sshdeck.core.fs.sftp import SftpFS
 from sshdeck.core.fs.sftp_listing import BATCH, READ_AHEAD
@@ -45,16 +45,17 @@ async def collect(fs, path: str) -> tuple[list[bytes], ListingLimitError | None]
 # -- settings ------------------------------------------------------------------------------
 
 
-def test_limits_default_to_five_million_entries_and_a_gib_of_names() -> None:
+def test_limits_default_to_five_million_entries_a_gib_of_names_and_half_a_million_planned_copies() -> None:
     settings = load_settings()
-    assert settings.limits == ListingLimits(5_000_000, 1 << 30) == ListingLimits(DEFAULT_ENTRIES, DEFAULT_NAME_BYTES)
+    assert settings.limits == ListingLimits(5_000_000, 1 << 30, 500_000)
+    assert settings.limits == ListingLimits(DEFAULT_ENTRIES, DEFAULT_NAME_BYTES, DEFAULT_COPY_ENTRIES)
     assert settings.problem is None
 
 
 def test_limits_are_read_from_settings_toml() -> None:
-    write_settings("[limits]\nlisting_entries = 1234\nlisting_name_bytes = 99999\n")
+    write_settings("[limits]\nlisting_entries = 1234\nlisting_name_bytes = 99999\ncopy_entries = 777\n")
     settings = load_settings()
-    assert settings.limits == ListingLimits(entries=1234, name_bytes=99999) and settings.problem is None
+    assert settings.limits == ListingLimits(entries=1234, name_bytes=99999, copy_entries=777) and settings.problem is None
 
 
 @pytest.mark.parametrize(
@@ -62,7 +63,7 @@ def test_limits_are_read_from_settings_toml() -> None:
     [
         ("[limits]\nlisting_entries = -5\n", "[limits] listing_entries must be a positive whole number; using the default"),
         ('[limits]\nlisting_entries = "lots"\n', "[limits] listing_entries must be a positive whole number; using the default"),
-        ("[limits]\nlisting_entrys = 5\n", "[limits] has no setting 'listing_entrys' (known: listing_entries, listing_name_bytes)"),
+        ("[limits]\nlisting_entrys = 5\n", "[limits] has no setting 'listing_entrys' (known: listing_entries, listing_name_bytes, copy_entries)"),
         ("limits = 5\n", "[limits] must be a table like listing_entries = 5000000"),
     ],
 )
@@ -272,7 +273,7 @@ async def test_ls_on_a_shell_only_host_says_so(tmp_path: Path) -> None:
     assert (tmp_path / "out").read_text() == ""
 
 
-async def test_a_copy_plan_of_many_folders_stops_at_the_entry_limit(tmp_path: Path) -> None:
+async def test_a_copy_plan_of_many_folders_stops_at_the_entry_limit_and_is_refused_whole(tmp_path: Path) -> None:
     from sshdeck.core.transfer.walker import WalkOptions, walk
 
     tree = tmp_path / "tree"
@@ -283,10 +284,30 @@ async def test_a_copy_plan_of_many_folders_stops_at_the_entry_limit(tmp_path: Pa
     # Each folder alone is under the per-folder limit; the plan as a whole is not.
     source = LocalEndpoint(tmp_path, limits=ListingLimits(entries=6))
     plan = await walk(source, [((b"tree",), (b"tree",))], WalkOptions(max_entries=10))
-    assert len(plan) == 11
-    assert plan[-1].kind == "error"
-    assert plan[-1].reason.endswith(": stopped planning the copy after 10 entries (limit listing_entries in settings.toml)")
-    assert not any(item.kind == "error" for item in plan[:-1])
+    assert [(item.kind, item.error) for item in plan] == [
+        ("error", f"{tree}/b: stopped planning the copy after 10 entries (limit copy_entries in settings.toml); nothing was copied")
+    ]
+    # With room for all 19 entries (tree, 3 folders, 15 files) the same tree is planned in full.
+    plan = await walk(source, [((b"tree",), (b"tree",))], WalkOptions(max_entries=19))
+    assert len(plan) == 19 and not any(item.kind == "error" for item in plan)
+    assert [item.id for item in plan] == list(range(19))
+
+
+async def test_copy_entries_in_settings_toml_caps_the_plan_of_a_transfer(tmp_path: Path) -> None:
+    tree = tmp_path / "src" / "tree"
+    for folder in ("a", "b"):
+        (tree / folder).mkdir(parents=True)
+        for index in range(4):
+            (tree / folder / f"f{index}").write_text("x")
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    write_settings("[limits]\ncopy_entries = 8\n")  # tree, a, 4 files, b: the 8th fits, b's files do not
+    transfer = Transfer(LocalEndpoint(tmp_path / "src"), LocalEndpoint(dest), [((b"tree",), (b"tree",))], TransferOptions())
+    report = await transfer.run()
+    assert [item.error for item in report.failed] == [
+        f"{tree}/b: stopped planning the copy after 8 entries (limit copy_entries in settings.toml); nothing was copied"
+    ]
+    assert list(dest.rglob("*")) == []
 
 
 async def test_a_local_folder_past_the_limit_is_refused_by_the_copy_walk(folder_of_25: Path) -> None:
@@ -294,7 +315,7 @@ async def test_a_local_folder_past_the_limit_is_refused_by_the_copy_walk(folder_
 
     source = LocalEndpoint(folder_of_25.parent, limits=ListingLimits(entries=10))
     plan = await walk(source, [((b"many",), (b"many",))], WalkOptions())
-    assert [(item.kind, item.reason) for item in plan[1:]] == [
+    assert [(item.kind, item.error) for item in plan[1:]] == [
         ("error", f"{folder_of_25}: stopped listing after 10 entries (limit listing_entries in settings.toml)")
     ]
 

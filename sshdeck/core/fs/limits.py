@@ -8,6 +8,15 @@ Each listing counts entries and the bytes of their names and stops with a
     [limits]
     listing_entries = 5000000
     listing_name_bytes = 1073741824
+    copy_entries = 500000
+
+`copy_entries` caps a whole copy plan (every folder and file of one copy,
+across all its folders).  A plan is held in memory before the first byte
+moves (~470 bytes an entry, ~270 for a folder still being listed, measured
+by tests/core/test_copy_plan_memory.py), so it gets a lower cap than a
+listing that `sshdeck ls` streams: 500,000 keeps `cp -r` from a hostile
+server under ~300 MB.  The transfer walker (core/transfer/walker.py)
+enforces it, and also stops a single folder's listing there.
 
 `capped` wraps a file system's stream of batches (LocalFS and SftpFS both
 list through it); `ListingTally` is the same count for listings that read
@@ -17,7 +26,7 @@ already yielded, so a pane can show what it got.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import AsyncIterable, AsyncIterator
 
 from sshdeck.core.fs.base import Entry
@@ -26,12 +35,14 @@ from sshdeck.core.fs.names import display_path
 
 DEFAULT_ENTRIES = 5_000_000
 DEFAULT_NAME_BYTES = 1 << 30  # 1 GiB
+DEFAULT_COPY_ENTRIES = 500_000
 
 
 @dataclass(frozen=True)
 class ListingLimits:
     entries: int = DEFAULT_ENTRIES
     name_bytes: int = DEFAULT_NAME_BYTES
+    copy_entries: int = DEFAULT_COPY_ENTRIES  # a whole copy plan, all folders together
 
 
 DEFAULT_LIMITS = ListingLimits()
@@ -50,6 +61,13 @@ def configured_limits() -> ListingLimits:
     from sshdeck.core.settings import load_settings  # here: settings.py imports this module
 
     return load_settings().limits
+
+
+def lowered(limits: ListingLimits, max_entries: int | None) -> ListingLimits:
+    """`limits`, with the entry limit lowered to `max_entries` when that is given and lower."""
+    if max_entries is None or max_entries >= limits.entries:
+        return limits
+    return replace(limits, entries=max(max_entries, 0))
 
 
 class ListingTally:

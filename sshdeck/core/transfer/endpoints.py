@@ -89,8 +89,12 @@ class Endpoint(Protocol):
         """The entry with links followed, or None when missing or dangling."""
         ...
 
-    async def scandir(self, rel: Rel, follow: bool = False) -> list[tuple[bytes, Stat]]:
-        """Every entry of a folder ('.' and '..' left out), raw names as listed, not yet validated."""
+    async def scandir(self, rel: Rel, follow: bool = False, max_entries: int | None = None) -> list[tuple[bytes, Stat]]:
+        """Every entry of a folder ('.' and '..' left out), raw names as listed, not yet validated.
+
+        Past the endpoint's listing limits, or past `max_entries` when that is
+        lower (the room left in a copy plan), `ListingLimitError`.
+        """
         ...
 
     async def identity(self, rel: Rel) -> Hashable:

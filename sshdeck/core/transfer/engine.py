@@ -185,14 +185,8 @@ class Transfer:
             follow_links=self.options.follow_links,
             dest_rules=self.dest.rules,
         )
-        planned = await self._with_recovery(lambda: walk(self.source, self.requests, walk_options))
-        for number, entry in enumerate(planned):
-            item = TransferItem(number, entry.kind, entry.src, entry.dst, entry.stat, entry.follow)
-            if entry.kind == "skipped":
-                item.state, item.error = ItemState.SKIPPED, entry.reason
-            elif entry.kind == "error":
-                item.state, item.error = ItemState.FAILED, entry.reason
-            self.items.append(item)
+        # The walker's items are the plan (numbered, refusals already SKIPPED/FAILED): no second copy of it.
+        self.items.extend(await self._with_recovery(lambda: walk(self.source, self.requests, walk_options)))
         files = [item for item in self.items if item.kind == "file"]
         self.meter.items_total = len(files)
         self.meter.bytes_total = sum(item.size for item in files)

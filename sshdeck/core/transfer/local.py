@@ -16,7 +16,7 @@ import sys
 from typing import Hashable
 
 from sshdeck.core.fs.base import EntryKind
-from sshdeck.core.fs.limits import ListingLimits, ListingTally, configured_limits
+from sshdeck.core.fs.limits import ListingLimits, ListingTally, configured_limits, lowered
 from sshdeck.core.transfer.endpoints import Rel, Stat
 from sshdeck.core.transfer.errors import TransferError
 from sshdeck.core.transfer.names import POSIX, WINDOWS, NameRules, show
@@ -212,10 +212,12 @@ class LocalEndpoint:
         except FileNotFoundError:
             return None
 
-    async def scandir(self, rel: Rel, follow: bool = False) -> list[tuple[bytes, Stat]]:
+    async def scandir(self, rel: Rel, follow: bool = False, max_entries: int | None = None) -> list[tuple[bytes, Stat]]:
+        limits = lowered(self.limits, max_entries)
+
         def read() -> list[tuple[bytes, Stat]]:
             fd = self._open_dir(rel, follow)
-            tally = ListingTally(os.fsdecode(b"/".join((self.root.rstrip(b"/") or b"", *rel)) or b"/"), self.limits)
+            tally = ListingTally(os.fsdecode(b"/".join((self.root.rstrip(b"/") or b"", *rel)) or b"/"), limits)
             try:
                 out = []
                 # Streamed (scandir, not listdir): the limit stops a huge folder early.

@@ -58,9 +58,14 @@ class TransferOptions:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class TransferItem:
-    """One folder or file of a transfer, with its fate."""
+    """One folder or file of a transfer, with its fate.
+
+    A copy plan holds one of these per entry before anything moves, so it is
+    kept small (slots, notes made on first use): ~180 bytes plus its paths and
+    Stat, measured in tests/core/test_copy_plan_memory.py.
+    """
 
     id: int
     kind: str  # "dir" or "file"; refused entries keep the walker's kind ("skipped", "error")
@@ -70,7 +75,7 @@ class TransferItem:
     follow: bool = False
     state: ItemState = ItemState.QUEUED
     error: str = ""
-    notes: list[str] = field(default_factory=list)
+    _notes: list[str] | None = field(default=None, init=False, repr=False)
     bytes_done: int = 0  # how far the file is (a resumed partial's bytes included)
     bytes_copied: int = 0  # bytes this run really moved (a resume does not count what was already there)
     resumed_from: int | None = None  # offset the last attempt started at, when it resumed
@@ -79,6 +84,13 @@ class TransferItem:
     resume_ok: bool = False  # the temporary file belongs to this version of the source
     conflict_settled: bool = False
     ranges_done: list[tuple[int, int]] | None = None  # byte ranges in the partial when it is copied in ranges
+
+    @property
+    def notes(self) -> list[str]:
+        """What the user should know about this item (made on first use: most items have none)."""
+        if self._notes is None:
+            self._notes = []
+        return self._notes
 
     @property
     def name(self) -> str:
@@ -123,4 +135,4 @@ class TransferReport:
 
     @property
     def notes(self) -> list[str]:
-        return sorted({note for item in self.items for note in item.notes})
+        return sorted({note for item in self.items for note in item._notes or ()})

@@ -19,7 +19,7 @@ from asyncssh import FXF_CREAT, FXF_EXCL, FXF_READ, FXF_WRITE, SFTPAttrs
 from sshdeck.core.fs.base import EntryKind
 from sshdeck.core.fs.errors import ConnectionLostError as FsConnectionLost
 from sshdeck.core.fs.errors import FileSystemError
-from sshdeck.core.fs.limits import ListingLimitError, ListingLimits, capped, configured_limits
+from sshdeck.core.fs.limits import ListingLimitError, ListingLimits, capped, configured_limits, lowered
 from sshdeck.core.fs.sftp_listing import list_folder
 from sshdeck.core.inert import inert
 from sshdeck.core.transfer.endpoints import Rel, Stat
@@ -182,8 +182,8 @@ class SftpEndpoint:
         except asyncssh.SFTPNoSuchFile:
             return None
 
-    async def scandir(self, rel: Rel, follow: bool = False) -> list[tuple[bytes, Stat]]:
-        """The pipelined listing the panes use (core/fs), capped by `limits`.
+    async def scandir(self, rel: Rel, follow: bool = False, max_entries: int | None = None) -> list[tuple[bytes, Stat]]:
+        """The pipelined listing the panes use (core/fs), capped by `limits` (and `max_entries`, if lower).
 
         A folder past the limit raises `ListingLimitError` (its message names
         the folder); other failures become transfer errors.
@@ -191,7 +191,8 @@ class SftpEndpoint:
         path = self.path(rel).decode("utf-8", "surrogateescape")
         out = []
         try:
-            async for batch in capped(path, list_folder(self.sftp, path, resolve_links=False, keep_unsafe=True), self.limits):
+            limits = lowered(self.limits, max_entries)
+            async for batch in capped(path, list_folder(self.sftp, path, resolve_links=False, keep_unsafe=True), limits):
                 out.extend((entry.name, Stat(entry.kind, entry.size, entry.mtime, entry.mode)) for entry in batch)
         except ListingLimitError:
             raise

@@ -6,26 +6,35 @@ path, duplicates and case collisions are refused, links are skipped unless
 asked for, and when they are followed each folder is entered at most once
 (visited file ids) and never deeper than `MAX_DEPTH`.  Each folder's listing
 is the capped one of core/fs (settings.toml [limits]): a folder past the limit
-is refused whole, with a message naming it; the whole plan is capped by the
-same entry limit, so a tree of many big folders cannot grow it without end.  A link is never
-recreated at the destination: at most its target's bytes are copied.
+is refused whole, with a message naming it.  A link is never recreated at the
+destination: at most its target's bytes are copied.
+
+The plan is held in memory before anything moves, so it is bounded twice:
+the whole plan, across all folders, holds at most `copy_entries` entries
+(settings.toml; a folder's listing is itself stopped at the room left, so an
+endless folder costs no more than that), and each entry is one compact
+`TransferItem` (slots; a file's destination path is the same tuple as its
+source path when the names agree).  A plan past the cap is refused whole:
+nothing is copied, and the message names the folder where it stopped.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import islice
+from operator import itemgetter
 from typing import Hashable, Iterable
 
 from sshdeck.core.fs.base import EntryKind
 from sshdeck.core.fs.limits import ListingLimitError, configured_limits
-from sshdeck.core.fs.names import display_name
+from sshdeck.core.fs.names import display_name, display_path
 from sshdeck.core.transfer.endpoints import Endpoint, Rel, Stat
 from sshdeck.core.transfer.errors import describe
+from sshdeck.core.transfer.model import ItemState, TransferItem
 from sshdeck.core.transfer.names import (
     POSIX,
     NameRules,
     case_collisions,
-    duplicates,
     is_part_name,
     name_problem,
     show,
@@ -33,17 +42,8 @@ from sshdeck.core.transfer.names import (
 
 MAX_DEPTH = 64
 
-
-@dataclass
-class Planned:
-    """One entry found by the walk: a folder or file to copy, or one refused with a reason."""
-
-    src: Rel
-    dst: Rel
-    stat: Stat
-    kind: str  # "dir", "file", "skipped" (by rule, not an error) or "error"
-    follow: bool = False  # opened through a link
-    reason: str = ""
+# The stat of an entry that could not be looked at (one shared, frozen object).
+_UNKNOWN = Stat(EntryKind.OTHER)
 
 
 @dataclass(frozen=True)
@@ -52,41 +52,81 @@ class WalkOptions:
     follow_links: bool = False
     dest_rules: NameRules = POSIX
     max_depth: int = MAX_DEPTH
-    # Entries the whole plan may hold; None: listing_entries from settings.toml.
+    # Entries the whole plan may hold; None: copy_entries from settings.toml.
     max_entries: int | None = None
 
 
 class _PlanFull(Exception):
-    pass
+    """The plan reached its cap while listing the folder in args[0]."""
 
 
-async def walk(source: Endpoint, requests: Iterable[tuple[Rel, Rel]], options: WalkOptions) -> list[Planned]:
-    """Everything to do for `requests` ((source path, destination path) pairs), parents before children."""
-    out: list[Planned] = []
+class _Plan:
+    """The items found so far, numbered in walk order (the engine's item ids)."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.items: list[TransferItem] = []
+        self.max_entries = max_entries
+
+    @property
+    def room(self) -> int:
+        return self.max_entries - len(self.items)
+
+    def add(self, src: Rel, dst: Rel, stat: Stat, kind: str, follow: bool = False) -> None:
+        self.items.append(TransferItem(len(self.items), kind, src, dst, stat, follow))
+
+    def refuse(self, src: Rel, dst: Rel, stat: Stat, kind: str, reason: str) -> None:
+        """An entry not copied: "skipped" by rule, or an "error"."""
+        item = TransferItem(len(self.items), kind, src, dst, stat)
+        item.state = ItemState.SKIPPED if kind == "skipped" else ItemState.FAILED
+        item.error = reason
+        self.items.append(item)
+
+    def check(self, folder: Rel) -> None:
+        if len(self.items) > self.max_entries:
+            raise _PlanFull(folder)
+
+
+async def walk(source: Endpoint, requests: Iterable[tuple[Rel, Rel]], options: WalkOptions) -> list[TransferItem]:
+    """Everything to do for `requests` ((source path, destination path) pairs), parents before children.
+
+    Refused entries come back with their state (SKIPPED or FAILED) and reason
+    (`error`) set.  A plan past the cap comes back as that one failed item.
+    """
+    max_entries = options.max_entries or configured_limits().copy_entries
+    plan = _Plan(max_entries)
     visited: set[Hashable] = set()
-    max_entries = options.max_entries or configured_limits().entries
     try:
-        await _walk_requests(source, requests, options, out, visited, max_entries)
+        await _walk_requests(source, requests, options, plan, visited)
     except _PlanFull as full:
-        out.append(Planned(full.args[0], full.args[1], Stat(_other()), "error", reason=(
-            f"{show(full.args[0])}: stopped planning the copy after {max_entries:,} entries "
-            "(limit listing_entries in settings.toml)"
-        )))
-    return out
+        folder = full.args[0]
+        plan.items.clear()  # refused whole: a partial plan would copy an arbitrary part
+        plan.refuse(folder, folder, _UNKNOWN, "error", (
+            f"{_where(source, folder)}: stopped planning the copy after {max_entries:,} entries "
+            "(limit copy_entries in settings.toml); nothing was copied"
+        ))
+    return plan.items
+
+
+def _where(source: Endpoint, rel: Rel) -> str:
+    """The folder as the user knows it: its full path when the endpoint has a root folder."""
+    root = getattr(source, "root", None)
+    if not isinstance(root, bytes):
+        return show(rel)
+    full = b"/".join((root.rstrip(b"/"), *rel)) if rel else root
+    return display_path(full.decode("utf-8", "surrogateescape"))
 
 
 async def _walk_requests(
     source: Endpoint,
     requests: Iterable[tuple[Rel, Rel]],
     options: WalkOptions,
-    out: list[Planned],
+    plan: _Plan,
     visited: set[Hashable],
-    max_entries: int,
 ) -> None:
     for src, dst in requests:
         problem = _path_problem(src, POSIX) or _path_problem(dst, options.dest_rules)
         if problem:
-            out.append(Planned(src, dst, Stat(_other()), "error", reason=problem))
+            plan.refuse(src, dst, _UNKNOWN, "error", problem)
             continue
         try:
             found = await source.lstat(src)
@@ -95,27 +135,24 @@ async def _walk_requests(
                 # A link the user named explicitly is followed, as `cp -H` does.
                 found, follow = await source.stat(src), True
                 if found is None:
-                    out.append(Planned(src, dst, Stat(_other()), "skipped", reason=f"{show(src)}: dangling link"))
+                    plan.refuse(src, dst, _UNKNOWN, "skipped", f"{show(src)}: dangling link")
                     continue
         except Exception as exc:  # noqa: BLE001 - reported per item
-            out.append(Planned(src, dst, Stat(_other()), "error", reason=f"{show(src)}: {describe(exc)}"))
+            plan.refuse(src, dst, _UNKNOWN, "error", f"{show(src)}: {describe(exc)}")
             continue
         if found is None:
-            out.append(Planned(src, dst, Stat(_other()), "error", reason=f"{show(src)}: no such file or folder"))
+            plan.refuse(src, dst, _UNKNOWN, "error", f"{show(src)}: no such file or folder")
         elif found.is_file:
-            out.append(Planned(src, dst, found, "file", follow))
+            plan.add(src, dst, found, "file", follow)
         elif found.is_dir:
             if not options.recursive:
-                out.append(Planned(src, dst, found, "error", reason=f"{show(src)}: is a folder (use -r)"))
+                plan.refuse(src, dst, found, "error", f"{show(src)}: is a folder (use -r)")
                 continue
-            out.append(Planned(src, dst, found, "dir", follow))
-            await _walk_tree(source, src, dst, options, visited, out, follow, max_entries)
+            plan.add(src, dst, found, "dir", follow)
+            await _walk_tree(source, src, dst, options, visited, plan, follow)
         else:
-            out.append(Planned(src, dst, found, "skipped", reason=f"{show(src)}: not a regular file or folder"))
-
-
-def _other() -> EntryKind:
-    return EntryKind.OTHER
+            plan.refuse(src, dst, found, "skipped", f"{show(src)}: not a regular file or folder")
+        plan.check(src)
 
 
 def _path_problem(rel: Rel, rules: NameRules) -> str | None:
@@ -132,9 +169,8 @@ async def _walk_tree(
     top_dst: Rel,
     options: WalkOptions,
     visited: set[Hashable],
-    out: list[Planned],
+    plan: _Plan,
     top_follow: bool,
-    max_entries: int,
 ) -> None:
     follow = options.follow_links
     if follow:
@@ -142,58 +178,64 @@ async def _walk_tree(
     stack: list[tuple[Rel, Rel, int]] = [(top_src, top_dst, 0)]
     while stack:
         src_dir, dst_dir, depth = stack.pop()
+        room = plan.room
         try:
-            listing = await source.scandir(src_dir, follow=follow or top_follow)
+            # Listed no further than the plan has room for: an endless folder stops there.
+            listing = await source.scandir(src_dir, follow=follow or top_follow, max_entries=room)
         except ListingLimitError as exc:
+            if exc.count >= room:
+                raise _PlanFull(src_dir) from None
             # Nothing of that folder is copied; its message names it and the setting.
-            out.append(Planned(src_dir, dst_dir, Stat(_other()), "error", reason=str(exc)))
+            plan.refuse(src_dir, dst_dir, _UNKNOWN, "error", str(exc))
             continue
         except Exception as exc:  # noqa: BLE001 - the folder fails, the walk goes on
-            out.append(Planned(src_dir, dst_dir, Stat(_other()), "error", reason=f"{show(src_dir)}: cannot list: {describe(exc)}"))
+            plan.refuse(src_dir, dst_dir, _UNKNOWN, "error", f"{show(src_dir)}: cannot list: {describe(exc)}")
             continue
-        names = [name for name, _ in listing]
-        dups = duplicates(names)
-        collide = case_collisions(names) if options.dest_rules.case_insensitive else set()
+        # Sorted in place; a name listed twice then sits next to itself (no set of every name).
+        listing.sort(key=itemgetter(0))
+        dups = {a for (a, _), (b, _) in zip(listing, islice(listing, 1, None)) if a == b}
+        collide = case_collisions(name for name, _ in listing) if options.dest_rules.case_insensitive else set()
+        same = src_dir == dst_dir  # then each entry's two paths are one tuple
         subdirs: list[tuple[Rel, Rel, int]] = []
-        for name, found in sorted(listing, key=lambda pair: pair[0]):
-            src, dst = src_dir + (name,), dst_dir + (name,)
+        for name, found in listing:
+            src = src_dir + (name,)
+            dst = src if same else dst_dir + (name,)
             reason = _refusal(name, found, dups, collide, options.dest_rules)
             if reason:
                 # The folder plus the quoted name: "a/../x" must not read like a path.
-                out.append(Planned(src, dst, found, "error", reason=f"{show(src_dir)}: entry '{display_name(name)}': {reason}"))
+                plan.refuse(src, dst, found, "error", f"{show(src_dir)}: entry '{display_name(name)}': {reason}")
                 continue
             via_link = False
             if found.is_link:
                 if not follow:
-                    out.append(Planned(src, dst, found, "skipped", reason=f"{show(src)}: symbolic link skipped"))
+                    plan.refuse(src, dst, found, "skipped", f"{show(src)}: symbolic link skipped")
                     continue
                 target = await _stat_or_none(source, src)
                 if target is None:
-                    out.append(Planned(src, dst, found, "skipped", reason=f"{show(src)}: dangling link skipped"))
+                    plan.refuse(src, dst, found, "skipped", f"{show(src)}: dangling link skipped")
                     continue
                 found, via_link = target, True
             if found.is_file:
                 if is_part_name(name):
-                    out.append(Planned(src, dst, found, "skipped", reason=f"{show(src)}: unfinished sshdeck transfer"))
+                    plan.refuse(src, dst, found, "skipped", f"{show(src)}: unfinished sshdeck transfer")
                     continue
-                out.append(Planned(src, dst, found, "file", via_link))
+                plan.add(src, dst, found, "file", via_link)
             elif found.is_dir:
                 if depth + 1 > options.max_depth:
-                    out.append(Planned(src, dst, found, "error", reason=f"{show(src)}: deeper than {options.max_depth} levels"))
+                    plan.refuse(src, dst, found, "error", f"{show(src)}: deeper than {options.max_depth} levels")
                     continue
                 if follow:
                     ident = await source.identity(src)
                     if ident in visited:
-                        out.append(Planned(src, dst, found, "skipped", reason=f"{show(src)}: link loop (folder already copied)"))
+                        plan.refuse(src, dst, found, "skipped", f"{show(src)}: link loop (folder already copied)")
                         continue
                     visited.add(ident)
-                out.append(Planned(src, dst, found, "dir", via_link))
+                plan.add(src, dst, found, "dir", via_link)
                 subdirs.append((src, dst, depth + 1))
             else:
-                out.append(Planned(src, dst, found, "skipped", reason=f"{show(src)}: not a regular file or folder"))
-        if len(out) > max_entries:
-            del out[max_entries:]
-            raise _PlanFull(src_dir, dst_dir)
+                plan.refuse(src, dst, found, "skipped", f"{show(src)}: not a regular file or folder")
+        del listing
+        plan.check(src_dir)
         # Reversed so the stack pops them in name order.
         stack.extend(reversed(subdirs))
 
