@@ -305,7 +305,8 @@ class LocalEndpoint:
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | cloexec
             return os.open(name, flags, 0o600, dir_fd=fd), 0
 
-        part_fd, length = self._in_parent(rel, open_part)
+        # In a thread: creating a file waits for the file system's journal while other files' fsyncs run.
+        part_fd, length = await asyncio.get_running_loop().run_in_executor(_fsync_pool(), self._in_parent, rel, open_part)
         return LocalWriteFile(part_fd, self.durable), length
 
     async def clone(self, src: Rel, dst: Rel) -> None:
