@@ -268,4 +268,6 @@ def test_an_answer_given_through_a_lane_is_the_whole_transfers() -> None:
 
 
 def test_lanes_default_matches_the_readme() -> None:
-    assert TransferOptions().file_channels == 4
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert "Many small files (64 or more) are spread over up to 4 SFTP channels" in readme
+    assert TransferOptions().file_channels == 4 and LANES_FROM == 64
