@@ -271,3 +271,36 @@ def test_lanes_default_matches_the_readme() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert "Many small files (64 or more) are spread over up to 4 SFTP channels" in readme
     assert TransferOptions().file_channels == 4 and LANES_FROM == 64
+
+
+async def test_an_uploaded_file_is_finished_in_one_round_trip(openssh_server, tmp_path: Path, monkeypatch) -> None:
+    """setstat, fsync and close of the partial go out together; the rename only after all three answered."""
+    import asyncssh.sftp as sftp_protocol
+
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    (here / "one.txt").write_bytes(b"payload")
+    sent: list[tuple[object, int]] = []
+    real = sftp_protocol.SFTPClientHandler._send_request
+
+    def watched(self, pkttype, args, waiter):
+        sent.append((pkttype, len(self._requests)))  # requests still unanswered when this one goes out
+        return real(self, pkttype, args, waiter)
+
+    monkeypatch.setattr(sftp_protocol.SFTPClientHandler, "_send_request", watched)
+    remote = Remote(lambda: connect_openssh(openssh_server))
+    try:
+        dest = await remote.endpoint(there)
+        sent.clear()
+        report = await Transfer(LocalEndpoint(here), dest, [((b"one.txt",), (b"one.txt",))]).run()
+    finally:
+        await remote.close()
+    assert report.ok, [i.error for i in report.failed]
+    assert (there / "one.txt").read_bytes() == b"payload"
+    kinds = [kind for kind, _ in sent]
+    close = kinds.index(sftp_protocol.FXP_CLOSE)
+    assert kinds[close - 2:close] == [sftp_protocol.FXP_FSETSTAT, b"fsync@openssh.com"]
+    assert sent[close][1] == 2  # setstat and fsync still on the way when close was sent
+    rename = kinds.index(b"posix-rename@openssh.com")
+    assert rename > close and sent[rename][1] == 0  # the commit waited for all three
