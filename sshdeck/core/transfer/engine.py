@@ -1,8 +1,9 @@
 """The transfer engine: a worker pool that copies or moves items between two endpoints.
 
-One `Transfer` is one job: walk the selection safely, create the folders,
-then copy files with `parallel_files` workers (each file itself pipelined,
-see pump.py).  A lost link is retried with capped exponential backoff and a
+One `Transfer` is one job: walk the selection safely, create the folders
+(a level's folders requested together), then copy files with `parallel_files`
+workers (each file itself pipelined, see pump.py), spread over several SFTP
+channels when there are many small files (lanes.py).  A lost link is retried with capped exponential backoff and a
 reconnect; conflicts go to a fixed policy or the UI's async callback; every
 file is journaled so a killed run can be resumed.
 """
@@ -19,10 +20,15 @@ from sshdeck.core.transfer.endpoints import Endpoint, Rel
 from sshdeck.core.transfer.errors import ConnectionLostError, TransferError, describe, is_connection_lost
 from sshdeck.core.transfer.filecopy import copy_file
 from sshdeck.core.transfer.journal import Journal, JobRecord, Place
+from sshdeck.core.transfer.lanes import Lanes
 from sshdeck.core.transfer.model import ItemState, TransferItem, TransferOptions, TransferReport
 from sshdeck.core.transfer.progress import ProgressCallback, ProgressMeter
 from sshdeck.core.transfer.pump import MemoryBudget
 from sshdeck.core.transfer.walker import WalkOptions, walk
+
+
+# Folders of one level requested at once (their parents exist by then).
+MKDIRS_AT_ONCE = 64
 
 
 class Transfer:
@@ -193,38 +199,60 @@ class Transfer:
         self._planned = True
 
     async def _make_dirs(self) -> None:
+        """Create the folders level by level; a level's folders are requested together (one round trip, not one each)."""
         failed: set[Rel] = set()
+        levels: dict[int, list[TransferItem]] = {}
         for item in self.items:
-            if item.kind != "dir" or item.state is not ItemState.QUEUED:
-                if item.kind == "dir" and item.state is not ItemState.DONE:
+            if item.kind != "dir":
+                continue
+            if item.state is not ItemState.QUEUED:
+                if item.state is not ItemState.DONE:
                     failed.add(item.dst)
                 continue
-            if item.dst[:-1] in failed:
-                item.state, item.error = ItemState.FAILED, f"{item.name}: its parent folder failed"
-                failed.add(item.dst)
-                continue
-            try:
-                if await self._with_recovery(lambda item=item: self.dest.make_dir(item.dst)):
-                    self.fresh_dirs.add(item.dst)
-                item.state = ItemState.DONE
-            except Exception as exc:  # noqa: BLE001 - reported per item
-                item.state, item.error = ItemState.FAILED, f"{item.name}: {describe(exc)}"
-                failed.add(item.dst)
+            levels.setdefault(len(item.dst), []).append(item)
+        for depth in sorted(levels):
+            batch = []
+            for item in levels[depth]:
+                if item.dst[:-1] in failed:
+                    item.state, item.error = ItemState.FAILED, f"{item.name}: its parent folder failed"
+                    failed.add(item.dst)
+                else:
+                    batch.append(item)
+            for start in range(0, len(batch), MKDIRS_AT_ONCE):
+                chunk = batch[start:start + MKDIRS_AT_ONCE]
+                results = await asyncio.gather(
+                    *(self._with_recovery(lambda item=item: self.dest.make_dir(item.dst)) for item in chunk),
+                    return_exceptions=True,
+                )
+                for item, result in zip(chunk, results):
+                    if isinstance(result, asyncio.CancelledError):
+                        raise result
+                    if isinstance(result, BaseException):
+                        item.state, item.error = ItemState.FAILED, f"{item.name}: {describe(result)}"
+                        failed.add(item.dst)
+                        continue
+                    if result:
+                        self.fresh_dirs.add(item.dst)
+                    item.state = ItemState.DONE
         for item in self.items:
             if item.kind == "file" and item.state is ItemState.QUEUED and item.dst[:-1] in failed:
                 item.state, item.error = ItemState.FAILED, f"{item.name}: its folder could not be created"
 
     async def _copy_files(self) -> None:
         queue = deque(item for item in self.items if item.kind == "file" and item.state is ItemState.QUEUED)
-        workers = [asyncio.ensure_future(self._worker(queue)) for _ in range(min(self.options.parallel_files, len(queue)))]
+        lanes = Lanes(self)
+        lanes.start(self.options.file_channels, sum(1 for item in queue if item.size < self.options.ranged_from))
+        count = min(self.options.parallel_files, len(queue))
+        workers = [asyncio.ensure_future(self._worker(queue, lanes, number)) for number in range(count)]
         try:
             await asyncio.gather(*workers)
         finally:
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+            await lanes.close()
 
-    async def _worker(self, queue: deque[TransferItem]) -> None:
+    async def _worker(self, queue: deque[TransferItem], lanes: Lanes, number: int) -> None:
         while queue and not self._cancelled:
             await self.gate.wait()
             if not queue or self._cancelled:
@@ -232,7 +260,7 @@ class Transfer:
             item = queue.popleft()
             if item.state is not ItemState.QUEUED:
                 continue
-            task = asyncio.ensure_future(self._run_item(item))
+            task = asyncio.ensure_future(self._run_item(item, lambda item=item: lanes.pick(number, item)))
             self._tasks[item.id] = task
             try:
                 await task
@@ -243,7 +271,8 @@ class Transfer:
             finally:
                 self._tasks.pop(item.id, None)
 
-    async def _run_item(self, item: TransferItem) -> None:
+    async def _run_item(self, item: TransferItem, lane=None) -> None:
+        """`lane()`: where to copy (a lane of extra channels, lanes.py, or this transfer), asked at each attempt."""
         item.state = ItemState.ACTIVE
         ok = False
         try:
@@ -251,7 +280,7 @@ class Transfer:
                 generation = self._generation
                 item.attempts += 1
                 try:
-                    await copy_file(self, item, attempt)
+                    await copy_file(lane() if lane is not None else self, item, attempt)
                     ok = item.state in (ItemState.DONE, ItemState.SKIPPED)
                     return
                 except asyncio.CancelledError:

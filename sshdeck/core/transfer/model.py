@@ -28,6 +28,7 @@ class TransferOptions:
     follow_links: bool = False  # copy link targets as regular files (loop-checked, depth 64)
     conflict: ConflictChoice | None = None  # a fixed answer; None asks the callback (or fails without one)
     parallel_files: int = 32  # files in flight at once (the small-file fast path)
+    file_channels: int = 4  # SFTP channels per remote side that many small files are spread over (lanes.py)
     memory_limit: int = 64 * 1024 * 1024  # bytes of file data held in memory at once
     retries: int = 5  # per item, after a lost connection
     backoff_initial: float = 0.5

@@ -88,16 +88,14 @@ class SftpWriteFile:
             attrs.permissions = mode & 0o777
         if mtime is not None:
             attrs.atime = attrs.mtime = int(mtime)
-        # Both requests go out at once: the server answers them in order, one round trip.
+        # setstat, fsync and close go out at once: the server answers them in order, one round trip.
         calls = []
         if mode is not None or mtime is not None:
             calls.append(self.handle.setstat(attrs))
         if self.durable:
             calls.append(self._fsync())
-        results = await asyncio.gather(*calls)
-        note = next((r for r in results if r), None)
-        await self.handle.close()
-        return note
+        results = await asyncio.gather(*calls, self.handle.close())
+        return next((r for r in results if r), None)
 
     async def _fsync(self) -> str | None:
         try:
