@@ -16,6 +16,7 @@ from typing import Callable
 from sshdeck.core.transfer.endpoints import ReadFile, Rel, WriteFile
 from sshdeck.core.transfer.errors import SourceChangedError, TransferError
 from sshdeck.core.transfer.names import show
+from sshdeck.core.transfer.rate_limit import Throttle
 
 
 # On a link with latency, keep this many bytes of reads in flight (below the
@@ -84,6 +85,7 @@ async def pump(
     on_bytes: Callable[[int], None] | None = None,
     end: int | None = None,
     deep: int = LATENCY_IN_FLIGHT,
+    limit: Throttle | None = None,
 ) -> None:
     """Copy bytes [start, end) of `src` into `dst` (`end` defaults to `size`); the range that ends
     the file also proves the source ends at `size`.  `deep`: the bytes kept in flight once the
@@ -117,6 +119,10 @@ async def pump(
                 # Never wait for memory while holding unwritten blocks: that could deadlock files.
                 if reads and not budget.available():
                     break
+                if limit is not None and limit.active:  # a bandwidth limit: each block waits for its turn
+                    if reads and limit.short_of(min(block, end - offset)):
+                        break  # write the replies in hand before sleeping
+                    await limit.take(min(block, end - offset))
                 await budget.acquire()
                 count = min(block, end - offset)
                 reads.append(asyncio.ensure_future(_read_exact(src, rel, offset, count, size)))
