@@ -120,8 +120,8 @@ async def pump(
                 if reads and not budget.available():
                     break
                 if limit is not None and limit.active:  # a bandwidth limit: each block waits for its turn
-                    if reads and limit.short_of(min(block, end - offset)):
-                        break  # write the replies in hand before sleeping
+                    if reads and reads[0].done() and limit.short_of(min(block, end - offset)):
+                        break  # write the reply in hand first; replies still on the way keep coming meanwhile
                     await limit.take(min(block, end - offset))
                 await budget.acquire()
                 count = min(block, end - offset)
