@@ -223,3 +223,20 @@ async def test_one_limit_covers_every_channel_of_a_ranged_copy(openssh_server, t
     assert hashlib.sha256(arrived.read_bytes()).digest() == hashlib.sha256(data).digest()
     # Every byte, whichever channel carried it, was charged to the one transfer limit.
     assert transfer.limit.stats.throttled_bytes == len(data)
+
+
+async def test_many_limited_files_in_a_tight_memory_budget_all_arrive(tmp_path: Path) -> None:
+    """Waiting on the limit never happens while a file holds memory another file waits for (no deadlock)."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "dst").mkdir()
+    files = {f"f{n:02d}.bin": os.urandom(300_000 + n) for n in range(24)}
+    for name, data in files.items():
+        (tmp_path / "src" / name).write_bytes(data)
+    source, dest = LocalEndpoint(tmp_path / "src"), LocalEndpoint(tmp_path / "dst")
+    options = TransferOptions(memory_limit=1, parallel_files=8, limit=1000)  # four blocks in memory for all files
+    transfer = Transfer(source, dest, [((n.encode(),), (n.encode(),)) for n in files], options)
+    transfer.limit = throttle(FakeTime(frozen=True), rate=1000)
+    report = await asyncio.wait_for(transfer.run(), 120)  # a deadlock would hang here
+    assert report.ok, [i.error for i in report.failed]
+    assert {n: (tmp_path / "dst" / n).read_bytes() for n in files} == files
+    assert transfer.limit.stats.throttled_bytes == sum(len(d) for d in files.values())

@@ -96,6 +96,7 @@ async def pump(
     offset = start
     written = 0
     probe: asyncio.Task[bytes] | None = None
+    paid = False  # the next block's turn under the bandwidth limit was already waited for
 
     async def write(at: int, data: bytes) -> None:
         nonlocal written
@@ -116,14 +117,16 @@ async def pump(
                     if reads:
                         break
                     await gate.wait()
-                # Never wait for memory while holding unwritten blocks: that could deadlock files.
-                if reads and not budget.available():
-                    break
-                if limit is not None and limit.active:  # a bandwidth limit: each block waits for its turn
+                if limit is not None and limit.active and not paid:  # a bandwidth limit: each block waits its turn
                     if reads and reads[0].done() and limit.short_of(min(block, end - offset)):
                         break  # write the reply in hand first; replies still on the way keep coming meanwhile
                     await limit.take(min(block, end - offset))
+                    paid = True
+                # Never wait for memory while holding unwritten blocks: that could deadlock files.
+                if reads and not budget.available():
+                    break
                 await budget.acquire()
+                paid = False
                 count = min(block, end - offset)
                 reads.append(asyncio.ensure_future(_read_exact(src, rel, offset, count, size)))
                 if first_sent is None:
