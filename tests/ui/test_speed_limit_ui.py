@@ -10,7 +10,7 @@ from textual.widgets import Input
 
 from sshdeck.app import SshdeckApp
 from sshdeck.core.fs.local import LocalFS
-from sshdeck.core.settings import Settings
+from sshdeck.core.settings import Settings, load_settings
 from sshdeck.core.transfer import ConflictChoice, TransferOptions
 from sshdeck.core.transfer.rate_limit import TOTAL
 from sshdeck.ui.screens.text_prompt import TextPrompt
@@ -39,6 +39,7 @@ async def test_the_palette_sets_a_speed_limit_and_the_panel_border_shows_it(tmp_
         assert TOTAL.rate == 2 * MIB
         await pilot.press("ctrl+t")
         await until(pilot, lambda: "limit 2 MiB/s" in summary(app), "the panel to show the limit")
+    assert load_settings().total_limit == 0  # until sshdeck quits: settings.toml keeps the value at start
 
 
 async def test_l_refuses_a_bad_rate_in_the_prompt_and_off_lifts_the_limit(tmp_path: Path) -> None:
