@@ -59,12 +59,12 @@ def test_rate_texts_are_bytes_per_second_in_binary_units(text: str, rate: int) -
     assert parse_rate(text) == rate
 
 
-@pytest.mark.parametrize("text", ["fast", "-1M", "1.5.2", "", "2T", "1e9", "0.5", "9999999G", "2M\x1b[2J"])
+@pytest.mark.parametrize("text", ["fast", "-1M", "1.5.2", "", "2T", "1e9", "0.5", "9999999G", "2M\x1b[2J", "9" * 5000])
 def test_a_bad_rate_is_refused_with_one_line_saying_how_to_write_one(text: str) -> None:
     with pytest.raises(RateError) as caught:
         parse_rate(text)
     message = str(caught.value)
-    assert "\n" not in message and "\x1b" not in message
+    assert "\n" not in message and "\x1b" not in message and len(message) < 200
     assert "off" in message  # it says how to turn the limit off, too
 
 

@@ -49,17 +49,17 @@ def parse_rate(text: str) -> int:
     cleaned = str(text).strip()
     if cleaned.lower() in ("off", "none", "unlimited"):
         return 0
+    shown = cleaned if len(cleaned) <= 40 else cleaned[:39] + "…"
     match = _RATE.fullmatch(cleaned)
     if match is None:
-        shown = cleaned if len(cleaned) <= 40 else cleaned[:39] + "…"
         raise RateError(f"not a rate: {shown!r} (give {RATE_HELP})")
     rate = float(match["number"]) * _UNITS[match["unit"].lower()]
     if rate == 0:
         return 0
     if rate < 1:
-        raise RateError(f"{cleaned}: below 1 byte per second (give {RATE_HELP})")
+        raise RateError(f"{shown}: below 1 byte per second (give {RATE_HELP})")
     if rate > MAX_RATE:
-        raise RateError(f"{cleaned}: more than 1024 GiB per second (use 0 or off for no limit)")
+        raise RateError(f"{shown}: more than 1024 GiB per second (use 0 or off for no limit)")
     return int(rate)
 
 
@@ -109,7 +109,10 @@ class RateBucket:
         self._stamp = self._clock()
         for waiter in list(self._waiters):
             if not waiter.done():
-                waiter.set_result(None)
+                try:
+                    waiter.set_result(None)
+                except RuntimeError:  # its event loop is gone (a finished command); nobody is waiting
+                    pass
         self._waiters.clear()
 
     def _refill(self) -> None:
