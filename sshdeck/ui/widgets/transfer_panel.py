@@ -282,7 +282,7 @@ class TransferPanel(Vertical):
             self._draw()
 
     def limit_changed(self) -> None:
-        """The speed limit changed: the head says so at once."""
+        """The speed limit changed: the border says so at once."""
         self._draw()
 
     # -- drawing, throttled ------------------------------------------------------------
