@@ -73,6 +73,7 @@ class SshdeckApp(App):
         self.settings = settings if settings is not None else load_settings()
         if self.settings.problem:
             self._startup_problems.append(self.settings.problem)
+        self.transfers.limits.apply_settings(self.settings)
         self._install_themes(theme_name or self.settings.theme)
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)

@@ -33,6 +33,16 @@ def hermetic_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     return home
 
 
+@pytest.fixture(autouse=True)
+def no_bandwidth_limit_left_behind():
+    """The total bandwidth limit is process-wide (an app test may set it): every test starts and ends without one."""
+    from sshdeck.core.transfer.rate_limit import TOTAL
+
+    TOTAL.set_rate(0)
+    yield
+    TOTAL.set_rate(0)
+
+
 # -- real servers ----------------------------------------------------------------
 
 import pytest_asyncio  # noqa: E402

@@ -9,6 +9,8 @@ All sources must be on one side.  DST is a folder to copy into when it
 exists as one, otherwise the new name of a single source.  A progress bar
 goes to stderr when it is a terminal; the exit status is 0 only when every
 item arrived and was verified (1 otherwise, 2 for bad arguments).
+`--limit RATE` caps the copy's bandwidth (bytes per second, K/M/G meaning
+KiB/MiB/GiB; `0` or `off`: none); settings.toml's [transfers] gives the default.
 
 Every copy is journaled (the same journal the app uses): when a run is cut
 short (Ctrl+C, a kill, a lost link), running the same command again
@@ -33,6 +35,7 @@ from typing import IO, Awaitable, Callable
 import asyncssh
 
 from sshdeck.commands.connect_flags import add_connect_flags, report_host_key_refusal
+from sshdeck.commands.limit_flag import Limits, add_limit_flag, limits_from
 from sshdeck.commands import output
 from sshdeck.core.fs.listing import human_size
 from sshdeck.core.fs.names import display_name
@@ -62,7 +65,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         NAME,
         help="copy files to, from or between SFTP servers",
         description=__doc__.splitlines()[0],
-        usage="sshdeck cp [-h] [-r] [-F ssh_config] [--batch] [--accept-new] [--move] [--on-conflict WHEN] SRC... DST",
+        usage="sshdeck cp [-h] [-r] [-F ssh_config] [--batch] [--accept-new] [--move] [--on-conflict WHEN] [--limit RATE] "
+              "SRC... DST",
     )
     parser.add_argument("-r", "--recursive", action="store_true", help="copy folders and their contents")
     add_connect_flags(parser)
@@ -74,6 +78,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="when the destination exists: overwrite (default), resume, skip, rename (keep both), newer, size; "
         "given, it also starts afresh instead of continuing an interrupted run of the same copy",
     )
+    add_limit_flag(parser)
     parser.add_argument("paths", nargs="+", metavar="SRC... DST",
                         help="what to copy, then where to: local paths, host:path or sftp://user@host:port/path")
     return parser
@@ -206,6 +211,9 @@ async def _run(args: argparse.Namespace, err: IO[str], trust, journal: Journal |
         output.err("sshdeck cp: need at least one SRC and a DST", file=err)
         return 2
     *sources, destination = args.paths
+    limits = limits_from(args, "cp", err)
+    if limits is None:
+        return 2
     try:
         src_targets = [_parse(p) for p in sources]
         dst_target = _parse(destination)
@@ -227,8 +235,9 @@ async def _run(args: argparse.Namespace, err: IO[str], trust, journal: Journal |
         dst_remote = await _open(dst_target, args, err, opened, trust)
         if journal is None:
             journal = _open_journal(err)
-        return await _copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err,
-                               journal)
+        with limits.total_applied():
+            return await _copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err,
+                                   journal, limits)
     except HostKeyRefused as exc:
         report_host_key_refusal(exc, args, command="cp", target="…", own_file=str(trust.own_file), err=err)
         return 1
@@ -274,7 +283,7 @@ def _endpoint(remote: Remote | None, root: str) -> Endpoint:
 
 
 async def _copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err,
-                    journal: Journal | None) -> int:
+                    journal: Journal | None, limits: Limits = Limits()) -> int:
     dst_path = (dst_target.path if dst_target else destination) or "."
     dst_stat_is_dir = await _is_dir(dst_remote, dst_path)
     if not dst_stat_is_dir and len(sources) > 1:
@@ -286,7 +295,8 @@ async def _copy_all(args, sources, src_targets, src_remote, destination, dst_tar
     else:
         dst_root, dst_name = await _split(dst_remote, dst_path)
     options = TransferOptions(
-        move=args.move, recursive=args.recursive, conflict=ConflictChoice(args.on_conflict or "overwrite")
+        move=args.move, recursive=args.recursive, conflict=ConflictChoice(args.on_conflict or "overwrite"),
+        limit=limits.each,
     )
     bar = ProgressBar(err) if err.isatty() else None
     reports: list[TransferReport] = []
@@ -307,7 +317,7 @@ async def _copy_all(args, sources, src_targets, src_remote, destination, dst_tar
         reports.append(await transfer.run())
     if bar:
         bar.done()
-    return summarize(reports, err)
+    return summarize(reports, err, limits.strictest)
 
 
 async def announce_resume(journal: Journal, record: JobRecord, source: Endpoint, dest: Endpoint, err: IO[str]) -> None:
@@ -343,7 +353,7 @@ async def _resolve(remote: Remote | None, path: str) -> str:
     return os.path.abspath(path) if remote is None else await remote.sftp.realpath(path)
 
 
-def summarize(reports: list[TransferReport], err: IO[str]) -> int:
+def summarize(reports: list[TransferReport], err: IO[str], limit: int = 0) -> int:
     items = [item for report in reports for item in report.items]
     files = [i for i in items if i.kind == "file"]
     copied = sum(r.bytes_copied for r in reports)
@@ -359,10 +369,16 @@ def summarize(reports: list[TransferReport], err: IO[str]) -> int:
     done = len([i for i in files if i.state.value == "done"])
     output.err(
         f"sshdeck cp: {done} of {len(files)} files copied, {human_size(copied)}B in {elapsed:.1f}s "
-        f"({human_size(int(copied / elapsed))}B/s), {len(skipped)} skipped, {len(failed)} failed",
+        f"({human_size(int(copied / elapsed))}B/s{_limit_text(limit)}), {len(skipped)} skipped, {len(failed)} failed",
         file=err,
     )
     return 0 if not failed else 1
+
+
+def _limit_text(limit: int) -> str:
+    from sshdeck.core.transfer.rate_limit import format_rate
+
+    return f", limit {format_rate(limit)}" if limit else ""
 
 
 class ProgressBar:

@@ -27,6 +27,7 @@ from typing import IO
 import asyncssh
 
 from sshdeck.commands.connect_flags import add_connect_flags
+from sshdeck.commands.limit_flag import LIMIT_HELP, Limits, add_limit_flag, limits_from
 from sshdeck.commands import output
 from sshdeck.commands import cp
 from sshdeck.core.hosts.targets import Target, TargetError
@@ -54,6 +55,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave matching names alone (repeatable)")
     parser.add_argument("--two-way", action="store_true", help="propagate changes both ways (state kept between runs)")
     parser.add_argument("--keep-both", action="store_true", help="two-way: copy both versions of a conflict under new names")
+    add_limit_flag(parser, help="bandwidth limit for the whole run: " + LIMIT_HELP)
     parser.add_argument("src", metavar="SRC")
     parser.add_argument("dst", metavar="DST")
     return parser
@@ -72,6 +74,9 @@ async def run_async(args: argparse.Namespace, *, stdout: IO[str] | None = None, 
     if args.keep_both and not args.two_way:
         output.err("sshdeck sync: --keep-both needs --two-way", file=err)
         return 2
+    limits = limits_from(args, "sync", err)
+    if limits is None:
+        return 2
     try:
         src_target, dst_target = cp._parse(args.src), cp._parse(args.dst)
     except TargetError as exc:
@@ -81,7 +86,7 @@ async def run_async(args: argparse.Namespace, *, stdout: IO[str] | None = None, 
     try:
         source = await _side(src_target, args.src, args, err, opened, create=False)
         dest = await _side(dst_target, args.dst, args, err, opened, create=not args.two_way and not args.dry_run)
-        return await _sync(source, dest, args, out, err)
+        return await _sync(source, dest, args, out, err, limits)
     except (OSError, asyncssh.Error, TransferError) as exc:
         output.err(f"sshdeck sync: {getattr(exc, 'reason', '') or exc}", file=err)
         return 1
@@ -125,7 +130,7 @@ async def _mkdir(remote: cp.Remote | None, path: str) -> None:
         await remote.sftp.mkdir(path)
 
 
-async def _sync(source: Endpoint, dest: Endpoint, args, out: IO[str], err: IO[str]) -> int:
+async def _sync(source: Endpoint, dest: Endpoint, args, out: IO[str], err: IO[str], limits: Limits = Limits()) -> int:
     clash = overlap(source, dest)
     if clash:
         output.err(f"sshdeck sync: {clash}", file=err)
@@ -147,7 +152,8 @@ async def _sync(source: Endpoint, dest: Endpoint, args, out: IO[str], err: IO[st
             output.out(action.line(plan.two_way), file=out)
         output.err(f"sshdeck sync: dry run, nothing changed: {plan.summary()}", file=err)
         return 1 if plan.problems else 0
-    result = await run_plan(source, dest, plan)
+    with limits.total_applied(limits.strictest):  # the whole run is one transfer: one limit for it
+        result = await run_plan(source, dest, plan)
     for action in result.done:
         output.out(action.line(plan.two_way), file=out)
     for action in conflicts:

@@ -1,4 +1,4 @@
-"""settings.toml in the config folder: the theme, the user's key map and the listing limits."""
+"""settings.toml in the config folder: the theme, the user's key map, the listing limits and the bandwidth limits."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     # [limits]: how much of one folder a listing takes in (core/fs/limits.py).
     limits: ListingLimits = field(default_factory=ListingLimits)
+    # [transfers]: bandwidth limits in bytes per second, 0 = none (core/transfer/rate_limit.py).
+    transfer_limit: int = 0  # limit: each transfer
+    total_limit: int = 0  # total_limit: all transfers at once
     problem: str | None = None
 
 
@@ -54,7 +57,34 @@ def load_settings() -> Settings:
     settings.limits = limits
     if problem:
         settings.problem = f"{path}: {problem}"
+    problem = _transfers(data["transfers"], settings) if "transfers" in data else None
+    if problem:
+        settings.problem = f"{path}: {problem}"
     return settings
+
+
+_RATE_KEYS = {"limit": "transfer_limit", "total_limit": "total_limit"}
+
+
+def _transfers(table: object, settings: Settings) -> str | None:
+    """The [transfers] table: rates like "2M" or "off"; a bad value keeps no limit and is reported."""
+    from sshdeck.core.transfer.rate_limit import RateError, parse_rate  # here: only a file with [transfers] needs it
+
+    if not isinstance(table, dict):
+        return '[transfers] must be a table like limit = "2M"'
+    problem = None
+    for key, value in table.items():
+        field_name = _RATE_KEYS.get(key)
+        if field_name is None:
+            problem = f"[transfers] has no setting {key!r} (known: {', '.join(_RATE_KEYS)})"
+            continue
+        try:
+            if isinstance(value, bool) or not isinstance(value, (str, int)):
+                raise RateError('must be a rate like "2M"')
+            setattr(settings, field_name, parse_rate(str(value)))
+        except RateError as exc:
+            problem = f"[transfers] {key}: {exc}; no limit"
+    return problem
 
 
 _LIMIT_KEYS = {"listing_entries": "entries", "listing_name_bytes": "name_bytes", "copy_entries": "copy_entries"}
@@ -89,4 +119,9 @@ def save_settings(settings: Settings) -> None:
             for key, name in _LIMIT_KEYS.items()
             if getattr(settings.limits, name) != getattr(ListingLimits(), name)
         }
+    from sshdeck.core.transfer.rate_limit import rate_text
+
+    rates = {key: rate_text(getattr(settings, name)) for key, name in _RATE_KEYS.items() if getattr(settings, name)}
+    if rates:
+        data["transfers"] = rates
     write_private_file(settings_path(), tomli_w.dumps(data).encode("utf-8"))

@@ -100,6 +100,8 @@ def main_screen_commands(screen: "MainScreen") -> list[PaletteCommand]:
         PaletteCommand("Copy to the other pane", "F5 (or drag with the mouse)", screen.action_copy),
         PaletteCommand("Move to the other pane", "F6", screen.action_move),
         PaletteCommand("Show or hide transfers", "Ctrl+T", screen.action_toggle_transfers),
+        PaletteCommand("Speed limit…", "L: a bandwidth limit for all transfers, running ones too (2M, 500K, off)",
+                       screen.action_speed_limit),
         PaletteCommand("Resume interrupted transfers", "after a restart", screen.app.transfers.offer_resume),
         PaletteCommand("Open a shell", "Ctrl+O: the shell tab of the host in focus (this computer without one)", screen.action_open_shell),
         PaletteCommand("New shell tab", "another shell on the host in focus, named host (2)", lambda: screen.action_open_shell(new=True)),

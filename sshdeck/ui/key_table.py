@@ -26,6 +26,7 @@ KEY_TABLE: tuple[tuple[str, str, str], ...] = (
     ('`Ctrl+E`', "synchronise: make the other pane's folder like this one, after a preview (`Space` unticks a line, `d` deletes extras on/off, `w` two-way on/off, `Enter` runs, `Escape` cancels)", '`synchronise`, `run_sync`, `sync_toggle_delete`, `sync_toggle_two_way`, `cancel_sync`'),
     ('`F5` / `F6`, drag with the mouse', 'copy / move to the other pane', '`copy`, `move`'),
     ('`Ctrl+T`', 'transfer panel (`p` pause, `x` cancel, `r` retry, `c` clear, `Escape` hide)', '`toggle_transfers`, `transfer_pause`, `transfer_cancel`, `transfer_retry`, `transfer_clear`, `transfer_hide`'),
+    ('`L`', 'speed limit for all transfers, running ones too (`2M`, `500K`, `off`)', '`speed_limit`'),
     ('`Ctrl+O`', 'the shell tab of the host in focus (opens one, or shows the one there is; from a shell tab: another, "host (2)"); without a host, a shell on this computer', '`open_shell`'),
     ('`Ctrl+]`', '(in a shell) give the keys back to sshdeck', '`leave_terminal`'),
     ('`Ctrl+W`', 'close the shell tab', '`close_shell_tab`'),

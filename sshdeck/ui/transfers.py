@@ -27,6 +27,7 @@ from sshdeck.core.transfer import (Conflict, ConflictChoice, ConflictDecision, E
 from sshdeck.core.transfer.errors import describe
 from sshdeck.ui.screens.conflict_dialog import ConflictDialog
 from sshdeck.ui.screens.copy_dialog import CopyDialog, CopySummary, place
+from sshdeck.ui.speed_limit import SpeedLimits
 from sshdeck.ui.transfer_resume import ResumeFlow
 from sshdeck.ui.widgets.transfer_panel import format_bytes
 
@@ -73,6 +74,7 @@ class TransferController:
         self.panel: "TransferPanel | None" = None
         self._next_key = 1
         self.resumer = ResumeFlow(self)
+        self.limits = SpeedLimits(app, self)  # bandwidth limits (speed_limit.py)
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -214,6 +216,7 @@ class TransferController:
         key, self._next_key = self._next_key, self._next_key + 1
         job = TransferJob(key, title, None, dest_text, on_done)  # type: ignore[arg-type]
         job.transfer = build(job)
+        self.limits.for_job(job.transfer)
         self.jobs[key] = job
         if self.panel is not None:
             self.panel.add_job(key, title)

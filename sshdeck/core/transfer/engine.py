@@ -24,6 +24,7 @@ from sshdeck.core.transfer.lanes import Lanes
 from sshdeck.core.transfer.model import ItemState, TransferItem, TransferOptions, TransferReport
 from sshdeck.core.transfer.progress import ProgressCallback, ProgressMeter
 from sshdeck.core.transfer.pump import MemoryBudget
+from sshdeck.core.transfer.rate_limit import Throttle
 from sshdeck.core.transfer.walker import WalkOptions, walk
 
 
@@ -61,6 +62,7 @@ class Transfer:
         self.budget = MemoryBudget(self.options.memory_limit, max(source.block_size, dest.block_size))
         self.gate = asyncio.Event()
         self.gate.set()
+        self.limit = Throttle(self.options.limit)  # this transfer's bandwidth limit and the process's total
         self.fresh_dirs: set[Rel] = set()
         self.sticky_choice: ConflictChoice | None = None
         self.ask_lock = asyncio.Lock()

@@ -126,6 +126,7 @@ async def _copy_whole(transfer: "Transfer", item: TransferItem, part: Rel, final
                 budget=transfer.budget,
                 gate=transfer.gate,
                 on_bytes=landed,
+                limit=transfer.limit,
             )
         except BaseException:
             await reader.close()

@@ -16,6 +16,7 @@ from typing import Callable
 from sshdeck.core.transfer.endpoints import ReadFile, Rel, WriteFile
 from sshdeck.core.transfer.errors import SourceChangedError, TransferError
 from sshdeck.core.transfer.names import show
+from sshdeck.core.transfer.rate_limit import Throttle
 
 
 # On a link with latency, keep this many bytes of reads in flight (below the
@@ -84,6 +85,7 @@ async def pump(
     on_bytes: Callable[[int], None] | None = None,
     end: int | None = None,
     deep: int = LATENCY_IN_FLIGHT,
+    limit: Throttle | None = None,
 ) -> None:
     """Copy bytes [start, end) of `src` into `dst` (`end` defaults to `size`); the range that ends
     the file also proves the source ends at `size`.  `deep`: the bytes kept in flight once the
@@ -94,6 +96,7 @@ async def pump(
     offset = start
     written = 0
     probe: asyncio.Task[bytes] | None = None
+    paid = False  # the next block's turn under the bandwidth limit was already waited for
 
     async def write(at: int, data: bytes) -> None:
         nonlocal written
@@ -114,10 +117,16 @@ async def pump(
                     if reads:
                         break
                     await gate.wait()
+                if limit is not None and limit.active and not paid:  # a bandwidth limit: each block waits its turn
+                    if reads and reads[0].done() and limit.short_of(min(block, end - offset)):
+                        break  # write the reply in hand first; replies still on the way keep coming meanwhile
+                    await limit.take(min(block, end - offset))
+                    paid = True
                 # Never wait for memory while holding unwritten blocks: that could deadlock files.
                 if reads and not budget.available():
                     break
                 await budget.acquire()
+                paid = False
                 count = min(block, end - offset)
                 reads.append(asyncio.ensure_future(_read_exact(src, rel, offset, count, size)))
                 if first_sent is None:

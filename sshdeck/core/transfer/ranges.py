@@ -171,7 +171,8 @@ class RangedCopy:
             try:
                 await pump(reader, writer, rel=item.src, start=span[0], end=span[1], size=stat.size,
                            block=block, read_window=self.read_window, write_window=transfer.dest.window,
-                           budget=transfer.budget, gate=transfer.gate, on_bytes=landed, deep=self.deep)
+                           budget=transfer.budget, gate=transfer.gate, on_bytes=landed, deep=self.deep,
+                           limit=transfer.limit)
             except BaseException:
                 # The whole range is copied again: its bytes are not in the partial as far as a resume knows.
                 item.bytes_done -= got

@@ -44,6 +44,7 @@ class MainScreen(Screen):
         Binding("f5", "copy", "Copy", id="copy"),
         Binding("f6", "move", "Move", id="move"),
         Binding("ctrl+t", "toggle_transfers", "Transfers", show=False, id="toggle_transfers"),
+        Binding("L", "speed_limit", "Speed limit", show=False, id="speed_limit"),
         Binding("tab", "switch_pane", "Other pane", show=False, id="switch_pane"),
         Binding("f9", "toggle_sidebar", "Hosts", id="toggle_sidebar"),
         Binding("ctrl+k", "quick_connect", "Connect", id="quick_connect"),
@@ -338,6 +339,9 @@ class MainScreen(Screen):
 
     def action_toggle_transfers(self) -> None:
         self.query_one(TransferPanel).toggle()
+
+    def action_speed_limit(self) -> None:
+        self.app.transfers.limits.prompt()
 
     # -- disconnect, reconnect ----------------------------------------------------------------
 

@@ -281,6 +281,10 @@ class TransferPanel(Vertical):
             self.display = True
             self._draw()
 
+    def limit_changed(self) -> None:
+        """The speed limit changed: the border says so at once."""
+        self._draw()
+
     # -- drawing, throttled ------------------------------------------------------------
 
     def _schedule(self) -> None:
@@ -314,6 +318,8 @@ class TransferPanel(Vertical):
                 summary += f" · {format_bytes(speed)}/s · ETA {format_eta(eta)}"
             elif running:
                 summary += " · waiting"
+        # The speed limit sits on the border: the head's line is full at 80 columns.
+        self.border_title = (self.controller.limits.label() if self.controller is not None else "") or None
         self.query_one("#transfer-summary", Static).update(Content(summary))
         self.rows.set_rows([row for view in views for row in _rows(view, now)])
         failures = [(view, item, reason) for view in views for item, reason in view.failures]
