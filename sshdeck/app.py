@@ -131,6 +131,7 @@ class SshdeckApp(App):
             self.notify(f"Could not save settings: {exc.strerror or exc}", severity="warning")
 
     async def on_unmount(self) -> None:
+        self.quitting.uninstall_signal_handlers()
         await self.connections.close_all()
         if self.remote is not None:
             try:

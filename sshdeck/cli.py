@@ -99,6 +99,11 @@ def run_tui(args: argparse.Namespace) -> int:
     # Until the app installs its own handlers on its loop (pause transfers, exit, restore the terminal),
     # SIGTERM/SIGHUP end sshdeck through SystemExit, so the `finally` below still removes the demo sandbox.
     previous = {signum: signal.signal(signum, _exit_on_signal) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    from sshdeck.ui import stop_watchdog  # if the app cannot wind down after a signal, this ends it
+
+    stop_watchdog.remember_terminal()
+    if remote is not None:
+        stop_watchdog.at_hard_exit(remote.sandbox.cleanup)
     try:
         app.run()
     finally:

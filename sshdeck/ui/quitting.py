@@ -6,7 +6,8 @@ the QuitDialog asks whether to finish the transfers, pause them for the next
 start (partial files kept, journal "interrupted"), or cancel them (partial
 files deleted).  A SIGTERM or SIGHUP takes the pause path without asking and
 then exits through Textual, which restores the terminal; the app's unmount
-closes the demo (removing its sandbox).
+closes the demo (removing its sandbox).  If that cannot happen (a busy loop,
+a shutdown that hangs), ui/stop_watchdog.py ends the process anyway.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from sshdeck.core.transfer import discard_job
+from sshdeck.ui import stop_watchdog
 from sshdeck.ui.screens.quit_dialog import CANCEL, FINISH, PAUSE, QuitDialog
 
 if TYPE_CHECKING:
@@ -24,14 +26,15 @@ if TYPE_CHECKING:
     from sshdeck.ui.transfers import TransferController
 
 log = logging.getLogger(__name__)
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 SIGNAL_GRACE = 10.0  # seconds to let transfers wind down after a signal before exiting anyway
+WATCHDOG_SLACK = 5.0  # then this long for the exit itself, before the watchdog ends the process
 
 
 class QuitFlow:
     def __init__(self, app: "SshdeckApp") -> None:
         self.app = app
         self.stopping = False
+        self._uninstall_signals: Callable[[], None] | None = None
 
     async def request(self) -> None:
         running = self.app.transfers.running()
@@ -64,12 +67,21 @@ class QuitFlow:
     # -- signals ------------------------------------------------------------------------
 
     def install_signal_handlers(self) -> None:
+        """SIGTERM/SIGHUP: pause transfers and exit through the loop; a watchdog ends a process that cannot."""
         loop = asyncio.get_running_loop()
-        for signum in STOP_SIGNALS:
+
+        def graceful(signum: int) -> None:
             try:
-                loop.add_signal_handler(signum, self.on_signal, signum)
-            except (RuntimeError, ValueError, NotImplementedError):  # not the main thread (tests)
-                return
+                loop.call_soon_threadsafe(self.on_signal, signum)
+            except RuntimeError:  # the loop is closed: the watchdog ends the process
+                pass
+
+        self._uninstall_signals = stop_watchdog.install(graceful, SIGNAL_GRACE + WATCHDOG_SLACK)
+
+    def uninstall_signal_handlers(self) -> None:
+        if self._uninstall_signals is not None:
+            self._uninstall_signals()
+            self._uninstall_signals = None
 
     def on_signal(self, signum: int) -> None:
         if self.stopping:

@@ -1,0 +1,51 @@
+"""A stop signal ends sshdeck even when the app cannot wind down (a busy loop, a shutdown that hangs)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+SCRIPT = textwrap.dedent("""
+    import shutil, sys
+    from sshdeck.ui import stop_watchdog
+
+    sandbox = sys.argv[1]
+    stop_watchdog.at_hard_exit(lambda: shutil.rmtree(sandbox))
+    asked = []
+    assert stop_watchdog.install(asked.append, grace=0.5) is not None
+    print("ready", flush=True)
+    while True:  # the event loop never comes back: only the watchdog can end this
+        pass
+""")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_process_that_cannot_wind_down_is_ended_by_the_watchdog_with_its_clean_ups(tmp_path: Path, signum) -> None:
+    sandbox = tmp_path / "sshdeck-demo-x"
+    sandbox.mkdir()
+    (sandbox / "file").write_text("demo")
+    process = subprocess.Popen([sys.executable, "-c", SCRIPT, str(sandbox)], stdout=subprocess.PIPE, text=True,
+                               env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])))
+    try:
+        assert process.stdout.readline().strip() == "ready"
+        process.send_signal(signum)
+        assert process.wait(timeout=30) == 128 + signum
+    finally:
+        process.kill()
+    assert not sandbox.exists()
+
+
+def test_handlers_are_put_back_when_uninstalled() -> None:
+    from sshdeck.ui import stop_watchdog
+
+    before = signal.getsignal(signal.SIGTERM)
+    uninstall = stop_watchdog.install(lambda signum: None, grace=60)
+    assert uninstall is not None and signal.getsignal(signal.SIGTERM) is not before
+    uninstall()
+    assert signal.getsignal(signal.SIGTERM) is before
