@@ -1,0 +1,210 @@
+"""The bulk connection: a second login to the same account for transfers, with no second question, or a clean fallback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+
+import asyncssh
+
+from sshdeck.core.ssh.auth import ConnectCallbacks, KbdIntChallenge, PasswordRequest
+from sshdeck.core.ssh.bulk import BulkLink
+from sshdeck.core.ssh.bulk_routes import BulkRecipe, BulkRoutes
+from sshdeck.core.ssh.login_secrets import LoginSecrets
+from sshdeck.core.ssh.session import ConnectSpec, Session
+from sshdeck.core.transfer import LocalEndpoint, SftpEndpoint, Transfer
+from sshdeck.core.trust import HostKeyDecision
+from tests.core.conftest import OTP, PASSWORD
+
+
+def sshd_spec(server, **kwargs) -> ConnectSpec:
+    return ConnectSpec(host=server.host, port=server.port, user=server.username, ssh_config=None, use_agent=False,
+                       identity_files=(str(server.client_key),), **kwargs)
+
+
+def plain_spec(server) -> ConnectSpec:
+    return ConnectSpec(host=server.host, port=server.port, user="tester", ssh_config=None, use_agent=False)
+
+
+class Asked:
+    """Counts every question the user would have seen."""
+
+    def __init__(self) -> None:
+        self.host_keys = 0
+        self.passwords = 0
+        self.kbdint = 0
+
+    async def decide(self, _check) -> HostKeyDecision:
+        self.host_keys += 1
+        return HostKeyDecision.ONCE
+
+    async def password(self, _request: PasswordRequest) -> str:
+        self.passwords += 1
+        return PASSWORD
+
+    async def answers(self, _challenge: KbdIntChallenge) -> list[str]:
+        self.kbdint += 1
+        return [PASSWORD, OTP]
+
+    def callbacks(self, **kwargs) -> ConnectCallbacks:
+        return ConnectCallbacks(decide_host_key=self.decide, **kwargs)
+
+
+def accepted_logins(server) -> int:
+    return server.log.read_text().count("Accepted publickey")
+
+
+async def eventually(check, what: str, tries: int = 400) -> None:
+    for _ in range(tries):
+        if check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def test_bulk_connection_logs_in_with_the_key_and_asks_nothing_more(openssh_server, trust_store) -> None:
+    asked = Asked()
+    before = accepted_logins(openssh_server)
+    async with Session(sshd_spec(openssh_server), asked.callbacks(), trust=trust_store) as session:
+        link = BulkLink(session)
+        sftp = await link.sftp()
+        assert sftp is not None and link.is_open and link.opened == 1
+        assert link.connection is not session.connection
+        assert await sftp.exists(str(openssh_server.workdir))
+        assert await link.sftp() is sftp  # shared by every transfer to the host
+        await link.close()
+        assert not link.is_open
+    assert asked.host_keys == 1
+    assert accepted_logins(openssh_server) - before == 2
+
+
+async def test_password_only_account_logs_the_bulk_connection_in_without_a_second_prompt(
+    make_asyncssh_server, trust_store, tmp_path: Path, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    server = await make_asyncssh_server(password=PASSWORD, sftp_root=tmp_path)
+    asked, secrets = Asked(), LoginSecrets()
+    callbacks = secrets.remembering(asked.callbacks(password=asked.password))
+    async with Session(plain_spec(server), callbacks, trust=trust_store) as session:
+        first = server.connections  # the unknown key's first try was one
+        link = BulkLink(session, secrets)
+        assert await link.sftp() is not None
+        await link.close()
+    assert (asked.host_keys, asked.passwords) == (1, 1)
+    assert server.connections == first + 1 and server.log.passwords == [PASSWORD, PASSWORD]
+    assert PASSWORD not in caplog.text and PASSWORD not in repr(secrets)
+    secrets.forget()
+    assert secrets.empty
+
+
+async def test_keyboard_interactive_answers_are_replayed_for_the_bulk_connection(make_asyncssh_server, trust_store, tmp_path) -> None:
+    server = await make_asyncssh_server(kbdint=True, sftp_root=tmp_path)
+    asked, secrets = Asked(), LoginSecrets()
+    async with Session(plain_spec(server), secrets.remembering(asked.callbacks(keyboard_interactive=asked.answers)),
+                       trust=trust_store) as session:
+        link = BulkLink(session, secrets)
+        assert await link.sftp() is not None
+        await link.close()
+    assert asked.kbdint == 1
+    assert server.log.kbdint_answers == [[PASSWORD, OTP], [PASSWORD, OTP]]
+
+
+async def test_a_password_that_was_not_kept_means_the_shared_connection_and_no_login_attempt(
+    make_asyncssh_server, trust_store, tmp_path
+) -> None:
+    server = await make_asyncssh_server(password=PASSWORD, sftp_root=tmp_path)
+    asked = Asked()
+    async with Session(plain_spec(server), asked.callbacks(password=asked.password), trust=trust_store) as session:
+        first = server.connections
+        link = BulkLink(session)  # no LoginSecrets: nothing to replay
+        assert await link.sftp() is None
+        assert "password" in (link.unavailable or "")
+        assert await link.start_sftp_client() is not None  # extra channels go to the shared connection
+    assert asked.passwords == 1 and server.connections == first
+
+
+async def test_a_different_host_key_on_the_second_connection_is_refused_without_a_question(
+    make_asyncssh_server, trust_store, tmp_path
+) -> None:
+    server = await make_asyncssh_server(password=PASSWORD, sftp_root=tmp_path)
+    asked, secrets = Asked(), LoginSecrets()
+    async with Session(plain_spec(server), secrets.remembering(asked.callbacks(password=asked.password)),
+                       trust=trust_store) as session:
+        # Another machine answers on the same port now (the first connection stays up).
+        await server.close()
+        server.host_key = asyncssh.generate_private_key("ssh-ed25519")
+        impostor = await asyncssh.create_server(
+            lambda: __import__("tests.core.conftest", fromlist=["_TestSSHServer"])._TestSSHServer(server),
+            server.host, server.port, server_host_keys=[server.host_key], config=None,
+        )
+        try:
+            link = BulkLink(session, secrets)
+            assert await link.sftp() is None
+            assert "host key" in (link.unavailable or "")
+        finally:
+            impostor.close()
+    assert asked.host_keys == 1 and asked.passwords == 1
+    assert server.log.passwords == [PASSWORD]  # the password never went to the other key
+
+
+class Refusing(list):
+    """The server's list of new connections: it hangs up on each at once (as sshd does past MaxStartups)."""
+
+    def append(self, conn) -> None:
+        super().append(conn)
+        conn.close()
+
+
+async def test_a_server_that_refuses_a_second_connection_still_gets_the_transfer_on_the_shared_one(
+    make_asyncssh_server, trust_store, tmp_path
+) -> None:
+    served = tmp_path / "served"
+    served.mkdir()
+    data = os.urandom(3 * 1024 * 1024 + 11)
+    (served / "big.bin").write_bytes(data)
+    server = await make_asyncssh_server(password=PASSWORD, sftp_root=served)
+    asked, secrets = Asked(), LoginSecrets()
+    local = tmp_path / "local"
+    local.mkdir()
+    async with Session(plain_spec(server), secrets.remembering(asked.callbacks(password=asked.password)),
+                       trust=trust_store) as session:
+        first = server.connections
+        server.server_connections = Refusing()  # from now on
+        link, routes = BulkLink(session, secrets), BulkRoutes()
+        shared = SftpEndpoint(await session.sftp(), "/", label="server")
+        routes.remember(shared, BulkRecipe(link, "/", "server", "sftp://server"))
+        transfer = Transfer(shared, LocalEndpoint(str(local)), [((b"big.bin",), (b"big.bin",))])
+        async with routes.route(transfer) as links:
+            assert links == [] and transfer.source is shared
+            report = await transfer.run()
+        assert not report.failed
+        assert session.connected and session.connection_count == 1
+    assert (local / "big.bin").read_bytes() == data
+    assert server.connections == first + 1 and asked.passwords == 1
+
+
+async def test_a_routed_transfer_runs_on_the_bulk_connection_and_the_link_closes_when_idle(openssh_server, trust_store, tmp_path) -> None:
+    data = os.urandom(2 * 1024 * 1024 + 5)
+    (tmp_path / "up.bin").write_bytes(data)
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    asked = Asked()
+    async with Session(sshd_spec(openssh_server), asked.callbacks(), trust=trust_store) as session:
+        link, routes = BulkLink(session, idle_seconds=0), BulkRoutes()
+        shared = SftpEndpoint(await session.sftp(), str(remote), label="sshd")
+        routes.remember(shared, BulkRecipe(link, str(remote), "sshd", "sftp://sshd"))
+        transfer = Transfer(LocalEndpoint(str(tmp_path)), shared, [((b"up.bin",), (b"up.bin",))])
+        async with routes.route(transfer) as links:
+            assert links == [link] and transfer.dest is not shared
+            assert transfer.dest.sftp is not await session.sftp()
+            report = await transfer.run()
+        assert transfer.dest is shared  # put back, so a retry routes again
+        assert not report.failed and (remote / "up.bin").read_bytes() == data
+        await eventually(lambda: not link.is_open, "the idle bulk connection to close")
+        assert session.connected and link.opened == 1
+        # The next transfer opens it again.
+        async with routes.route(Transfer(LocalEndpoint(str(tmp_path)), shared, [((b"up.bin",), (b"again.bin",))])) as links:
+            assert links == [link] and link.opened == 2
+    assert asked.host_keys == 1
