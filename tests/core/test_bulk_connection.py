@@ -208,3 +208,35 @@ async def test_a_routed_transfer_runs_on_the_bulk_connection_and_the_link_closes
         async with routes.route(Transfer(LocalEndpoint(str(tmp_path)), shared, [((b"up.bin",), (b"again.bin",))])) as links:
             assert links == [link] and link.opened == 2
     assert asked.host_keys == 1
+
+
+async def test_the_bulk_connection_goes_through_the_same_jump_host_checked_at_every_hop(make_openssh_server, trust_store) -> None:
+    jump = make_openssh_server("AllowTcpForwarding yes")
+    target = make_openssh_server()
+    with open(target.authorized_keys, "a") as handle:
+        handle.write(Path(str(jump.client_key) + ".pub").read_text())
+    asked = Asked()
+    spec = ConnectSpec(host=target.host, port=target.port, user=target.username, ssh_config=None, use_agent=False,
+                       identity_files=(str(jump.client_key),), jump=f"{jump.username}@127.0.0.1:{jump.port}")
+    async with Session(spec, asked.callbacks(), trust=trust_store) as session:
+        link = BulkLink(session)
+        sftp = await link.sftp()
+        assert sftp is not None and await sftp.exists(str(target.workdir))
+        await link.close()
+    assert asked.host_keys == 2  # one question per hop, at the first connection only
+    assert accepted_logins(jump) == 2 and accepted_logins(target) == 2
+
+
+async def test_the_bulk_connection_is_carried_by_the_profiles_proxy_command(openssh_server, trust_store, tmp_path) -> None:
+    from tests.core.test_proxy_command import relay_command
+
+    relay_log = tmp_path / "relay.log"
+    asked = Asked()
+    spec = sshd_spec(openssh_server, proxy_command=relay_command(relay_log))
+    async with Session(spec, asked.callbacks(), trust=trust_store) as session:
+        link = BulkLink(session)
+        assert await link.sftp() is not None
+        await link.close()
+    assert asked.host_keys == 1
+    # The relay ran for the key's first look, the login, and the bulk connection: every one through the command.
+    assert relay_log.read_text().splitlines() == [f"127.0.0.1 {openssh_server.port}"] * 3
