@@ -79,6 +79,13 @@ async def test_an_upload_while_a_shell_tab_is_open_runs_on_a_second_connection_c
         # One more login at the server, and it was the transfer's: the shell's connection carried none of it.
         assert accepted(server) == 2 and connection.bulk.opened == 1 and connection.session.connection_count == 1
         assert not isinstance(app.screen, (HostKeyPrompt, PasswordPrompt))  # nothing asked the second time
+        assert connection.bulk.idle_seconds == 60 and connection.bulk.is_open  # closed after a minute idle
+        (local / "small.txt").write_text("next\n")
+        app.transfers.start(left.fs, left.path, [file_entry(local / "small.txt")], right.fs, right.path,
+                            on_done=done.append, confirm=False)
+        await until(pilot, lambda: len(done) == 2, "the second upload")
+        assert (served / "small.txt").read_text() == "next\n"
+        assert accepted(server) == 2 and connection.bulk.opened == 1  # the next transfer shared it
         await pilot.press(*"echo still-$((6*7))", "enter")
         await until(pilot, lambda: "still-42" in "\n".join(tab.view.terminal.display()), "the shell to answer again")
 
