@@ -14,7 +14,7 @@ from sshdeck.core.ssh.bulk import BulkLink
 from sshdeck.core.ssh.bulk_routes import BulkRecipe, BulkRoutes
 from sshdeck.core.ssh.login_secrets import LoginSecrets
 from sshdeck.core.ssh.session import ConnectSpec, Session
-from sshdeck.core.transfer import LocalEndpoint, SftpEndpoint, Transfer
+from sshdeck.core.transfer import LocalEndpoint, SftpEndpoint, Transfer, TransferOptions
 from sshdeck.core.trust import HostKeyDecision
 from tests.core.conftest import OTP, PASSWORD
 
@@ -240,3 +240,68 @@ async def test_the_bulk_connection_is_carried_by_the_profiles_proxy_command(open
     assert asked.host_keys == 1
     # The relay ran for the key's first look, the login, and the bulk connection: every one through the command.
     assert relay_log.read_text().splitlines() == [f"127.0.0.1 {openssh_server.port}"] * 3
+
+
+async def _get_with_the_bulk_link_cut(server, session, link, served: Path, local: Path, *, refuse_after_cut: bool):
+    routes = BulkRoutes()
+    shared_calls: list[int] = []
+
+    async def shared_reconnect():
+        shared_calls.append(1)
+        return await session.sftp()
+
+    shared = SftpEndpoint(await session.sftp(), "/", label="server", reconnect=shared_reconnect)
+    routes.remember(shared, BulkRecipe(link, "/", "server", "sftp://server", shared_reconnect))
+    cut: list[int] = []
+
+    def progress(p) -> None:
+        if p.bytes_done > 0 and not cut:
+            cut.append(p.bytes_done)
+            if refuse_after_cut:
+                server.server_connections = Refusing()
+            bulk_conn.abort()  # the server drops the bulk connection mid-file
+
+    transfer = Transfer(shared, LocalEndpoint(str(local)), [((b"big.bin",), (b"big.bin",))],
+                        TransferOptions(backoff_initial=0.05), on_progress=progress)
+    async with routes.route(transfer) as links:
+        assert links == [link]
+        bulk_conn = server.server_connections[-1]
+        report = await transfer.run()
+    assert cut and not report.failed
+    return shared_calls
+
+
+async def test_a_cut_bulk_connection_is_opened_again_and_the_copy_completes(make_asyncssh_server, trust_store, tmp_path) -> None:
+    served, local = tmp_path / "served", tmp_path / "local"
+    served.mkdir()
+    local.mkdir()
+    data = os.urandom(8 * 1024 * 1024 + 1)
+    (served / "big.bin").write_bytes(data)
+    server = await make_asyncssh_server(password=PASSWORD, sftp_root=served)
+    asked, secrets = Asked(), LoginSecrets()
+    async with Session(plain_spec(server), secrets.remembering(asked.callbacks(password=asked.password)),
+                       trust=trust_store) as session:
+        link = BulkLink(session, secrets)
+        shared_calls = await _get_with_the_bulk_link_cut(server, session, link, served, local, refuse_after_cut=False)
+        assert link.opened == 2 and shared_calls == [] and session.connected
+    assert (local / "big.bin").read_bytes() == data
+    assert asked.passwords == 1
+
+
+async def test_a_cut_bulk_connection_that_cannot_be_opened_again_finishes_on_the_shared_one(
+    make_asyncssh_server, trust_store, tmp_path
+) -> None:
+    served, local = tmp_path / "served", tmp_path / "local"
+    served.mkdir()
+    local.mkdir()
+    data = os.urandom(8 * 1024 * 1024 + 1)
+    (served / "big.bin").write_bytes(data)
+    server = await make_asyncssh_server(password=PASSWORD, sftp_root=served)
+    asked, secrets = Asked(), LoginSecrets()
+    async with Session(plain_spec(server), secrets.remembering(asked.callbacks(password=asked.password)),
+                       trust=trust_store) as session:
+        link = BulkLink(session, secrets)
+        shared_calls = await _get_with_the_bulk_link_cut(server, session, link, served, local, refuse_after_cut=True)
+        assert link.opened == 1 and shared_calls and session.connected and not link.is_open
+    assert (local / "big.bin").read_bytes() == data
+    assert asked.passwords == 1
