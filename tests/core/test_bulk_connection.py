@@ -305,3 +305,68 @@ async def test_a_cut_bulk_connection_that_cannot_be_opened_again_finishes_on_the
         assert link.opened == 1 and shared_calls and session.connected and not link.is_open
     assert (local / "big.bin").read_bytes() == data
     assert asked.passwords == 1
+
+
+# -- every way of logging in by key is reused as it is --------------------------------------------------
+
+from tests.core.conftest import keygen, sign_user_key  # noqa: E402
+from tests.core.test_session_auth import ssh_agent  # noqa: E402,F401  (a fixture)
+
+
+def _authorize(server, key: Path) -> None:
+    with open(server.authorized_keys, "a") as handle:
+        handle.write(Path(str(key) + ".pub").read_text())
+
+
+async def test_an_encrypted_key_is_not_asked_for_again_by_the_bulk_connection(openssh_server, trust_store, tmp_path) -> None:
+    key = keygen(tmp_path / "locked", passphrase="open sesame")
+    _authorize(openssh_server, key)
+    asked_passphrase: list[object] = []
+
+    async def passphrase(request):
+        asked_passphrase.append(request)
+        return "open sesame"
+
+    asked = Asked()
+    spec = ConnectSpec(host=openssh_server.host, port=openssh_server.port, user=openssh_server.username,
+                       ssh_config=None, use_agent=False, identity_files=(str(key),))
+    async with Session(spec, asked.callbacks(passphrase=passphrase), trust=trust_store) as session:
+        link = BulkLink(session)
+        assert await link.sftp() is not None
+        await link.close()
+    assert len(asked_passphrase) == 1 and asked.host_keys == 1
+
+
+async def test_the_agent_logs_the_bulk_connection_in(openssh_server, trust_store, ssh_agent, tmp_path) -> None:
+    import subprocess
+
+    key = keygen(tmp_path / "agent_key")
+    _authorize(openssh_server, key)
+    subprocess.run(["ssh-add", "-q", str(key)], env={**os.environ, "SSH_AUTH_SOCK": str(ssh_agent)}, check=True,
+                   capture_output=True)
+    key.unlink()  # only the agent holds it now
+    spec = ConnectSpec(host=openssh_server.host, port=openssh_server.port, user=openssh_server.username,
+                       ssh_config=None, use_agent=True, agent_path=str(ssh_agent))
+    async with Session(spec, Asked().callbacks(), trust=trust_store) as session:
+        link = BulkLink(session)
+        assert await link.sftp() is not None
+        assert link.opened == 1
+        await link.close()
+
+
+async def test_a_user_certificate_logs_the_bulk_connection_in_and_its_expiry_is_said_once(
+    make_openssh_server, trust_store, tmp_path
+) -> None:
+    ca = keygen(tmp_path / "user_ca")
+    server = make_openssh_server(f"TrustedUserCAKeys {ca}.pub")
+    key = keygen(tmp_path / "id_ed25519")  # not in authorized_keys: only the certificate lets it in
+    sign_user_key(ca, key, validity="-5m:+30m")
+    notices: list[str] = []
+    spec = ConnectSpec(host=server.host, port=server.port, user=server.username, ssh_config=None, use_agent=False,
+                       identity_files=(str(key),))
+    async with Session(spec, Asked().callbacks(notice=notices.append), trust=trust_store) as session:
+        link = BulkLink(session)
+        assert await link.sftp() is not None
+        await link.close()
+    assert accepted_logins(server) == 2
+    assert sum("within the hour" in n for n in notices) == 1
