@@ -21,7 +21,7 @@ from sshdeck.core.dropped_paths import local_entries, parse_dropped_paths
 from sshdeck.core.fs.base import Entry, FileSystem, join
 from sshdeck.core.fs.local import LocalFS
 from sshdeck.core.fs.sftp import SftpFS
-from sshdeck.core.ssh.bulk_routes import BulkRecipe, BulkRoutes
+from sshdeck.core.ssh.bulk_routes import BulkRecipe, BulkRoutes, shared_reconnector
 from sshdeck.core.transfer import (Conflict, ConflictChoice, ConflictDecision, Endpoint, JobRecord,
                                    Journal, LocalEndpoint, SftpEndpoint, Transfer, TransferOptions,
                                    TransferProgress, TransferReport)
@@ -115,7 +115,7 @@ class TransferController:
                                 channels=connection.session.start_sftp_client if connection is not None else None)
         if connection is not None and connection.bulk is not None:
             self.bulk.remember(endpoint, BulkRecipe(connection.bulk, folder, fs.label, f"sftp://{key}",
-                                                    _shared_reconnector(connection, fs)))
+                                                    shared_reconnector(connection.session, _reconnector(connection, fs))))
         return endpoint
 
     # -- starting ----------------------------------------------------------------------
@@ -396,17 +396,5 @@ def _reconnector(connection: "Connection", fs: SftpFS):
         sftp = await connection.session.sftp()
         fs.sftp = sftp
         return sftp
-
-    return reconnect
-
-
-def _shared_reconnector(connection: "Connection", fs: SftpFS):
-    """When the bulk connection cannot be opened again: the shared one, reconnected only if it is down too."""
-    reconnect_shared = _reconnector(connection, fs)
-
-    async def reconnect():
-        if connection.session.connected:
-            return await connection.session.sftp()
-        return await reconnect_shared()
 
     return reconnect

@@ -11,7 +11,7 @@ import asyncssh
 
 from sshdeck.core.ssh.auth import ConnectCallbacks, KbdIntChallenge, PasswordRequest
 from sshdeck.core.ssh.bulk import BulkLink
-from sshdeck.core.ssh.bulk_routes import BulkRecipe, BulkRoutes
+from sshdeck.core.ssh.bulk_routes import BulkRecipe, BulkRoutes, shared_reconnector
 from sshdeck.core.ssh.login_secrets import LoginSecrets
 from sshdeck.core.ssh.session import ConnectSpec, Session
 from sshdeck.core.transfer import LocalEndpoint, SftpEndpoint, Transfer, TransferOptions
@@ -245,10 +245,16 @@ async def test_the_bulk_connection_is_carried_by_the_profiles_proxy_command(open
 async def _get_with_the_bulk_link_cut(server, session, link, served: Path, local: Path, *, refuse_after_cut: bool):
     routes = BulkRoutes()
     shared_calls: list[int] = []
+    first_connection = session.connection
+
+    async def reconnect_session():
+        raise AssertionError("the shared connection is up: it must not be reconnected (a shell runs on it)")
+
+    fallback = shared_reconnector(session, reconnect_session)
 
     async def shared_reconnect():
         shared_calls.append(1)
-        return await session.sftp()
+        return await fallback()
 
     shared = SftpEndpoint(await session.sftp(), "/", label="server", reconnect=shared_reconnect)
     routes.remember(shared, BulkRecipe(link, "/", "server", "sftp://server", shared_reconnect))
@@ -268,6 +274,7 @@ async def _get_with_the_bulk_link_cut(server, session, link, served: Path, local
         bulk_conn = server.server_connections[-1]
         report = await transfer.run()
     assert cut and not report.failed
+    assert session.connection is first_connection
     return shared_calls
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import AsyncIterator
 
 from sshdeck.core.ssh.bulk import BulkLink, Reconnect, bulk_endpoint
+from sshdeck.core.ssh.session import Session
 from sshdeck.core.transfer import Endpoint, Transfer
 
 log = logging.getLogger(__name__)
@@ -74,3 +75,15 @@ class BulkRoutes:
                 setattr(transfer, side, original)
             for link in held:
                 link.release()
+
+
+def shared_reconnector(session: Session, reconnect_session: Reconnect) -> Reconnect:
+    """The way back when the bulk connection cannot be opened again: the session's SFTP client,
+    reconnecting the session (`reconnect_session`, which may ask for a password) only when it is down too."""
+
+    async def reconnect():
+        if session.connected:
+            return await session.sftp()
+        return await reconnect_session()
+
+    return reconnect
