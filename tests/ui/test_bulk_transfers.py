@@ -128,3 +128,39 @@ async def test_password_only_account_uploads_over_a_second_connection_with_one_p
     assert (served / "up.bin").read_bytes() == data
     assert server.connections == first + 1
     assert server.log.passwords == [PASSWORD, PASSWORD]  # typed once, replayed once from memory
+
+
+async def test_a_server_refusing_a_second_connection_gets_the_upload_on_the_shared_one(
+    tmp_path: Path, make_asyncssh_server
+) -> None:
+    from tests.core.test_bulk_connection import Refusing
+
+    served = tmp_path / "served"
+    served.mkdir()
+    local = tmp_path / "local"
+    local.mkdir()
+    data = os.urandom(1024 * 1024 + 7)
+    (local / "up.bin").write_bytes(data)
+    server = await make_asyncssh_server(password=PASSWORD, sftp_root=served)
+    trust = TrustStore(own_file=tmp_path / "kh", read_files=[])
+    trust.own_file.write_text(server.known_hosts_line())
+    app = SshdeckApp(local_path=str(local), trust=trust, ssh_config=None)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: pane(app, "left").is_idle, "the local pane")
+        await pilot.press("ctrl+k", *f"tester@{server.host}:{server.port}", "enter")
+        await until(pilot, lambda: isinstance(app.screen, PasswordPrompt), "the password prompt")
+        await pilot.press(*PASSWORD, "enter")
+        right = await until(pilot, lambda: (p := pane(app, "right")).is_idle and p.fs.label != "local" and p, "the listing")
+        first = server.connections
+        server.server_connections = Refusing()  # every new connection is hung up on from now on
+        done: list = []
+        left = pane(app, "left")
+        app.transfers.start(left.fs, left.path, [file_entry(local / "up.bin")], right.fs, right.path,
+                            on_done=done.append, confirm=False)
+        await until(pilot, lambda: done, "the upload", tries=2000)
+        assert done[0] is not None and not done[0].failed
+        (connection,) = app.connections.open.values()
+        assert connection.session.connected and not connection.bulk.is_open and connection.bulk.opened == 0
+        assert not isinstance(app.screen, PasswordPrompt)
+    assert (served / "up.bin").read_bytes() == data
+    assert server.connections == first + 1  # the bulk connection was tried once, refused, and not asked about
