@@ -12,6 +12,8 @@ import logging
 from dataclasses import dataclass, field
 
 from sshdeck.core.ssh.account import AccountInfo
+from sshdeck.core.ssh.bulk import IDLE_SECONDS, BulkLink
+from sshdeck.core.ssh.login_secrets import LoginSecrets
 from sshdeck.core.ssh.connect_errors import ConnectError, HostKeyRefused
 from sshdeck.core.ssh.connect_spec import ConnectSpec
 from sshdeck.core.fs.base import FileSystem
@@ -42,6 +44,8 @@ class Connection:
     account: AccountInfo | None = None
     fs: SftpFS | None = None
     problems: list[str] = field(default_factory=list)
+    # The second connection transfers to this host use (core/ssh/bulk.py).
+    bulk: BulkLink | None = None
 
 
 class ConnectionFailed(Exception):
@@ -65,6 +69,7 @@ class Connections:
         # Connection events (the tunnels controller listens): opened(connection), closing(key).
         self.on_opened: list = []
         self.on_closing: list = []
+        self.bulk_idle_seconds = IDLE_SECONDS
 
     def trust_store(self) -> TrustStore:
         if self.trust is None:
@@ -78,7 +83,9 @@ class Connections:
         existing = self.open.get(key)
         if existing is not None and existing.session.connected:
             return existing
-        session = Session(spec, ui_connect_callbacks(self.app), trust=self.trust_store())
+        # A password typed now is kept in memory for this session's bulk connection, never written.
+        secrets = LoginSecrets()
+        session = Session(spec, secrets.remembering(ui_connect_callbacks(self.app)), trust=self.trust_store())
         self.connecting[key] = session
         try:
             await session.connect()
@@ -100,7 +107,9 @@ class Connections:
             raise ConnectionFailed(f"{label}: connecting failed ({type(exc).__name__}); see the log") from None
         finally:
             self.connecting.pop(key, None)
-        connection = Connection(key, label, session, account)
+            if not session.connected:
+                secrets.forget()
+        connection = Connection(key, label, session, account, bulk=BulkLink(session, secrets, idle_seconds=self.bulk_idle_seconds))
         if account.sftp_available:
             connection.fs = SftpFS(await session.sftp(), label)
         self.open[key] = connection
@@ -141,6 +150,10 @@ class Connections:
         if connection is not None:
             for listener in self.on_closing:
                 await listener(key)
+            if connection.bulk is not None:
+                await connection.bulk.close()
+                if connection.bulk.secrets is not None:
+                    connection.bulk.secrets.forget()
             await connection.session.close()
 
     async def close_all(self) -> None:

@@ -21,6 +21,7 @@ from sshdeck.core.dropped_paths import local_entries, parse_dropped_paths
 from sshdeck.core.fs.base import Entry, FileSystem, join
 from sshdeck.core.fs.local import LocalFS
 from sshdeck.core.fs.sftp import SftpFS
+from sshdeck.core.ssh.bulk_routes import BulkRecipe, BulkRoutes, shared_reconnector
 from sshdeck.core.transfer import (Conflict, ConflictChoice, ConflictDecision, Endpoint, JobRecord,
                                    Journal, LocalEndpoint, SftpEndpoint, Transfer, TransferOptions,
                                    TransferProgress, TransferReport)
@@ -75,6 +76,8 @@ class TransferController:
         self._next_key = 1
         self.resumer = ResumeFlow(self)
         self.limits = SpeedLimits(app, self)  # bandwidth limits (speed_limit.py)
+        # While a job runs, its endpoints on a host go over that host's bulk connection (a shell stays responsive).
+        self.bulk = BulkRoutes()
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -109,10 +112,14 @@ class TransferController:
         connection = connection or next((c for c in opened if c.fs is fs), None)
         places = self.connections.locations() if self.connections is not None else []
         key = connection.key if connection else next((p.key for p in places if p.fs is fs), fs.label)
-        return SftpEndpoint(fs.sftp, folder, label=fs.label, descriptor=f"sftp://{key}",
-                            reconnect=_reconnector(connection, fs) if connection is not None else None,
-                            channels=connection.session.start_sftp_client if connection is not None else None,
-                            commands=connection.session.create_process if connection is not None else None)
+        endpoint = SftpEndpoint(fs.sftp, folder, label=fs.label, descriptor=f"sftp://{key}",
+                                reconnect=_reconnector(connection, fs) if connection is not None else None,
+                                channels=connection.session.start_sftp_client if connection is not None else None,
+                                commands=connection.session.create_process if connection is not None else None)
+        if connection is not None and connection.bulk is not None:
+            self.bulk.remember(endpoint, BulkRecipe(connection.bulk, folder, fs.label, f"sftp://{key}",
+                                                    shared_reconnector(connection.session, _reconnector(connection, fs))))
+        return endpoint
 
     # -- starting ----------------------------------------------------------------------
 
@@ -238,7 +245,8 @@ class TransferController:
         self._set_state(job)
         report: TransferReport | None = None
         try:
-            report = await (job.transfer.retry() if retry else job.transfer.run())
+            async with self.bulk.route(job.transfer):
+                report = await (job.transfer.retry() if retry else job.transfer.run())
         except asyncio.CancelledError:
             job.state = "cancelled"
             self._set_state(job)

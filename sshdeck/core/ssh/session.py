@@ -203,6 +203,16 @@ class Session:
         log.info("opened connection %d to %s", len(self._connections), self.spec.host)
         return await open_channel(extra.conn)
 
+    async def open_detached(self, callbacks: ConnectCallbacks, spec: ConnectSpec | None = None) -> Connected:
+        """One more connection to this account that the caller owns and closes (bulk transfers, core/ssh/bulk.py).
+
+        It reuses this session's host-key decisions and decrypted keys but is not
+        one of the connections the session's own channels use.
+        """
+        return await open_connection(
+            spec or self.spec, callbacks, trust=self.trust, accepted=self._accepted, key_cache=self._key_cache
+        )
+
     async def start_sftp_client(self) -> asyncssh.SFTPClient:
         """A new SFTP client (its own channel), e.g. for a transfer worker."""
         return await self._on_any_connection(lambda conn: conn.start_sftp_client())
