@@ -87,6 +87,10 @@ async def test_at_80_columns_the_footer_shows_how_to_connect_get_help_and_quit(t
 
     app = SshdeckApp(local_path=str(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
-        shown = {key.key for key in app.screen.query(FooterKey) if key.region.width and key.region.right <= 80}
-        assert {"f5", "f9", "ctrl+k", "ctrl+o", "q", "f1"} <= shown
+        wanted = {"f5", "f9", "ctrl+k", "ctrl+o", "q", "f1"}
+
+        def shown() -> set[str]:
+            return {key.key for key in app.screen.query(FooterKey) if key.region.width and key.region.right <= 80}
+
+        # The footer is laid out after the first frames: wait for it rather than for a fixed time.
+        await until(pilot, lambda: wanted <= shown(), f"the footer to show {sorted(wanted)} (it shows {sorted(shown())})")
