@@ -76,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    from sshdeck.core.ssh.quick_import import import_asyncssh
+
+    import_asyncssh()  # the app pays asyncssh's library probes too otherwise (~50 ms of its start)
     from sshdeck.app import SshdeckApp
     from sshdeck.core.ssh.remote_source import DemoSource
 
