@@ -55,27 +55,27 @@ class Tree:
 
 
 class Excludes:
-    """`--exclude GLOB`: a glob without '/' matches a name anywhere; with '/', the path from the top."""
+    """`--exclude GLOB`: a glob without '/' matches a name anywhere; with '/', the path from the top.
+
+    All globs are compiled into two regular expressions (names, paths), so
+    matching costs one call per entry however many globs there are.
+    """
 
     def __init__(self, globs: Iterable[str] = ()) -> None:
         # "cache/" means the folder cache: the slashes at the ends say nothing more.
-        self.globs = [g.strip("/") for g in globs if g.strip("/")]
+        self.globs = list(dict.fromkeys(g.strip("/") for g in globs if g.strip("/")))
+        names = [fnmatch.translate(g) for g in self.globs if "/" not in g]
+        paths = [fnmatch.translate(g) for g in self.globs if "/" in g]
+        self._name = re.compile("|".join(names), re.DOTALL).match if names else None
+        self._path = re.compile("|".join(paths), re.DOTALL).match if paths else None
 
     def __bool__(self) -> bool:
         return bool(self.globs)
 
     def match(self, rel: Rel) -> bool:
-        if not self.globs:
-            return False
-        name = rel[-1].decode("utf-8", "surrogateescape")
-        path = b"/".join(rel).decode("utf-8", "surrogateescape")
-        for glob in self.globs:
-            if "/" in glob:
-                if fnmatch.fnmatchcase(path, glob):
-                    return True
-            elif fnmatch.fnmatchcase(name, glob):
-                return True
-        return False
+        if self._name is not None and self._name(rel[-1].decode("utf-8", "surrogateescape")):
+            return True
+        return self._path is not None and self._path(b"/".join(rel).decode("utf-8", "surrogateescape")) is not None
 
 
 async def scan_tree(
