@@ -90,6 +90,6 @@ async def read_ignore_file(endpoint: Endpoint) -> IgnoreList:
 
 
 def excluding_text(groups: list[tuple[str, tuple[str, ...]]]) -> str:
-    """`*.log, cache (--exclude); .git (.sshdeckignore)`: every glob and where it came from, escaped."""
-    parts = [f"{', '.join(inert(glob) for glob in globs)} ({origin})" for origin, globs in groups if globs]
+    """`*.log, cache (--exclude); .git (.sshdeckignore)`: every glob and where it came from (if named), escaped."""
+    parts = [", ".join(inert(glob) for glob in globs) + (f" ({origin})" if origin else "") for origin, globs in groups if globs]
     return "; ".join(parts) or "nothing"
