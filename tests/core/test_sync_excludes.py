@@ -145,3 +145,22 @@ async def test_two_way_reads_the_ignore_file_of_both_folders(tmp_path: Path) -> 
     assert plan.ignore_globs == ("*.a", "*.b")
     assert {action.rel for action in plan.actions if action.kind is not ActionKind.CONFLICT} >= {(b"x.c",)}
     assert not any(action.rel in ((b"x.a",), (b"x.b",)) for action in plan.actions)
+
+
+async def test_the_fast_tree_walk_leaves_partial_files_links_and_fifos_alone_and_excludes_paths(tmp_path: Path) -> None:
+    from sshdeck.core.sync import scan_tree
+    from sshdeck.core.sync.tree import Excludes
+
+    root = tmp_path / "tree"
+    (root / "sub" / "deep").mkdir(parents=True)
+    (root / "sub" / "a.txt").write_bytes(b"a")
+    (root / "sub" / ".a.txt.sshdeck-part").write_bytes(b"half")
+    (root / "sub" / ".hidden").write_bytes(b"h")
+    (root / "sub" / "deep" / "z").write_bytes(b"z")
+    (root / "sub" / "link").symlink_to(root / "sub" / "a.txt")
+    os.mkfifo(root / "sub" / "pipe")
+    tree = await scan_tree(LocalEndpoint(root))
+    assert sorted(tree.entries) == [(b"sub",), (b"sub", b".hidden"), (b"sub", b"a.txt"), (b"sub", b"deep"), (b"sub", b"deep", b"z")]
+    assert tree.ignored == {(b"sub", b"link"), (b"sub", b"pipe")} and tree.problems == []
+    tree = await scan_tree(LocalEndpoint(root), Excludes(["sub/deep", ".*"]))
+    assert sorted(tree.entries) == [(b"sub",), (b"sub", b"a.txt")]
