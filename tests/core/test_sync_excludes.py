@@ -164,3 +164,20 @@ async def test_the_fast_tree_walk_leaves_partial_files_links_and_fifos_alone_and
     assert tree.ignored == {(b"sub", b"link"), (b"sub", b"pipe")} and tree.problems == []
     tree = await scan_tree(LocalEndpoint(root), Excludes(["sub/deep", ".*"]))
     assert sorted(tree.entries) == [(b"sub",), (b"sub", b"a.txt")]
+
+
+async def test_the_command_stops_with_one_line_on_an_oversized_ignore_file(tmp_path: Path) -> None:
+    import io
+
+    from tests.core.test_sync_command import parse
+    from sshdeck.commands import sync
+
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    dst.mkdir()
+    (src / "a.txt").write_bytes(b"a")
+    (src / ".sshdeckignore").write_bytes(b"#" * (MAX_BYTES + 1))
+    err = io.StringIO()
+    assert await sync.run_async(parse(str(src), str(dst)), stdout=io.StringIO(), stderr=err) == 1
+    assert err.getvalue() == "sshdeck sync: local: .sshdeckignore: larger than 64 KiB, not used (sync stopped)\n"
+    assert os.listdir(dst) == []
