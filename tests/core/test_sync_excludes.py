@@ -181,3 +181,20 @@ async def test_the_command_stops_with_one_line_on_an_oversized_ignore_file(tmp_p
     assert await sync.run_async(parse(str(src), str(dst)), stdout=io.StringIO(), stderr=err) == 1
     assert err.getvalue() == "sshdeck sync: local: .sshdeckignore: larger than 64 KiB, not used (sync stopped)\n"
     assert os.listdir(dst) == []
+
+
+def test_a_profiles_excludes_survive_hosts_toml_and_bad_globs_are_refused(tmp_path: Path) -> None:
+    from sshdeck.core.hosts.profile_store import ProfileStore
+    from sshdeck.core.hosts.profiles import HostProfile
+
+    store = ProfileStore.load(tmp_path / "hosts.toml", tmp_path / "recent.toml")
+    store.add(HostProfile(name="web", host="web.example.com", excludes=["*.log", "My Documents/"]))
+    store.save()
+    (profile,) = ProfileStore.load(tmp_path / "hosts.toml", tmp_path / "recent.toml").profiles
+    assert profile.excludes == ["*.log", "My Documents/"]
+    assert profile.duplicate().excludes == ["*.log", "My Documents/"]
+    assert HostProfile(name="w", host="h", excludes=["a\x1bb"]).problems() == {"excludes": "exclude glob contains a control character"}
+    assert HostProfile(name="w", host="h", excludes=["/"]).problems() == {"excludes": "an exclude glob is empty"}
+    (tmp_path / "hosts.toml").write_text('[[profiles]]\nname = "x"\nhost = "h"\nexcludes = "*.log"\n')
+    broken = ProfileStore.load(tmp_path / "hosts.toml", tmp_path / "recent.toml")
+    assert broken.profiles == [] and "excludes must be a list of text" in broken.problems[0].message
