@@ -4,7 +4,10 @@ Makes the folder DST like the folder SRC (local paths or remote targets as
 `sshdeck cp` takes them; remote→remote works too): new files are copied,
 changed ones (size or mtime, or content with --checksum) replaced atomically
 with their mtime kept, and with --delete what SRC lacks is deleted from DST.
---exclude GLOB (repeatable) leaves matching names alone on both sides.
+--exclude GLOB (repeatable) leaves matching names alone on both sides, as
+do the globs of a saved profile SRC or DST names (its `excludes`) and of a
+`.sshdeckignore` file at the top of SRC (two-way: of either folder); all
+of them apply together.
 --two-way propagates changes in both directions against the state of the
 last run (kept in the data folder); with --delete a deletion on one side
 is repeated on the other if the file did not change there; a file changed
@@ -31,6 +34,7 @@ from sshdeck.commands.limit_flag import LIMIT_HELP, Limits, add_limit_flag, limi
 from sshdeck.commands import output
 from sshdeck.commands import cp
 from sshdeck.core.hosts.targets import Target, TargetError
+from sshdeck.core.sync.ignore_file import IGNORE_FILE, excluding_text
 from sshdeck.core.sync.plan import overlap
 from sshdeck.core.sync import (
     ActionKind,
@@ -130,12 +134,31 @@ async def _mkdir(remote: cp.Remote | None, path: str) -> None:
         await remote.sftp.mkdir(path)
 
 
+def profile_excludes(*targets: Target | None) -> list[tuple[str, tuple[str, ...]]]:
+    """(profile name, its excludes) for each remote target that names a saved profile (as `sshdeck ls` resolves it)."""
+    named = [t for t in targets if t is not None and t.user is None and t.port is None]
+    if not named:
+        return []
+    from sshdeck.core.hosts.profile_store import ProfileStore
+
+    store = ProfileStore.load()
+    found: list[tuple[str, tuple[str, ...]]] = []
+    for target in named:
+        profile = store.find_by_name(target.host)
+        if profile is not None and profile.excludes and profile.name not in (name for name, _ in found):
+            found.append((profile.name, tuple(profile.excludes)))
+    return found
+
+
 async def _sync(source: Endpoint, dest: Endpoint, args, out: IO[str], err: IO[str], limits: Limits = Limits()) -> int:
     clash = overlap(source, dest)
     if clash:
         output.err(f"sshdeck sync: {clash}", file=err)
         return 2
-    options = SyncOptions(delete=args.delete, checksum=args.checksum, excludes=tuple(args.exclude), keep_both=args.keep_both)
+    given = tuple(args.exclude)
+    named = profile_excludes(cp._parse(args.src), cp._parse(args.dst))
+    options = SyncOptions(delete=args.delete, checksum=args.checksum, excludes=given + tuple(glob for _, globs in named for glob in globs),
+                          keep_both=args.keep_both)
     state = None
     if args.two_way:
         state, problem = load_state(source.describe(), dest.describe())
@@ -146,10 +169,15 @@ async def _sync(source: Endpoint, dest: Endpoint, args, out: IO[str], err: IO[st
         plan = await plan_sync(source, dest, options)
     for problem in plan.problems:
         output.err(f"problem: {problem}", file=err)
+    for note in plan.notes:
+        output.err(f"note: {note}", file=err)
     conflicts = [a for a in plan.actions if a.kind is ActionKind.CONFLICT]
     if args.dry_run:
         for action in plan.actions:
             output.out(action.line(plan.two_way), file=out)
+        groups = [("--exclude", given), *((f"profile {name}", globs) for name, globs in named), (IGNORE_FILE, plan.ignore_globs)]
+        if any(globs for _, globs in groups):
+            output.err(f"sshdeck sync: excluding {excluding_text(groups)}", file=err)
         output.err(f"sshdeck sync: dry run, nothing changed: {plan.summary()}", file=err)
         return 1 if plan.problems else 0
     with limits.total_applied(limits.strictest):  # the whole run is one transfer: one limit for it

@@ -23,7 +23,7 @@ KEY_TABLE: tuple[tuple[str, str, str], ...] = (
     ('`p` / `i` / `y`', 'permissions / properties / copy path', '`chmod`, `properties`, `copy_path`'),
     ('`b` / `g`', 'bookmark this folder (again: remove) / go to a bookmark', '`bookmark`, `bookmarks`'),
     ('`Ctrl+Y` / `=`', 'synchronised browsing / compare folders', '`toggle_sync`, `compare`'),
-    ('`Ctrl+E`', "synchronise: make the other pane's folder like this one, after a preview (`Space` unticks a line, `d` deletes extras on/off, `w` two-way on/off, `Enter` runs, `Escape` cancels)", '`synchronise`, `run_sync`, `sync_toggle_delete`, `sync_toggle_two_way`, `cancel_sync`'),
+    ('`Ctrl+E`', "synchronise: make the other pane's folder like this one, after a preview (`Space` unticks a line, `d` deletes extras on/off, `w` two-way on/off, `c` compares contents instead of size and time, `e` edits the exclude globs (`Enter` there plans again), `Enter` runs, `Escape` cancels)", '`synchronise`, `run_sync`, `sync_toggle_delete`, `sync_toggle_two_way`, `sync_toggle_checksum`, `sync_edit_excludes`, `cancel_sync`'),
     ('`F5` / `F6`, drag with the mouse', 'copy / move to the other pane', '`copy`, `move`'),
     ('`Ctrl+T`', 'transfer panel (`p` pause, `x` cancel, `r` retry, `c` clear, `Escape` hide)', '`toggle_transfers`, `transfer_pause`, `transfer_cancel`, `transfer_retry`, `transfer_clear`, `transfer_hide`'),
     ('`L`', 'speed limit for all transfers, running ones too (`2M`, `500K`, `off`)', '`speed_limit`'),

@@ -3,7 +3,8 @@
 The pane in focus is the source and the other pane the destination (two-way:
 both).  The plan comes from core/sync (both trees listed at once, nothing
 changed); the preview (screens/sync_plan.py) lets the user untick lines and
-switch deleting and two-way on or off, which plans again.  The ticked
+switch deleting and two-way on or off or edit the exclude globs (first
+those of the panes' saved profiles), which plans again.  The ticked
 actions then run: copies through the app's TransferController (so they show
 in the transfer panel with progress, pause and cancel), deletes through the
 endpoints; two-way runs record the state for the next run.
@@ -67,13 +68,22 @@ class SyncController:
             return
         # The preview opens at once and compares in its own worker: Escape there stops the comparison.
         screen = SyncPlanScreen(
-            None, place(source.fs, source.path), place(dest.fs, dest.path), choices or SyncChoices(), self.plan,
+            None, place(source.fs, source.path), place(dest.fs, dest.path), choices or SyncChoices(excludes=self.profile_excludes()), self.plan,
         )
         self.app.push_screen(screen, self._answered)
 
+    def profile_excludes(self) -> tuple[str, ...]:
+        """The sync excludes of the saved profiles the two panes are connected through (a pane's key is its profile's id)."""
+        store = getattr(self.source_pane.screen, "store", None)
+        globs: list[str] = []
+        for pane in (self.source_pane, self.dest_pane):
+            profile = store.get(pane.location_key) if store is not None else None
+            globs.extend(profile.excludes if profile is not None else ())
+        return tuple(dict.fromkeys(globs))
+
     async def plan(self, choices: SyncChoices) -> SyncPlan:
         assert self.source is not None and self.dest is not None
-        options = SyncOptions(delete=choices.delete)
+        options = SyncOptions(delete=choices.delete, excludes=choices.excludes, checksum=choices.checksum)
         if choices.two_way:
             state, problem = load_state(self.source.describe(), self.dest.describe())
             plan = await plan_two_way(self.source, self.dest, state, options)
@@ -93,7 +103,7 @@ class SyncController:
             result = await run_plan(self.source, self.dest, answer.plan, answer.actions, runner=self._queued(dest_text))
             if answer.choices.two_way:
                 state, _ = load_state(self.source.describe(), self.dest.describe())
-                await record_state(self.source, self.dest, SyncOptions(delete=answer.choices.delete), state)
+                await record_state(self.source, self.dest, SyncOptions(delete=answer.choices.delete, excludes=answer.choices.excludes, checksum=answer.choices.checksum), state)
         except Exception as exc:  # noqa: BLE001 - one line for the user
             log.info("sync failed: %r", exc)
             result = SyncResult(failures=[describe(exc)])

@@ -218,3 +218,25 @@ async def test_a_plan_of_50000_actions_adds_up_its_total_once_not_per_line(tmp_p
         await pilot.press("space")
         await until(pilot, lambda: str(total.render()).startswith("49999 of 50000 ticked"), "the total after unticking")
         assert str(total.render()).endswith("0 to update, 0 to delete, 488.3 KiB (the first 5,000 are listed; the others run as planned)")
+
+
+async def test_c_compares_contents_and_finds_a_change_that_keeps_size_and_time(tmp_path: Path) -> None:
+    local, served = local_tree(tmp_path / "local"), tmp_path / "served"
+    served.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (served / name).write_bytes((local / name).read_bytes())
+    (served / "b.txt").write_bytes(b"B" * 20)  # same size as here
+    (served / "site").mkdir()
+    for path in (served / "a.txt", served / "b.txt"):
+        os.utime(path, (FIXED_TIME, FIXED_TIME))
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(served))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_preview(pilot, app)
+        assert "update b.txt  20 B" not in prompts(screen)
+        assert "compare: size and time (c)" in str(screen.query_one("#sync-options", Static).render())
+        await pilot.press("c")
+        await until(pilot, lambda: "update b.txt  20 B" in prompts(screen), "a plan comparing contents")
+        assert "update a.txt  10 B" not in prompts(screen)
+        assert "compare: contents (c)" in str(screen.query_one("#sync-options", Static).render())
+        await pilot.press("enter")
+        await until(pilot, lambda: (served / "b.txt").read_bytes() == b"b" * 20, "the update")

@@ -48,6 +48,7 @@ _KINDS: dict[str, str] = {
     "host_key_policy": _TEXT,
     "tunnels": _TUNNELS,
     "keepalive_interval": _INT,
+    "excludes": _TEXT_LIST,
     "notes": _TEXT,
     "colour": _TEXT,
 }

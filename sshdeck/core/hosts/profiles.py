@@ -43,6 +43,7 @@ MAX_NOTES = 10_000
 MAX_LIST = 32
 MAX_TUNNELS = 64
 MAX_KEEPALIVE = 86_400
+MAX_GLOB = 256
 
 _FINGERPRINT = re.compile(r"SHA256:([A-Za-z0-9+/]{43})")
 _COLOUR_HEX = re.compile(r"#[0-9a-fA-F]{6}")
@@ -135,6 +136,8 @@ class HostProfile:
     host_key_policy: str = "ask"
     tunnels: list[Tunnel] = field(default_factory=list)
     keepalive_interval: int = 0  # seconds; 0 turns keepalives off
+    # Globs a sync through this host leaves alone (as `sshdeck sync --exclude`).
+    excludes: list[str] = field(default_factory=list)
     notes: str = ""
     colour: str = ""
     id: str = field(default_factory=new_profile_id)
@@ -193,6 +196,7 @@ class HostProfile:
             auth_methods=list(self.auth_methods),
             identity_files=list(self.identity_files),
             pinned_fingerprints=list(self.pinned_fingerprints),
+            excludes=list(self.excludes),
             tunnels=[replace(t) for t in self.tunnels],
         )
 
@@ -373,6 +377,16 @@ def validate_field(name: str, value: object, *, check_files: bool = True) -> str
         return _list_problem("tunnels", value)
     if name == "keepalive_interval":
         return _int_problem(value, 0, MAX_KEEPALIVE, f"keepalive must be a number of seconds from 0 (off) to {MAX_KEEPALIVE}")[1]
+    if name == "excludes":
+        if problem := _list_problem("sync excludes", value):
+            return problem
+        assert isinstance(value, list)
+        for item in value:
+            if isinstance(item, str) and not item.strip("/ "):
+                return "an exclude glob is empty"
+            if problem := _text_problem("exclude glob", item, MAX_GLOB):
+                return problem
+        return None
     if name == "notes":
         return _text_problem("notes", value, MAX_NOTES, multiline=True)
     if name == "colour":

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from sshdeck.core.sync.checksum import same_content
+from sshdeck.core.sync.ignore_file import IGNORE_FILE, IgnoreList, excluding_text, read_ignore_file
 from sshdeck.core.sync.tree import Excludes, Tree, scan_tree
+from sshdeck.core.fs.base import EntryKind
 from sshdeck.core.transfer.endpoints import Endpoint, Rel, Stat
 from sshdeck.core.transfer.names import show
 
@@ -66,6 +68,8 @@ class SyncOptions:
     excludes: tuple[str, ...] = ()
     keep_both: bool = False  # two-way: copy both versions of a conflict under new names
     mtime_slack: float = MTIME_SLACK
+    # Also leave alone what the source folder's .sshdeckignore names (ignore_file.py).
+    ignore_file: bool = True
 
 
 @dataclass
@@ -75,6 +79,14 @@ class SyncPlan:
     b: Tree
     two_way: bool = False
     problems: list[str] = field(default_factory=list)
+    # What was excluded: the globs given (options.excludes) and those of the .sshdeckignore file(s).
+    excludes: tuple[str, ...] = ()
+    ignore_globs: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)
+
+    def excluding(self, given: str = "given") -> str:
+        """One line: every glob that applied, and where it came from (`given` names options.excludes)."""
+        return excluding_text([(given, self.excludes), (IGNORE_FILE, self.ignore_globs)])
 
     def count(self, kind: ActionKind) -> int:
         return sum(1 for action in self.actions if action.kind is kind)
@@ -131,24 +143,43 @@ def contents_of(tree: Tree, folder: Rel) -> list[tuple[Rel, Stat]]:
     return [(rel, stat) for rel, stat in tree.entries.items() if len(rel) > depth and rel[:depth] == folder]
 
 
-async def scan_both(a: Endpoint, b: Endpoint, options: SyncOptions) -> tuple[Tree, Tree]:
-    excludes = Excludes(options.excludes)
-    return tuple(await asyncio.gather(scan_tree(a, excludes), scan_tree(b, excludes)))  # type: ignore[return-value]
+async def scan_both(a: Endpoint, b: Endpoint, options: SyncOptions, *, two_way: bool = False) -> tuple[Tree, Tree, IgnoreList]:
+    """Both trees, listed at once, without what the excludes name.
+
+    The excludes are the union of `options.excludes` and the globs of the
+    `.sshdeckignore` at the top of the source (`a`; two-way: of both folders).
+    """
+    ignore = IgnoreList()
+    if options.ignore_file:
+        for found in await asyncio.gather(*(read_ignore_file(side) for side in ((a, b) if two_way else (a,)))):
+            ignore.globs += tuple(g for g in found.globs if g not in ignore.globs)
+            ignore.notes += found.notes
+    excludes = Excludes(options.excludes + ignore.globs)
+    ta, tb = await asyncio.gather(scan_tree(a, excludes), scan_tree(b, excludes))
+    return ta, tb, ignore
+
+
+def _given(options: SyncOptions) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(options.excludes))
 
 
 async def plan_sync(source: Endpoint, dest: Endpoint, options: SyncOptions | None = None) -> SyncPlan:
     """One way: what makes `dest` like `source` (both trees listed at once)."""
     options = options or SyncOptions()
-    src, dst = await scan_both(source, dest, options)
+    src, dst, ignore = await scan_both(source, dest, options)
     actions: list[SyncAction] = []
     problems = src.problems + dst.problems
     to_hash: list[tuple[Rel, int]] = []
     blocked: list[Rel] = []  # source folders that cannot go where a file (or link) stays
+    same_size_and_time = _alike_files(src, dst, options) if not options.checksum else set()
+    in_the_way = dst.ignored
     for rel, stat in src.entries.items():
+        if rel in same_size_and_time:
+            continue  # the usual case, decided above without a Python call per file
         there = dst.entries.get(rel)
         if blocked and under(rel, blocked):
             continue
-        if rel in dst.ignored:
+        if in_the_way and rel in in_the_way:
             problems.append(f"{dest.label}: {show(rel)}: a link or special file is in the way (left alone)")
             blocked.append(rel)
             continue
@@ -174,7 +205,25 @@ async def plan_sync(source: Endpoint, dest: Endpoint, options: SyncOptions | Non
     if options.delete:
         replaced = [a.rel for a in actions if a.kind is ActionKind.DELETE and a.is_dir]
         actions.extend(_extra(src, dst, replaced))
-    return SyncPlan(sort_actions(actions), src, dst, problems=problems)
+    return SyncPlan(sort_actions(actions), src, dst, problems=problems, excludes=_given(options),
+                    ignore_globs=ignore.globs, notes=ignore.notes)
+
+
+def _alike_files(src: Tree, dst: Tree, options: SyncOptions) -> set[Rel]:
+    """Paths that are files of the same size and time (within the slack) on both sides: nothing to do for them.
+
+    Planning a big tree that is mostly in sync is mostly this test, so it is one
+    tight loop over the two dicts (no property or function call per file)
+    rather than the general loop below.
+    """
+    file, slack, there = EntryKind.FILE, options.mtime_slack, dst.entries.get
+    alike = set()
+    for rel, a in src.entries.items():
+        b = there(rel)
+        if b is not None and a.kind is file and b.kind is file and a.size == b.size:
+            if a.mtime is None or b.mtime is None or -slack <= a.mtime - b.mtime <= slack:
+                alike.add(rel)
+    return alike
 
 
 def _delete(tree: Tree, rel: Rel, stat: Stat) -> SyncAction:

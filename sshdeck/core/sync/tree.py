@@ -55,27 +55,86 @@ class Tree:
 
 
 class Excludes:
-    """`--exclude GLOB`: a glob without '/' matches a name anywhere; with '/', the path from the top."""
+    """`--exclude GLOB`: a glob without '/' matches a name anywhere; with '/', the path from the top.
+
+    All globs are compiled into two regular expressions (names, paths), so
+    matching costs one call per entry however many globs there are.
+    """
 
     def __init__(self, globs: Iterable[str] = ()) -> None:
         # "cache/" means the folder cache: the slashes at the ends say nothing more.
-        self.globs = [g.strip("/") for g in globs if g.strip("/")]
+        self.globs = list(dict.fromkeys(g.strip("/") for g in globs if g.strip("/")))
+        names = [fnmatch.translate(g) for g in self.globs if "/" not in g]
+        paths = [fnmatch.translate(g) for g in self.globs if "/" in g]
+        self._name = re.compile("|".join(names), re.DOTALL).match if names else None
+        self._path = re.compile("|".join(paths), re.DOTALL).match if paths else None
 
     def __bool__(self) -> bool:
         return bool(self.globs)
 
     def match(self, rel: Rel) -> bool:
-        if not self.globs:
-            return False
-        name = rel[-1].decode("utf-8", "surrogateescape")
-        path = b"/".join(rel).decode("utf-8", "surrogateescape")
-        for glob in self.globs:
-            if "/" in glob:
-                if fnmatch.fnmatchcase(path, glob):
-                    return True
-            elif fnmatch.fnmatchcase(name, glob):
-                return True
-        return False
+        if self._name is not None and self._name(rel[-1].decode("utf-8", "surrogateescape")):
+            return True
+        return self._path is not None and self._path(b"/".join(rel).decode("utf-8", "surrogateescape")) is not None
+
+
+def _slash_or_nul(names: Iterable[bytes]) -> bool:
+    """Whether any name holds '/' or NUL, tested on one joined string (no loop in Python)."""
+    joined = b"\0".join(names)
+    return b"/" in joined or joined.count(b"\0") != len(names) - 1  # type: ignore[arg-type]
+
+
+def _quick(tree: Tree, folder: Rel, table: dict[bytes, Stat], excludes: Excludes) -> list[Rel]:
+    """A folder whose names are all safe and distinct (the usual case): its entries added in a few passes.
+
+    The tree's cost is per entry, so this avoids Python work per name where
+    it can: the checks were made on the whole listing, and kinds are sorted out
+    in one loop.
+    """
+    if excludes:
+        table = {name: stat for name, stat in table.items() if not excludes.match(folder + (name,))}
+    dirs: list[bytes] = []
+    odd: list[bytes] = []
+    for name, stat in table.items():
+        kind = stat.kind
+        if kind is not _FILE:
+            (dirs if kind is _DIR else odd).append(name)
+    for name in odd:
+        tree.ignored.add(folder + (name,))
+        del table[name]
+    for name in [name for name in table if name[:1] == b"." and is_part_name(name)]:
+        if table[name].kind is _FILE:
+            del table[name]  # sshdeck's own partial files
+    tree.entries.update(zip([folder + (name,) for name in table], table.values()))
+    return [folder + (name,) for name in dirs]
+
+
+def _careful(tree: Tree, label: str, folder: Rel, listing: list[tuple[bytes, Stat]], excludes: Excludes) -> list[Rel]:
+    """A folder with a duplicate or an unsafe name: entry by entry, each problem reported."""
+    dups = duplicates(name for name, _ in listing)
+    children: list[Rel] = []
+    entries, checking = tree.entries, bool(excludes)
+    for name, stat in listing:
+        rel = folder + (name,)
+        # name_problem's POSIX rules, asked only when a cheap test says something is off.
+        problem = name_problem(name) if (b"/" in name or b"\0" in name or name in _ODD) else None
+        if problem or name in dups:
+            why = problem or "listed more than once"
+            tree.incomplete.add(folder)
+            tree.problems.append(f"{label}: {show(folder)}: entry '{display_name(name)}' left alone: {why}")
+            continue
+        if checking and excludes.match(rel):
+            continue
+        kind = stat.kind
+        if kind is _FILE:
+            if name[:1] != b"." or not is_part_name(name):
+                entries[rel] = stat
+        elif kind is _DIR:
+            entries[rel] = stat
+            children.append(rel)
+        else:
+            tree.ignored.add(rel)
+    return children
 
 
 async def scan_tree(
@@ -106,30 +165,11 @@ async def scan_tree(
                 tree.incomplete.add(folder)
                 tree.problems.append(inert(f"{endpoint.label}: {show(folder)}: cannot list: {describe(exc)}"))
                 return
-        dups = duplicates(name for name, _ in listing)
-        children: list[Rel] = []
-        entries, checking = tree.entries, bool(excludes)
-        # The loop runs once per entry of the tree: kinds compared directly, no sorting (plans sort).
-        for name, stat in listing:
-            rel = folder + (name,)
-            # name_problem's POSIX rules, asked only when a cheap test says something is off.
-            problem = name_problem(name) if (b"/" in name or b"\0" in name or name in _ODD) else None
-            if problem or name in dups:
-                why = problem or "listed more than once"
-                tree.incomplete.add(folder)
-                tree.problems.append(f"{endpoint.label}: {show(folder)}: entry '{display_name(name)}' left alone: {why}")
-                continue
-            if checking and excludes.match(rel):
-                continue
-            kind = stat.kind
-            if kind is _FILE:
-                if name[:1] != b"." or not is_part_name(name):
-                    entries[rel] = stat
-            elif kind is _DIR:
-                entries[rel] = stat
-                children.append(rel)
-            else:
-                tree.ignored.add(rel)
+        table = dict(listing)
+        if len(table) != len(listing) or not table.keys().isdisjoint(_ODD) or _slash_or_nul(table):
+            children = _careful(tree, endpoint.label, folder, listing, excludes)
+        else:
+            children = _quick(tree, folder, table, excludes)
         if len(tree.entries) > limit:
             # The whole tree is then incomplete: nothing will be deleted on this side's account.
             if not full:

@@ -18,6 +18,7 @@ from sshdeck.core.sync.plan import (
     SyncOptions,
     SyncPlan,
     Tree,
+    _given,
     contents_of,
     file_differs,
     scan_both,
@@ -47,7 +48,7 @@ def conflict_name(rel: Rel, number: int) -> Rel:
 
 async def plan_two_way(a: Endpoint, b: Endpoint, state: SyncState | None, options: SyncOptions | None = None) -> SyncPlan:
     options = options or SyncOptions()
-    ta, tb = await scan_both(a, b, options)
+    ta, tb, ignore = await scan_both(a, b, options, two_way=True)
     slack = options.mtime_slack
     known = state.entries if state else {}
     blocked = ta.incomplete | tb.incomplete
@@ -87,7 +88,8 @@ async def plan_two_way(a: Endpoint, b: Endpoint, state: SyncState | None, option
                 # Same size and time, other bytes: only a recorded state can say who changed.
                 actions[rel] = _settle(rel, sa, sb, before, slack, ta, tb, options)
     flat = _fold_folder_deletes(actions, ta, tb)
-    return SyncPlan(sort_actions(flat), ta, tb, two_way=True, problems=problems)
+    return SyncPlan(sort_actions(flat), ta, tb, two_way=True, problems=problems, excludes=_given(options),
+                    ignore_globs=ignore.globs, notes=ignore.notes)
 
 
 def _one_side(rel: Rel, stat: Stat, before: Recorded | None, *, to_a: bool, slack: float) -> SyncAction:
@@ -152,7 +154,7 @@ async def record_state(a: Endpoint, b: Endpoint, options: SyncOptions, previous:
     A path still different on both sides (a conflict) keeps its previous record,
     so the next run still knows both sides changed.
     """
-    ta, tb = await scan_both(a, b, options)
+    ta, tb, _ = await scan_both(a, b, options, two_way=True)
     state = SyncState(a.describe(), b.describe())
     before = previous.entries if previous else {}
     for rel, sa in ta.entries.items():

@@ -68,6 +68,7 @@ SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
         FieldSpec("force_pty", "Force PTY", "check", "ask the server for a terminal even for a command"),
         FieldSpec("allow_osc52", "Clipboard (OSC 52)", "check", "let programs in this host's shells set the clipboard"),
         FieldSpec("keepalive_interval", "Keepalive (s)", "number", "0 = off"),
+        FieldSpec("excludes", "Sync excludes", "lines", "one glob per line, e.g. *.log or cache/"),
     )),
     ("Tunnels", (FieldSpec("tunnels", "Local forwards", "tunnels"),)),
     ("Other", (

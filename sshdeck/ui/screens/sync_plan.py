@@ -3,17 +3,20 @@
 The screen shows the plan the sync controller (ui/sync.py) made for the two
 panes' folders: one line per action with its size, and the total of what is
 ticked.  `Space` unticks a line (it is then skipped), `d` turns deleting
-extra files on or off and `w` switches between one-way and two-way (both ask
-the controller for a fresh plan), `Enter` runs the ticked actions, `Escape`
-closes without changing anything (while the folders are still being compared
-it also stops the comparison: the screen opens at once and plans in a worker,
-which closing it cancels).  Conflicts (two-way) are listed but can
+extra files on or off, `w` switches between one-way and two-way and `c`
+between comparing size and time or contents (each asks the controller for a
+fresh plan), `e` goes to the exclude globs (a line
+"Excluding: …" above them says which applied, `.sshdeckignore` included;
+`Enter` there plans again with the edited globs), `Enter` runs the ticked
+actions, `Escape` closes without changing anything (while the folders are
+still being compared it also stops the comparison: the screen opens at once
+and plans in a worker, which closing it cancels).  Conflicts (two-way) are listed but can
 never be ticked: they are not run.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Awaitable, Callable
 
 from textual import on, work
@@ -22,7 +25,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, SelectionList, Static
+from textual.widgets import Button, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from sshdeck.core.sync import ActionKind, SyncAction, SyncPlan
@@ -36,10 +39,15 @@ class SyncChoices:
 
     delete: bool = False
     two_way: bool = False
+    # Globs to leave alone (the panes' profiles' excludes, as the user edited them here).
+    excludes: tuple[str, ...] = ()
+    # Compare contents (a server that may run commands hashes its own files), not size and time.
+    checksum: bool = False
 
     def describe(self) -> str:
         mode = "two-way" if self.two_way else "one-way →"
-        return f"{mode} (w)   ·   delete extra files: {'on' if self.delete else 'off'} (d)"
+        return (f"{mode} (w)   ·   delete extra files: {'on' if self.delete else 'off'} (d)   ·   "
+                f"compare: {'contents' if self.checksum else 'size and time'} (c)")
 
 
 @dataclass
@@ -67,12 +75,19 @@ def action_label(action: SyncAction, two_way: bool) -> Content:
     return Content(action.line(two_way) + size)
 
 
+def split_globs(text: str) -> tuple[str, ...]:
+    """`*.log, cache/` → ("*.log", "cache/"): commas separate globs (a glob may hold spaces)."""
+    return tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+
+
 class SyncPlanScreen(ModalScreen["SyncRun | None"]):
     CSS_PATH = "../styles/sync.tcss"
     BINDINGS = [
         Binding("enter", "run", "Synchronise", priority=True, id="run_sync", tooltip="Run the ticked actions"),
         Binding("d", "toggle_delete", "Delete extras", id="sync_toggle_delete"),
         Binding("w", "toggle_two_way", "Two-way", id="sync_toggle_two_way"),
+        Binding("c", "toggle_checksum", "Contents", id="sync_toggle_checksum", tooltip="Compare contents, not size and time"),
+        Binding("e", "edit_excludes", "Excludes", id="sync_edit_excludes", tooltip="Edit the globs to leave alone; Enter plans again"),
         Binding("escape", "cancel", "Cancel", id="cancel_sync", tooltip="Close; nothing changes"),
     ]
 
@@ -96,6 +111,11 @@ class SyncPlanScreen(ModalScreen["SyncRun | None"]):
             yield Label(Content(f"Synchronise {self.source} → {self.dest}"), classes="dialog-title", id="sync-title")
             yield Static(Content(self.choices.describe()), id="sync-options")
             yield SelectionList[int](id="sync-actions")
+            yield Static(id="sync-excluding")
+            with Horizontal(id="sync-exclude-row"):
+                yield Label("Exclude (e):", id="sync-exclude-label")
+                yield Input(", ".join(self.choices.excludes), placeholder="globs, comma-separated, e.g. *.log, cache/",
+                            compact=True, id="sync-excludes")
             yield Static(id="sync-total")
             yield Static(id="sync-problems")
             with Horizontal(classes="dialog-buttons"):
@@ -121,6 +141,8 @@ class SyncPlanScreen(ModalScreen["SyncRun | None"]):
             for index, action in enumerate(plan.actions[:MAX_LINES])
         )
         self.query_one("#sync-options", Static).update(Content(self.choices.describe()))
+        excluding = plan.excluding("") + "".join(f"\n{note}" for note in plan.notes[:3])
+        self.query_one("#sync-excluding", Static).update(Content(f"Excluding: {excluding}"))
         problems = self.query_one("#sync-problems", Static)
         problems.update(Content("\n".join(plan.problems[:5]) + (f"\n… and {len(plan.problems) - 5} more" if len(plan.problems) > 5 else "")))
         problems.display = bool(plan.problems)
@@ -179,10 +201,20 @@ class SyncPlanScreen(ModalScreen["SyncRun | None"]):
     # -- options -------------------------------------------------------------------------
 
     def action_toggle_delete(self) -> None:
-        self._replan(SyncChoices(delete=not self.choices.delete, two_way=self.choices.two_way))
+        self._replan(replace(self.choices, delete=not self.choices.delete))
 
     def action_toggle_two_way(self) -> None:
-        self._replan(SyncChoices(delete=self.choices.delete, two_way=not self.choices.two_way))
+        self._replan(replace(self.choices, two_way=not self.choices.two_way))
+
+    def action_toggle_checksum(self) -> None:
+        self._replan(replace(self.choices, checksum=not self.choices.checksum))
+
+    def action_edit_excludes(self) -> None:
+        self.query_one("#sync-excludes", Input).focus()
+
+    def _replan_with_edited_excludes(self) -> None:
+        self._replan(replace(self.choices, excludes=split_globs(self.query_one("#sync-excludes", Input).value)))
+        self.query_one("#sync-actions", SelectionList).focus()
 
     @work(exclusive=True, group="sync-replan")
     async def _replan(self, choices: SyncChoices, note: str = "Planning…") -> None:
@@ -214,6 +246,9 @@ class SyncPlanScreen(ModalScreen["SyncRun | None"]):
     def action_run(self) -> None:
         if isinstance(self.focused, Button) and self.focused.id == "sync-cancel":
             self.dismiss(None)  # Enter on Cancel cancels, whatever the screen's Enter does elsewhere
+            return
+        if isinstance(self.focused, Input):
+            self._replan_with_edited_excludes()  # Enter in the exclude line plans again
             return
         if self.planning:
             return
