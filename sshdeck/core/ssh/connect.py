@@ -26,7 +26,7 @@ import asyncssh
 from sshdeck.core.ssh.auth import AuthRecord, ConnectCallbacks, escape_server_text
 from sshdeck.core.ssh.client_keys import KeyCache, KeyOffer
 from sshdeck.core.ssh.connect_errors import AuthenticationFailed, ConnectError, HostKeyRefused, describe
-from sshdeck.core.ssh.connect_spec import MAX_PACKET_SIZE, WINDOW_SIZE, ConnectSpec, ResolvedTarget, cipher_list, resolve_target
+from sshdeck.core.ssh.connect_spec import WINDOW_SIZE, ConnectSpec, ResolvedTarget, cipher_list, resolve_target
 from sshdeck.core.ssh.login_client import LoginClient, StallTimer
 from sshdeck.core.hosts.targets import TargetError, parse_target
 from sshdeck.core.trust.check import (
@@ -241,7 +241,6 @@ def _connect_options(spec: ConnectSpec, target: ResolvedTarget, algs: list[str],
         "x509_trusted_certs": None,
         "connect_timeout": None,
         "window": WINDOW_SIZE,
-        "max_pktsize": MAX_PACKET_SIZE,
     }
     if not target.ciphers_configured:
         options["encryption_algs"] = cipher_list()

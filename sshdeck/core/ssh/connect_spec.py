@@ -21,11 +21,10 @@ from sshdeck.core.trust.check import TrustPolicy
 
 DEFAULT_SSH_CONFIG = "~/.ssh/config"
 WINDOW_SIZE = 16 * 1024 * 1024
-# The largest SSH packet we accept on our channels.  asyncssh's default (32 KiB) cuts each
-# ~255 KiB SFTP read reply into 8 packets, and every packet costs Python work (parse, decrypt
-# call, slicing the input buffer): one packet per reply cut the client's CPU of a big get by
-# about 13 % (benchmarks/cpu.py).  OpenSSH accepts packets up to 256 KiB; stay below that.
-MAX_PACKET_SIZE = 256 * 1024 - 4096
+# asyncssh's default largest packet (32 KiB) is kept on purpose: with bigger packets sshd does send
+# fewer of them when the client falls behind, but asyncssh gathers a packet that arrives in pieces
+# by concatenating bytes (quadratic in the packet size), and a 512 MiB get from sshd cost ~30 %
+# more client CPU with 252 KiB packets (benchmarks/cpu.py, alternating runs, 2026-11-29).
 DEFAULT_CONNECT_TIMEOUT = 20.0
 
 # AES-GCM is one call per packet in asyncssh, chacha20-poly1305 several:
