@@ -12,7 +12,7 @@ sshdeck runs in a private HOME (its own known_hosts holds the server's key);
 OpenSSH gets the same key through UserKnownHostsFile.  Nothing is asserted:
 these machines are shared and noisy, so read medians, not single runs.
 
-    python benchmarks/shipped.py [--quick] [--runs N] [--only SUBSTRING[,SUBSTRING…]]
+    python benchmarks/shipped.py [--quick] [--runs N] [--only 'SUBSTRING[|SUBSTRING…]']
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, 1 run: a smoke test of the script")
     parser.add_argument("--runs", type=int, default=3, help="runs per tool and case (default 3; medians)")
     parser.add_argument("--only", default="", help="run only cases whose label contains this text "
-                        "(several: separated by commas, e.g. '1-byte,GiB get,RTT')")
+                        "(several: separated by '|', e.g. '1-byte|GiB get|MiB get, 100 ms')")
     args = parser.parse_args()
     runs = 1 if args.quick else args.runs
     big, small, listing = (32, 200, 5000) if args.quick else (1024, 2000, 100_000)
@@ -175,7 +175,7 @@ def main() -> int:
                              proxies[20][1], proxies[100][1])
                 results = []
                 for label, target, theirs, ours, check in cases:
-                    if args.only and not any(part.strip() in label for part in args.only.split(",")):
+                    if args.only and not any(part in label for part in args.only.split("|")):
                         continue
                     case = Case(label, target)
                     for _ in range(runs):  # alternate, so drift hurts both alike
