@@ -265,9 +265,15 @@ class OversendsInRanges(HostileTree):
     OVERSEND = True
 
 
+class LongerThanListed(HostileTree):
+    LISTING = {b"/evil": [(b"big.bin", "file", 4 * MIB)]}
+    DATA = {b"/evil/big.bin": b"z" * (4 * MIB + 1)}
+
+
 @pytest.mark.parametrize(("server_class", "reason"), [
     (ClaimsAnAbsurdSize, "ended at"),
     (OversendsInRanges, "for a"),
+    (LongerThanListed, "more than its listed"),
 ])
 async def test_hostile_server_cannot_fool_a_ranged_copy(tmp_path: Path, server_class, reason: str) -> None:
     dest = tmp_path / "jail" / "dest"

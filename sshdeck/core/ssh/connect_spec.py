@@ -21,6 +21,10 @@ from sshdeck.core.trust.check import TrustPolicy
 
 DEFAULT_SSH_CONFIG = "~/.ssh/config"
 WINDOW_SIZE = 16 * 1024 * 1024
+# asyncssh's default largest packet (32 KiB) is kept on purpose: with bigger packets sshd does send
+# fewer of them when the client falls behind, but asyncssh gathers a packet that arrives in pieces
+# by concatenating bytes (quadratic in the packet size), and a 512 MiB get from sshd cost ~30 %
+# more client CPU with 252 KiB packets (benchmarks/cpu.py, alternating runs, 2026-11-29).
 DEFAULT_CONNECT_TIMEOUT = 20.0
 
 # AES-GCM is one call per packet in asyncssh, chacha20-poly1305 several:

@@ -172,18 +172,21 @@ async def _copy_in_ranges(transfer: "Transfer", item: TransferItem, part: Rel, f
         item.bytes_done = already
         transfer.meter.start_item(item.id, item.name, stat.size, already)
         reader = await source.open_read(item.src, follow=item.follow, checked=True)
+        ranged = RangedCopy(transfer, item, part, final, stat, done, far)
         try:
-            await RangedCopy(transfer, item, part, final, stat, done, far).run(reader, writer, channels)
-            # The range that ends the file may have been copied by an earlier run: prove the end here.
-            if await reader.read(stat.size, 1):
+            await ranged.run(reader, writer, channels)
+            # The range that ends the file proves the end as it is copied (one byte more is asked for).
+            # If an earlier run copied it, prove the end here.
+            if (stat.size == 0 or any(end >= stat.size for _, end in done)) and await reader.read(stat.size, 1):
                 raise SourceChangedError(
                     f"{item.name}: the source has more than its listed {stat.size} bytes "
                     "(it changed, or the server misreports sizes)"
                 )
         except BaseException:
-            await reader.close()
+            await asyncio.gather(reader.close(), ranged.closed())
             raise
-        _, note = await asyncio.gather(reader.close(), writer.finish(stat.mtime, stat.mode))
+        # The extra channels close while the copy is made durable; all is closed before the commit.
+        _, note, _ = await asyncio.gather(reader.close(), writer.finish(stat.mtime, stat.mode), ranged.closed())
     except BaseException:
         await writer.close()
         raise

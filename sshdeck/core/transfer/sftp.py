@@ -116,6 +116,8 @@ class SftpWriteFile:
 # channel window.  64 blocks filled the window and stalled the channel
 # (measured: a 256 MiB get took 2-4x longer on loopback).
 DEFAULT_WINDOW = 16
+# Small requests whose time is taken as a sample of the round trip (the smallest counts).
+ROUND_TRIP_SAMPLES = 4
 
 class SftpEndpoint:
     """A folder on one SFTP session; `reconnect` returns a fresh SFTPClient after a lost link."""
@@ -144,6 +146,7 @@ class SftpEndpoint:
         self._channels = channels
         self._channel_cap: int | None = None  # extra channels the server accepted before it refused one
         self._round_trip: float | None = None
+        self._round_trip_samples = 0
         self.root = root if isinstance(root, bytes) else root.encode("utf-8", "surrogateescape")
         # How much of one folder a listing takes in (settings.toml [limits]).
         self.limits = limits or configured_limits()
@@ -170,15 +173,38 @@ class SftpEndpoint:
 
     async def lstat(self, rel: Rel) -> Stat | None:
         try:
-            return _stat(await self.sftp.lstat(self.path(rel)))
+            return _stat(await self._timed(self.sftp.lstat(self.path(rel))))
         except asyncssh.SFTPNoSuchFile:
             return None
 
     async def stat(self, rel: Rel) -> Stat | None:
         try:
-            return _stat(await self.sftp.stat(self.path(rel)))
+            return _stat(await self._timed(self.sftp.stat(self.path(rel))))
         except asyncssh.SFTPNoSuchFile:
             return None
+
+    async def _timed(self, request: Awaitable[SFTPAttrs]) -> SFTPAttrs:
+        """Await a small request, and take its time as a sample of the round trip (the first few only).
+
+        A big file asks for the round trip before it picks one channel or several; the walker's
+        lstat of that file has just measured it, which saves a round trip of its own (100 ms on a
+        100 ms link).  The smallest of a few samples is kept: one sent among many may have queued.
+        """
+        if self._round_trip_samples >= ROUND_TRIP_SAMPLES:
+            return await request
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        try:
+            result = await request
+        except asyncssh.SFTPNoSuchFile:
+            self._sample_round_trip(loop.time() - began)
+            raise
+        self._sample_round_trip(loop.time() - began)
+        return result
+
+    def _sample_round_trip(self, seconds: float) -> None:
+        self._round_trip_samples += 1
+        self._round_trip = seconds if self._round_trip is None else min(self._round_trip, seconds)
 
     async def scandir(self, rel: Rel, follow: bool = False, max_entries: int | None = None) -> list[tuple[bytes, Stat]]:
         """The pipelined listing the panes use (core/fs), capped by `limits` (and `max_entries`, if lower).
@@ -290,7 +316,7 @@ class SftpEndpoint:
         self.sftp = await self._reconnect()
         self.block_size = self._block_size()
         self._channel_cap = None  # a new connection: the server may accept more channels again
-        self._round_trip = None
+        self._round_trip, self._round_trip_samples = None, 0
 
     async def flush(self) -> None:
         return None
@@ -303,10 +329,8 @@ class SftpEndpoint:
     async def round_trip(self) -> float:
         """Seconds one small request takes, measured once per connection (loopback: well under 10 ms)."""
         if self._round_trip is None:
-            loop = asyncio.get_running_loop()
-            began = loop.time()
-            await self.sftp.lstat(self.root)
-            self._round_trip = loop.time() - began
+            await self.lstat(())
+        assert self._round_trip is not None
         return self._round_trip
 
     def can_open_channels(self, already: int) -> bool:
