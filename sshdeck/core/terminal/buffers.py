@@ -7,7 +7,7 @@ exactly as they were; the alternate screen has no scrollback.
 
 from __future__ import annotations
 
-from .line import Line
+from .line import Line, as_line
 from .modes import Modes
 from .screen import Screen
 from .styles import DEFAULT
@@ -83,7 +83,7 @@ class BufferedScreen(Screen):
                     back = min(grow, len(self.history))
                     pulled = [self.history.pop() for _ in range(back)]
                     pulled.reverse()
-                    buf[0:0] = [item if isinstance(item, Line) else Line(item) for item in pulled]
+                    buf[0:0] = [as_line(item) for item in pulled]  # the scrollback may hold text or lazy lines
                     self.y += back
                     grow -= back
                 buf.extend(Line() for _ in range(grow))
