@@ -175,6 +175,17 @@ class Screen(Printing):
             return
         buf = self.buffer
         erase = self.erase_style()
+        if count == 1 and top < bottom:
+            # One line (a line feed or a wrap at the bottom): the most frequent scroll, in two list calls.
+            self.work += bottom - top + 1
+            gone = buf.pop(top)
+            buf.insert(bottom, Line.blank(self.cols, erase))
+            if top == 0 and buf is self.primary:
+                self.history.append(gone)
+                self.scroll_count += 1
+            if len(self.dirty) < self.rows:  # not already all dirty
+                self.dirty.update(range(top, bottom + 1))
+            return
         if count == bottom - top + 1 and self._cleared_again(top, bottom, erase):
             if top == 0 and buf is self.primary:  # the same blank lines pass into the scrollback
                 blank = "" if erase is DEFAULT else (" " * self.cols, erase)
