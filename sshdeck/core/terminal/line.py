@@ -26,7 +26,7 @@ import re
 from itertools import groupby
 
 from .styles import DEFAULT, Style, StyleTable
-from .widths import char_width
+from .widths import FIRST_WIDE, char_width
 
 _SPACES: dict[int, str] = {}
 
@@ -116,7 +116,8 @@ class Line:
             self.styles[x:end] = [style] * count
             if self.marks:
                 self._clear_marks(x, end)
-            if WIDE_TAIL in text:
+            # Only a double-width character straddling either edge of the chunk can lose a half.
+            if WIDE_TAIL in text and (text[x] == WIDE_TAIL or (end < length and text[end] == WIDE_TAIL)):
                 self._repair(x, end)
 
     def erase(self, start: int, end: int, style: Style, cols: int) -> None:
@@ -150,16 +151,20 @@ class Line:
             if style != DEFAULT:
                 self.erase(x, x + count, style, cols)
             return
-        self.text = (self.text[:x] + " " * count + self.text[x:])[:cols]
+        text = self.text
+        self.text = (text[:x] + " " * count + text[x:])[:cols]
         self.styles[x:x] = [style] * count
         del self.styles[cols:]
         marks = self.marks
         if marks and x < len(marks):
             marks[x:x] = [""] * count
             del marks[cols:]
-        if WIDE_TAIL in self.text:
-            self._repair(x, x + count)
-            self._repair(cols - 1, cols)
+        if WIDE_TAIL in text:
+            # A double-width character loses a half only where the line is split or cut.
+            if text[x] == WIDE_TAIL:
+                self._repair(x, x + count)
+            if len(text) + count > cols:
+                self._repair(cols - 1, cols)
 
     def delete_chars(self, x: int, count: int, style: Style, cols: int) -> None:
         """Remove `count` columns at `x` (DCH), pulling the rest left and blanking the right end."""
@@ -220,9 +225,9 @@ class Line:
             if 0 <= col < length:
                 ch = text[col]
                 if ch == WIDE_TAIL:
-                    if col == 0 or char_width(text[col - 1]) != 2:
+                    if col == 0 or text[col - 1] < FIRST_WIDE or char_width(text[col - 1]) != 2:
                         fixes.append(col)
-                elif char_width(ch) == 2 and (col + 1 >= length or text[col + 1] != WIDE_TAIL):
+                elif ch >= FIRST_WIDE and char_width(ch) == 2 and (col + 1 >= length or text[col + 1] != WIDE_TAIL):
                     fixes.append(col)
         if fixes:
             chars = list(text)
