@@ -80,3 +80,10 @@ def test_cursor_movement_is_clamped_to_the_screen_and_region():
     assert (t.cursor.x, t.cursor.y) == (0, 3)
     t.feed(b"\x1b[3C\x1b[1F")
     assert (t.cursor.x, t.cursor.y) == (0, 2)
+
+
+def test_text_wrapped_onto_a_one_line_screen_scrolls_away_with_the_next_line_feed() -> None:
+    t = Terminal(13, 1, scrollback=10)
+    t.feed(b"\x1b[999CAB\x1bD")
+    assert t.display() == [""]
+    assert [t.text_at(i) for i in range(t.line_count)] == [" " * 12 + "A", "B", ""]

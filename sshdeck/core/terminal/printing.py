@@ -170,6 +170,9 @@ class Printing:
         self.buffer[self.y].wrapped = True
         self.x = 0
         self.index()
+        # The caller draws on the new line next: counted now, so that a scroll of the
+        # whole region just made is not taken for a blank one by `_unchanged_since`.
+        self.work += 1
 
     def repeat_last(self, count: int) -> None:
         """REP (`CSI n b`): print the last printed character `count` more times.
