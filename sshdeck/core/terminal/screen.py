@@ -129,6 +129,10 @@ class Screen(Printing):
         """`count` line feeds at once: what `count` calls of `linefeed` do, in a few list operations."""
         if self.modes.newline:
             self.x = 0
+        self.indexes(count)
+
+    def indexes(self, count: int) -> None:
+        """`count` INDs at once (what `count` calls of `index` do)."""
         self.pending_wrap = False
         y, top, bottom = self.y, self.top, self.bottom
         if y > bottom:
@@ -166,6 +170,18 @@ class Screen(Printing):
             self.scroll_down(1)
         elif self.y > 0:
             self.y -= 1
+
+    def reverse_indexes(self, count: int) -> None:
+        """`count` RIs at once: up to the region's top (or the screen's), then scroll down the rest."""
+        self.pending_wrap = False
+        y, top = self.y, self.top
+        if y < top:
+            self.y = max(0, y - count)
+            return
+        up = min(count, y - top)
+        self.y = y - up
+        if count > up:
+            self.scroll_down(count - up)
 
     def scroll_up(self, count: int) -> None:
         """Move the region's lines up; lines leaving the top of the full screen go to history."""
