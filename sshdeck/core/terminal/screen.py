@@ -81,6 +81,9 @@ class Screen(Printing):
             self.primary = [Line() for _ in range(self.rows)]
             self.work += self.rows
         self.alternate: list[Line] | None = None
+        self.alternate_blank = False
+        """Is `alternate` (while not shown) known to hold only blank lines?"""
+        self._alternate_entered = -1
         self.buffer = self.primary
         self.x = 0
         self.y = 0
