@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sshdeck.core.terminal import Terminal
+from sshdeck.core.terminal import Style, Terminal
 
 
 def numbered(rows: int, cols: int = 10) -> Terminal:
@@ -87,3 +87,16 @@ def test_text_wrapped_onto_a_one_line_screen_scrolls_away_with_the_next_line_fee
     t.feed(b"\x1b[999CAB\x1bD")
     assert t.display() == [""]
     assert [t.text_at(i) for i in range(t.line_count)] == [" " * 12 + "A", "B", ""]
+
+
+def test_lines_in_the_scrollback_keep_wide_text_colours_and_soft_wraps_and_can_come_back_to_edit() -> None:
+    t = Terminal(10, 3, scrollback=100)
+    t.feed("\x1b[44m中中中中中x\x1b[0m\r\n".encode() + b"plain\r\n" * 4)
+    assert t.line_at(0) == [("中中中中中", Style(bg=4))]
+    assert t.line_at(1)[0] == ("x", Style(bg=4))
+    assert t.history[0].wrapped and not t.history[1].wrapped
+    t.resize(10, 8)  # the lines come back from the scrollback onto the screen
+    assert t.display()[:2] == ["中中中中中", "x"]
+    t.feed(b"\x1b[1;3HZ")
+    assert t.display()[0] == "中Z 中中中"
+    assert t.screen_line(0) == [("中", Style(bg=4)), ("Z", Style()), (" 中中中", Style(bg=4))]

@@ -83,6 +83,20 @@ class Line:
         line.runs = (raw, style)
         return line
 
+    def pack(self) -> Line:
+        """Drop the per-cell style list of a line of one style (as it leaves the screen for the scrollback).
+
+        The line becomes lazy again, `(text, style)`, and is rebuilt only if
+        something edits it: the scrollback then holds no list per line for the
+        garbage collector to walk over and over.
+        """
+        if self.runs is None and not self.marks:
+            styles = self.styles
+            if styles and styles.count(styles[0]) == len(styles):
+                self.runs = (self.text, styles[0])
+                del self.text, self.styles
+        return self
+
     def __len__(self) -> int:
         return len(self.text)
 
@@ -294,7 +308,11 @@ def runs_of(line: Line | str | Lazy, cols: int) -> list[tuple[str, Style]]:
     if line.runs is not None:
         texts, styles = lazy_runs(line.runs)
         pairs = list(zip(texts, styles))
-        return _crop(pairs, cols) if sum(map(len, texts)) > cols else pairs
+        if sum(map(len, texts)) > cols:
+            pairs = _crop(pairs, cols)
+        if WIDE_TAIL in line.runs[0]:  # a packed line of double-width characters
+            pairs = [(text.replace(WIDE_TAIL, ""), style) for text, style in pairs]
+        return pairs
     text = line.text[:cols]
     chars = _clusters(text, line.marks) if line.marks else None
     runs = []
@@ -318,7 +336,7 @@ def _clusters(text: str, marks: list[str]) -> list[str]:
 
 
 def _crop(pairs: list[tuple[str, Style]], cols: int) -> list[tuple[str, Style]]:
-    """Runs of single-width text cut to `cols` columns (packed lines never hold wide ones)."""
+    """Runs of text (one code point per column) cut to `cols` columns."""
     out = []
     room = cols
     for text, style in pairs:

@@ -44,7 +44,7 @@ class Printing:
             self.dirty.add(self.y)
             if modes.insert:
                 line.insert_blanks(x, min(len(text), room), DEFAULT, cols)
-                self.work += len(line.marks) if line.marks else 0  # marks shift one by one
+                self.work += len(line.marks) if line.marks else 0  # the marks slide with the text
             if len(text) < room:
                 line.write(x, text, style)
                 self.x = x + len(text)
@@ -116,7 +116,7 @@ class Printing:
             line = self.buffer[self.y]
             if modes.insert:
                 line.insert_blanks(x, 2 * count, DEFAULT, cols)
-                self.work += len(line.marks) if line.marks else 0  # marks shift one by one
+                self.work += len(line.marks) if line.marks else 0  # the marks slide with the text
             line.write(x, _with_tails(chunk), self.style)
             self.work += 2 * count
             self.dirty.add(self.y)
@@ -154,7 +154,7 @@ class Printing:
         line = self.buffer[self.y]
         if self.modes.insert:
             line.insert_blanks(self.x, width, DEFAULT, cols)
-            self.work += len(line.marks) if line.marks else 0  # marks shift one by one
+            self.work += len(line.marks) if line.marks else 0  # the marks slide with the text
         line.write(self.x, ch + WIDE_TAIL if width == 2 else ch, self.style)
         self.dirty.add(self.y)
         self.last_char = ch

@@ -200,7 +200,7 @@ class Screen(Printing):
             gone = buf.pop(top)
             buf.insert(bottom, Line.blank(self.cols, erase))
             if top == 0 and buf is self.primary:
-                self.history.append(gone)
+                self.history.append(gone.pack())
                 self.scroll_count += 1
             if len(self.dirty) < self.rows:  # not already all dirty
                 self.dirty.update(range(top, bottom + 1))
@@ -216,7 +216,7 @@ class Screen(Printing):
         del buf[top : top + count]
         buf[bottom - count + 1 : bottom - count + 1] = [Line.blank(self.cols, erase) for _ in range(count)]
         if top == 0 and buf is self.primary:
-            self.history.extend(gone)
+            self.history.extend([line.pack() for line in gone])
             self.scroll_count += count
         if len(self.dirty) < self.rows:  # not already all dirty
             self.dirty.update(range(top, bottom + 1))
