@@ -91,7 +91,7 @@ def test_text_wrapped_onto_a_one_line_screen_scrolls_away_with_the_next_line_fee
 
 def test_lines_in_the_scrollback_keep_wide_text_colours_and_soft_wraps_and_can_come_back_to_edit() -> None:
     t = Terminal(10, 3, scrollback=100)
-    t.feed("\x1b[44m中中中中中x\x1b[0m\r\n".encode() + b"plain\r\n" * 4)
+    t.feed("\x1b[44m中中中中中x\x1b[0m\n\r".encode() + b"plain\n\r" * 4)  # LF CR: the line-by-line path
     assert t.line_at(0) == [("中中中中中", Style(bg=4))]
     assert t.line_at(1)[0] == ("x", Style(bg=4))
     assert t.history[0].wrapped and not t.history[1].wrapped
