@@ -100,3 +100,14 @@ def test_lines_in_the_scrollback_keep_wide_text_colours_and_soft_wraps_and_can_c
     t.feed(b"\x1b[1;3HZ")
     assert t.display()[0] == "中Z 中中中"
     assert t.screen_line(0) == [("中", Style(bg=4)), ("Z", Style()), (" 中中中", Style(bg=4))]
+
+
+def test_combining_marks_stay_on_their_cells_in_the_scrollback_and_when_the_line_comes_back() -> None:
+    t = Terminal(10, 3, scrollback=100)
+    t.feed("\x1b[44mae\u0301中x\x1b[0m\n\r".encode() + b"plain\n\r" * 4)
+    assert t.line_at(0) == [("ae\u0301中x", Style(bg=4))]
+    t.resize(10, 8)
+    t.feed(b"\x1b[1;5Hy\x1b[1;1HZ")
+    assert t.display()[0] == "Ze\u0301中y"
+    t.feed(b"\x1b[1;2HE")
+    assert t.display()[0] == "ZE中y"  # the mark went with the character it was on

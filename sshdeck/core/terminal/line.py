@@ -90,7 +90,7 @@ class Line:
         something edits it: the scrollback then holds no list per line for the
         garbage collector to walk over and over.
         """
-        if self.runs is None and not self.marks:
+        if self.runs is None:  # combining marks stay in `marks`, which the lazy text keeps lining up with
             styles = self.styles
             if styles and styles.count(styles[0]) == len(styles):
                 self.runs = (self.text, styles[0])
@@ -305,7 +305,7 @@ def runs_of(line: Line | str | Lazy, cols: int) -> list[tuple[str, Style]]:
     if isinstance(line, tuple):
         pairs = list(zip(*lazy_runs(line)))
         return _crop(pairs, cols) if len(line[0]) > cols else pairs
-    if line.runs is not None:
+    if line.runs is not None and not line.marks:
         texts, styles = lazy_runs(line.runs)
         pairs = list(zip(texts, styles))
         if sum(map(len, texts)) > cols:
