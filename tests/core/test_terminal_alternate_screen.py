@@ -69,3 +69,26 @@ def test_decsc_restores_the_pen_too():
     assert t.screen_line(0)[0][1].fg == 1
     t.feed(b"\x1b[s\x1b[5G\x1b[uY")  # CSI s / CSI u
     assert t.display()[0] == "XY"
+
+
+def test_1049_finds_a_clean_screen_after_any_visit_and_a_resize() -> None:
+    t = shell_screen()
+    for visit in (b"", b"\x1b[2;2Hdrawn", b"", b"\x1b[4;20Hx", b"\x1b[44m\x1b[2J", b"\x1b#8"):
+        t.feed(b"\x1b[?1049h")
+        assert t.display() == [""] * 4 and t.screen_line(0) == []
+        t.feed(visit + b"\x1b[?1049l")
+        assert t.display()[0] == "$ ls"
+    t.feed(b"\x1b[?1049h\x1b[?1049l")
+    t.resize(10, 6)
+    t.feed(b"\x1b[?1049h")
+    assert t.display() == [""] * 6 and len(t.buffer) == 6
+    t.feed(b"\x1b[?1049l\x1b[?47h\x1b[3;3Hkept\x1b[?47l\x1b[?1049h")
+    assert t.display() == [""] * 6
+
+
+def test_repeated_1049_switches_with_nothing_drawn_do_not_rebuild_the_screen_each_time() -> None:
+    t = shell_screen()
+    t.feed(b"\x1b[?1049h\x1b[?1049l")
+    work = t.work
+    t.feed(b"\x1b[?1049h\x1b[?1049l" * 100)
+    assert t.work - work <= 2 * 100  # a count per switch, not a screenful of lines

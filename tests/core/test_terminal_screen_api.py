@@ -51,6 +51,14 @@ def test_resize_keeps_the_cursor_line_visible_and_pulls_history_back():
     assert t.cursor.y == 5
 
 
+def test_growing_pulls_back_coloured_lines_kept_lazily_in_the_scrollback():
+    t = Terminal(10, 3, scrollback=100)
+    t.feed(b"\x1b[41mred\x1b[0m\r\n" * 6 + b"end")
+    t.resize(10, 6)
+    assert t.display() == ["red"] * 5 + ["end"]
+    assert t.screen_line(0) == [("red", Style(bg=1))]
+
+
 def test_shrinking_drops_empty_lines_below_the_cursor_first():
     t = Terminal(10, 6, scrollback=100)
     t.feed(b"a\r\nb")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sshdeck.core.terminal import Terminal
+from sshdeck.core.terminal import Style, Terminal
 
 
 def numbered(rows: int, cols: int = 10) -> Terminal:
@@ -80,3 +80,34 @@ def test_cursor_movement_is_clamped_to_the_screen_and_region():
     assert (t.cursor.x, t.cursor.y) == (0, 3)
     t.feed(b"\x1b[3C\x1b[1F")
     assert (t.cursor.x, t.cursor.y) == (0, 2)
+
+
+def test_text_wrapped_onto_a_one_line_screen_scrolls_away_with_the_next_line_feed() -> None:
+    t = Terminal(13, 1, scrollback=10)
+    t.feed(b"\x1b[999CAB\x1bD")
+    assert t.display() == [""]
+    assert [t.text_at(i) for i in range(t.line_count)] == [" " * 12 + "A", "B", ""]
+
+
+def test_lines_in_the_scrollback_keep_wide_text_colours_and_soft_wraps_and_can_come_back_to_edit() -> None:
+    t = Terminal(10, 3, scrollback=100)
+    t.feed("\x1b[44m中中中中中x\x1b[0m\n\r".encode() + b"plain\n\r" * 4)  # LF CR: the line-by-line path
+    assert t.line_at(0) == [("中中中中中", Style(bg=4))]
+    assert t.line_at(1)[0] == ("x", Style(bg=4))
+    assert t.history[0].wrapped and not t.history[1].wrapped
+    t.resize(10, 8)  # the lines come back from the scrollback onto the screen
+    assert t.display()[:2] == ["中中中中中", "x"]
+    t.feed(b"\x1b[1;3HZ")
+    assert t.display()[0] == "中Z 中中中"
+    assert t.screen_line(0) == [("中", Style(bg=4)), ("Z", Style()), (" 中中中", Style(bg=4))]
+
+
+def test_combining_marks_stay_on_their_cells_in_the_scrollback_and_when_the_line_comes_back() -> None:
+    t = Terminal(10, 3, scrollback=100)
+    t.feed("\x1b[44mae\u0301中x\x1b[0m\n\r".encode() + b"plain\n\r" * 4)
+    assert t.line_at(0) == [("ae\u0301中x", Style(bg=4))]
+    t.resize(10, 8)
+    t.feed(b"\x1b[1;5Hy\x1b[1;1HZ")
+    assert t.display()[0] == "Ze\u0301中y"
+    t.feed(b"\x1b[1;2HE")
+    assert t.display()[0] == "ZE中y"  # the mark went with the character it was on

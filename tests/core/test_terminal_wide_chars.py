@@ -71,3 +71,11 @@ def _insert_screen(chunks: list[str], cols: int = 20) -> list[str]:
 def test_insert_mode_opens_room_for_a_mixed_token_once_with_the_same_result(text: str) -> None:
     # One token (one shift of the line's marks) must draw exactly what one character at a time draws.
     assert _insert_screen([text]) == _insert_screen([ch for ch in text])
+
+
+def test_inserting_pushes_a_double_width_character_off_the_right_edge_whole() -> None:
+    # The character's right half is pushed past the edge: its left half must not stay alone in the last column.
+    t = Terminal(15, 2)
+    t.feed("\x1b[1;13H中\x1b[4h\x1b[1;13Hab".encode())
+    assert t.display()[0] == " " * 12 + "ab"
+    assert t.screen_line(0)[-1][0].endswith("ab ")

@@ -102,3 +102,21 @@ def test_random_and_hostile_streams_stay_within_the_work_budget_and_never_reset(
     for data in pieces:
         assert_within_budget(t, data)
     assert len(t.buffer) == t.rows and 0 <= t.x < t.cols and 0 <= t.y < t.rows
+
+
+def test_a_run_of_index_next_line_reverse_index_or_reset_is_the_same_as_one_at_a_time() -> None:
+    for setup in (b"", b"\x1b[2;4r\x1b[3H", b"\x1b[44m", b"\x1b[20h", b"\x1b[3;4r\x1b[2H", b"\x1b[3;4r\x1b[5H"):
+        for seq in (b"\x1bD", b"\x1bE", b"\x1bM", b"\x1bc"):
+            for count in (1, 2, 3, 7, 30):
+                data = setup + b"ab\r\ncd\x1b[3Ce" + seq * count + b"f"
+                whole = Terminal(10, 5, scrollback=100)
+                whole.feed(b"0\r\n1\r\n2\r\n3\r\n4\x1b[1;5H")
+                whole.feed(data)
+                single = Terminal(10, 5, scrollback=100)
+                single.feed(b"0\r\n1\r\n2\r\n3\r\n4\x1b[1;5H")
+                for byte in range(0, len(data), 1):
+                    single.feed(data[byte : byte + 1])
+                assert [whole.text_at(i) for i in range(whole.line_count)] == [
+                    single.text_at(i) for i in range(single.line_count)
+                ], (setup, seq, count)
+                assert whole.cursor == single.cursor and whole.scroll_count == single.scroll_count

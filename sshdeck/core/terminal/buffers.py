@@ -7,7 +7,7 @@ exactly as they were; the alternate screen has no scrollback.
 
 from __future__ import annotations
 
-from .line import Line
+from .line import Line, as_line
 from .modes import Modes
 from .screen import Screen
 from .styles import DEFAULT
@@ -18,26 +18,36 @@ class BufferedScreen(Screen):
 
     def set_alternate(self, on: bool, mode: int) -> None:
         """Enter or leave the alternate screen for DEC private mode 47, 1047 or 1049."""
+        entered = False
         if on:
             if mode == 1049:
                 self.save_cursor()
             if self.buffer is not self.alternate:
-                if self.alternate is None or mode == 1049:
-                    self.alternate = [Line() for _ in range(self.rows)]
-                    self.work += self.rows
+                # 1049 wants a clear screen: the one left blank last time will do.
+                if self.alternate is None or (mode == 1049 and not self.alternate_blank):
+                    self._new_alternate()
                 self.buffer = self.alternate
+                entered = True
         else:
             if self.buffer is self.alternate:
+                # Every change to the grid adds to `work`: none since entering means still blank.
+                self.alternate_blank = self.alternate_blank and self.work == self._alternate_entered
                 if mode == 1047:
-                    self.alternate = [Line() for _ in range(self.rows)]
-                    self.work += self.rows
+                    self._new_alternate()
                 self.buffer = self.primary
             if mode == 1049:
                 self.restore_cursor()
         self.modes.alternate_screen = self.buffer is self.alternate
         self.work += 1
+        if entered:
+            self._alternate_entered = self.work
         self.pending_wrap = False
         self.touch_all()
+
+    def _new_alternate(self) -> None:
+        self.alternate = [Line() for _ in range(self.rows)]
+        self.work += self.rows
+        self.alternate_blank = True
 
     def resize(self, cols: int, rows: int) -> None:
         """Change the grid's size; no reflow, but the cursor's line stays on screen.
@@ -83,7 +93,7 @@ class BufferedScreen(Screen):
                     back = min(grow, len(self.history))
                     pulled = [self.history.pop() for _ in range(back)]
                     pulled.reverse()
-                    buf[0:0] = [item if isinstance(item, Line) else Line(item) for item in pulled]
+                    buf[0:0] = [as_line(item) for item in pulled]  # the scrollback may hold text or lazy lines
                     self.y += back
                     grow -= back
                 buf.extend(Line() for _ in range(grow))

@@ -10,6 +10,7 @@ built from the emulator's own state.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Callable
 
 from .modes import MOUSE_MODES, MOUSE_OFF, PRIVATE_FLAGS
@@ -307,3 +308,23 @@ def esc_dispatch(t: Terminal, seq: str) -> None:
     elif len(seq) == 2 and seq[0] in "()":
         # Designate G0/G1: "0" is DEC line drawing, everything else is taken as ASCII.
         t.designate(0 if seq[0] == "(" else 1, "0" if seq[1] == "0" else "B")
+
+
+# A run of the same one of these is applied at once: a flood of two-byte
+# sequences would otherwise cost a dispatch each (a 64 KiB read holds 32768).
+ESC_RUNS: dict[str, re.Pattern[str]] = {
+    seq: re.compile(f"(?:{re.escape(seq)})*+") for seq in ("\x1bD", "\x1bE", "\x1bM", "\x1bc")
+}
+
+
+def esc_run(t: Terminal, seq: str, count: int) -> None:
+    """Run `count` times the ESC sequence `seq` (a key of `ESC_RUNS`), as many single runs would."""
+    final = seq[1]
+    if final == "c":
+        t.full_reset()  # a second reset finds the state the first one made
+    elif final == "M":
+        t.reverse_indexes(count)
+    else:
+        if final == "E":
+            t.carriage_return()
+        t.indexes(count)

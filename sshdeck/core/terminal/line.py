@@ -7,7 +7,11 @@ concatenation or slice and one list slice assignment, done in C, instead of
 a Python loop over cells.  Two sentinels keep "one code point per column"
 true: the right half of a double-width character is stored as NUL (which the
 stream can never print), and a cell holding combining marks keeps its base
-character in `text` and the whole cluster in the `marks` dictionary.
+character in `text` and the whole cluster in `marks`, a list parallel to
+`text` ("" for a cell without marks; None while the line has no marks at all;
+never longer than `text`, columns past its end have none).  Inserting or
+deleting characters on a line of marks is then one more slice of a list, in
+C, instead of renumbering a dictionary in Python.
 
 Lines that scrolled through the screen in bulk without ever being edited
 there never become a `Line` at all (see `fastpath`): the scrollback may hold
@@ -22,7 +26,7 @@ import re
 from itertools import groupby
 
 from .styles import DEFAULT, Style, StyleTable
-from .widths import char_width
+from .widths import FIRST_WIDE, char_width
 
 _SPACES: dict[int, str] = {}
 
@@ -39,7 +43,7 @@ class Line:
         self.text = text
         self.styles: list[Style] = styles if styles is not None else [DEFAULT] * len(text)
         self.wrapped = wrapped
-        self.marks: dict[int, str] | None = None
+        self.marks: list[str] | None = None
         self.runs: Lazy | None = None
         """While not None: the line as it arrived, and `text`/`styles` are not built yet."""
 
@@ -79,6 +83,20 @@ class Line:
         line.runs = (raw, style)
         return line
 
+    def pack(self) -> Line:
+        """Drop the per-cell style list of a line of one style (as it leaves the screen for the scrollback).
+
+        The line becomes lazy again, `(text, style)`, and is rebuilt only if
+        something edits it: the scrollback then holds no list per line for the
+        garbage collector to walk over and over.
+        """
+        if self.runs is None:  # combining marks stay in `marks`, which the lazy text keeps lining up with
+            styles = self.styles
+            if styles and styles.count(styles[0]) == len(styles):
+                self.runs = (self.text, styles[0])
+                del self.text, self.styles
+        return self
+
     def __len__(self) -> int:
         return len(self.text)
 
@@ -89,11 +107,7 @@ class Line:
         """The line's characters as a reader sees them (clusters joined, wide tails dropped)."""
         text = self.text
         if self.marks:
-            chars = list(text)
-            for col, cluster in self.marks.items():
-                if col < len(chars):
-                    chars[col] = cluster
-            text = "".join(chars)
+            text = "".join(_clusters(text, self.marks))
         return text.replace(WIDE_TAIL, "")
 
     # -- editing ------------------------------------------------------------------
@@ -115,8 +129,9 @@ class Line:
             self.text = text[:x] + chunk + text[end:]
             self.styles[x:end] = [style] * count
             if self.marks:
-                self._drop_marks(x, end)
-            if WIDE_TAIL in text:
+                self._clear_marks(x, end)
+            # Only a double-width character straddling either edge of the chunk can lose a half.
+            if WIDE_TAIL in text and (text[x] == WIDE_TAIL or (end < length and text[end] == WIDE_TAIL)):
                 self._repair(x, end)
 
     def erase(self, start: int, end: int, style: Style, cols: int) -> None:
@@ -126,14 +141,16 @@ class Line:
         end = min(end, cols)
         if start >= end:
             return
-        if self.marks:
-            self._drop_marks(start, end)
         if end >= length and style == DEFAULT:
             if start < length:
                 self.text = text[:start]
                 del self.styles[start:]
+                if self.marks:
+                    del self.marks[start:]
                 self._repair(start - 1, start)
             return
+        if self.marks:
+            self._clear_marks(start, end)
         if end > length:
             self.write(start, " " * (end - start), style)
             return
@@ -148,14 +165,20 @@ class Line:
             if style != DEFAULT:
                 self.erase(x, x + count, style, cols)
             return
-        self.text = (self.text[:x] + " " * count + self.text[x:])[:cols]
+        text = self.text
+        self.text = (text[:x] + " " * count + text[x:])[:cols]
         self.styles[x:x] = [style] * count
         del self.styles[cols:]
-        if self.marks:
-            self._shift_marks(x, count, cols)
-        if WIDE_TAIL in self.text:
-            self._repair(x, x + count)
-            self._repair(cols - 1, cols)
+        marks = self.marks
+        if marks and x < len(marks):
+            marks[x:x] = [""] * count
+            del marks[cols:]
+        if WIDE_TAIL in text:
+            # A double-width character loses a half only where the line is split or cut.
+            if text[x] == WIDE_TAIL:
+                self._repair(x, x + count)
+            if len(text) + count > cols:
+                self._repair(cols - 1, cols)
 
     def delete_chars(self, x: int, count: int, style: Style, cols: int) -> None:
         """Remove `count` columns at `x` (DCH), pulling the rest left and blanking the right end."""
@@ -165,8 +188,7 @@ class Line:
                 self.erase(x, cols, style, cols)
             return
         if self.marks:
-            self._drop_marks(x, x + count)
-            self._shift_marks(x + count, -count, cols)
+            del self.marks[x : x + count]
         had_wide = WIDE_TAIL in self.text
         self.text = self.text[:x] + self.text[x + count :]
         del self.styles[x : x + count]
@@ -183,36 +205,30 @@ class Line:
             self.text = self.text[:cols]
             del self.styles[cols:]
             if self.marks:
-                self._drop_marks(cols, 1 << 30)
+                del self.marks[cols:]
             self._repair(cols - 1, cols)
 
     def add_mark(self, col: int, combining: str) -> None:
         """Attach a zero-width character to the cell at `col`."""
         if col >= len(self.text) or self.text[col] == WIDE_TAIL:
             return
-        if self.marks is None:
-            self.marks = {}
-        cluster = self.marks.get(col, self.text[col])
+        marks = self.marks
+        if marks is None:
+            marks = self.marks = []
+        if len(marks) <= col:
+            marks += [""] * (col + 1 - len(marks))
+        cluster = marks[col] or self.text[col]
         if len(cluster) < 16:  # a pile of combining marks is an attack on the renderer
-            self.marks[col] = cluster + combining
+            marks[col] = cluster + combining
 
     # -- keeping the invariants -------------------------------------------------------
 
-    def _drop_marks(self, start: int, end: int) -> None:
+    def _clear_marks(self, start: int, end: int) -> None:
+        """Forget the marks of columns [start, end) (their base characters were replaced)."""
         marks = self.marks
-        if end - start <= len(marks):  # a short edit in a line of many marks: look up its columns only
-            for col in range(start, end):
-                marks.pop(col, None)
-            return
-        for col in [c for c in marks if start <= c < end]:
-            del marks[col]
-
-    def _shift_marks(self, start: int, delta: int, cols: int) -> None:
-        self.marks = {
-            (col + delta if col >= start else col): cluster
-            for col, cluster in self.marks.items()
-            if not (col >= start and not 0 <= col + delta < cols)
-        }
+        end = min(end, len(marks))
+        if start < end:
+            marks[start:end] = [""] * (end - start)
 
     def _repair(self, start: int, end: int) -> None:
         """Blank any half of a double-width character that an edit near [start, end) orphaned."""
@@ -223,9 +239,9 @@ class Line:
             if 0 <= col < length:
                 ch = text[col]
                 if ch == WIDE_TAIL:
-                    if col == 0 or char_width(text[col - 1]) != 2:
+                    if col == 0 or text[col - 1] < FIRST_WIDE or char_width(text[col - 1]) != 2:
                         fixes.append(col)
-                elif char_width(ch) == 2 and (col + 1 >= length or text[col + 1] != WIDE_TAIL):
+                elif ch >= FIRST_WIDE and char_width(ch) == 2 and (col + 1 >= length or text[col + 1] != WIDE_TAIL):
                     fixes.append(col)
         if fixes:
             chars = list(text)
@@ -289,18 +305,16 @@ def runs_of(line: Line | str | Lazy, cols: int) -> list[tuple[str, Style]]:
     if isinstance(line, tuple):
         pairs = list(zip(*lazy_runs(line)))
         return _crop(pairs, cols) if len(line[0]) > cols else pairs
-    if line.runs is not None:
+    if line.runs is not None and not line.marks:
         texts, styles = lazy_runs(line.runs)
         pairs = list(zip(texts, styles))
-        return _crop(pairs, cols) if sum(map(len, texts)) > cols else pairs
+        if sum(map(len, texts)) > cols:
+            pairs = _crop(pairs, cols)
+        if WIDE_TAIL in line.runs[0]:  # a packed line of double-width characters
+            pairs = [(text.replace(WIDE_TAIL, ""), style) for text, style in pairs]
+        return pairs
     text = line.text[:cols]
-    if line.marks:
-        chars: list[str] | None = list(text)
-        for col, cluster in line.marks.items():
-            if col < len(chars):
-                chars[col] = cluster
-    else:
-        chars = None
+    chars = _clusters(text, line.marks) if line.marks else None
     runs = []
     start = 0
     for style, group in groupby(line.styles[:cols]):
@@ -313,8 +327,16 @@ def runs_of(line: Line | str | Lazy, cols: int) -> list[tuple[str, Style]]:
     return runs
 
 
+def _clusters(text: str, marks: list[str]) -> list[str]:
+    """One string per column of `text`: its character, or its cluster where it has marks."""
+    chars = [cluster or ch for ch, cluster in zip(text, marks)]
+    if len(marks) < len(text):
+        chars += text[len(marks) :]
+    return chars
+
+
 def _crop(pairs: list[tuple[str, Style]], cols: int) -> list[tuple[str, Style]]:
-    """Runs of single-width text cut to `cols` columns (packed lines never hold wide ones)."""
+    """Runs of text (one code point per column) cut to `cols` columns."""
     out = []
     room = cols
     for text, style in pairs:

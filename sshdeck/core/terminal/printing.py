@@ -44,7 +44,7 @@ class Printing:
             self.dirty.add(self.y)
             if modes.insert:
                 line.insert_blanks(x, min(len(text), room), DEFAULT, cols)
-                self.work += len(line.marks) if line.marks else 0  # marks shift one by one
+                self.work += len(line.marks) if line.marks else 0  # the marks slide with the text
             if len(text) < room:
                 line.write(x, text, style)
                 self.x = x + len(text)
@@ -116,8 +116,8 @@ class Printing:
             line = self.buffer[self.y]
             if modes.insert:
                 line.insert_blanks(x, 2 * count, DEFAULT, cols)
-                self.work += len(line.marks) if line.marks else 0  # marks shift one by one
-            line.write(x, WIDE_TAIL.join(chunk) + WIDE_TAIL, self.style)
+                self.work += len(line.marks) if line.marks else 0  # the marks slide with the text
+            line.write(x, _with_tails(chunk), self.style)
             self.work += 2 * count
             self.dirty.add(self.y)
             x += 2 * count
@@ -154,7 +154,7 @@ class Printing:
         line = self.buffer[self.y]
         if self.modes.insert:
             line.insert_blanks(self.x, width, DEFAULT, cols)
-            self.work += len(line.marks) if line.marks else 0  # marks shift one by one
+            self.work += len(line.marks) if line.marks else 0  # the marks slide with the text
         line.write(self.x, ch + WIDE_TAIL if width == 2 else ch, self.style)
         self.dirty.add(self.y)
         self.last_char = ch
@@ -170,6 +170,9 @@ class Printing:
         self.buffer[self.y].wrapped = True
         self.x = 0
         self.index()
+        # The caller draws on the new line next: counted now, so that a scroll of the
+        # whole region just made is not taken for a blank one by `_unchanged_since`.
+        self.work += 1
 
     def repeat_last(self, count: int) -> None:
         """REP (`CSI n b`): print the last printed character `count` more times.
@@ -189,3 +192,13 @@ class Printing:
         count = min(count, self.cols)
         if count > 0:
             self.print_text(self.last_char * count)
+
+
+def _with_tails(chunk: str) -> str:
+    """`chunk` (double-width characters) laid out one code point per column: each followed by WIDE_TAIL."""
+    first = chunk[0]
+    if chunk.count(first) == len(chunk):  # a REP, or a single character: no per-character string at all
+        return (first + WIDE_TAIL) * len(chunk)
+    cells = [WIDE_TAIL] * (2 * len(chunk))
+    cells[0::2] = chunk  # several times faster than WIDE_TAIL.join(chunk) for non-Latin-1 text
+    return "".join(cells)

@@ -81,6 +81,9 @@ class Screen(Printing):
             self.primary = [Line() for _ in range(self.rows)]
             self.work += self.rows
         self.alternate: list[Line] | None = None
+        self.alternate_blank = False
+        """Is `alternate` (while not shown) known to hold only blank lines?"""
+        self._alternate_entered = -1
         self.buffer = self.primary
         self.x = 0
         self.y = 0
@@ -129,6 +132,10 @@ class Screen(Printing):
         """`count` line feeds at once: what `count` calls of `linefeed` do, in a few list operations."""
         if self.modes.newline:
             self.x = 0
+        self.indexes(count)
+
+    def indexes(self, count: int) -> None:
+        """`count` INDs at once (what `count` calls of `index` do)."""
         self.pending_wrap = False
         y, top, bottom = self.y, self.top, self.bottom
         if y > bottom:
@@ -167,6 +174,18 @@ class Screen(Printing):
         elif self.y > 0:
             self.y -= 1
 
+    def reverse_indexes(self, count: int) -> None:
+        """`count` RIs at once: up to the region's top (or the screen's), then scroll down the rest."""
+        self.pending_wrap = False
+        y, top = self.y, self.top
+        if y < top:
+            self.y = max(0, y - count)
+            return
+        up = min(count, y - top)
+        self.y = y - up
+        if count > up:
+            self.scroll_down(count - up)
+
     def scroll_up(self, count: int) -> None:
         """Move the region's lines up; lines leaving the top of the full screen go to history."""
         top, bottom = self.top, self.bottom
@@ -175,6 +194,17 @@ class Screen(Printing):
             return
         buf = self.buffer
         erase = self.erase_style()
+        if count == 1 and top < bottom:
+            # One line (a line feed or a wrap at the bottom): the most frequent scroll, in two list calls.
+            self.work += bottom - top + 1
+            gone = buf.pop(top)
+            buf.insert(bottom, Line.blank(self.cols, erase))
+            if top == 0 and buf is self.primary:
+                self.history.append(gone.pack())
+                self.scroll_count += 1
+            if len(self.dirty) < self.rows:  # not already all dirty
+                self.dirty.update(range(top, bottom + 1))
+            return
         if count == bottom - top + 1 and self._cleared_again(top, bottom, erase):
             if top == 0 and buf is self.primary:  # the same blank lines pass into the scrollback
                 blank = "" if erase is DEFAULT else (" " * self.cols, erase)
@@ -186,7 +216,7 @@ class Screen(Printing):
         del buf[top : top + count]
         buf[bottom - count + 1 : bottom - count + 1] = [Line.blank(self.cols, erase) for _ in range(count)]
         if top == 0 and buf is self.primary:
-            self.history.extend(gone)
+            self.history.extend([line.pack() for line in gone])
             self.scroll_count += count
         if len(self.dirty) < self.rows:  # not already all dirty
             self.dirty.update(range(top, bottom + 1))

@@ -24,7 +24,7 @@ import re
 from collections import deque
 from typing import Callable, NamedTuple
 
-from .controls import CSI_HANDLERS, esc_dispatch, parse_params
+from .controls import CSI_HANDLERS, ESC_RUNS, esc_dispatch, esc_run, parse_params
 from .events import Bell, TerminalEvent
 from .fastpath import MAX_REPLIES_PER_FEED, FastPaths
 from .line import runs_of
@@ -159,7 +159,13 @@ class Terminal(FastPaths):
             elif kind == 5:
                 self._osc(token)
             elif kind == 7:
-                esc_dispatch(self, token[1:])
+                run = ESC_RUNS.get(token)
+                if run is not None and data.startswith(token, pos):
+                    stop = run.match(data, pos).end()
+                    esc_run(self, token, 1 + (stop - pos) // len(token))
+                    pos = stop
+                else:
+                    esc_dispatch(self, token[1:])
             elif kind == 8:
                 prefix = _PREFIX.match(data, pos - 1)
                 if prefix.end() == end:

@@ -210,6 +210,9 @@ def _merged(*tables: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
 SPECIAL_RE = re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _merged(WIDE, ZERO)) + "]")
 """Matches one character whose width is not one: the cue to leave the fast path."""
 
+FIRST_WIDE = chr(WIDE[0][0])
+"""No character before this one is double-width (a cheap test before `char_width`)."""
+
 _WIDE_STARTS = [start for start, _ in WIDE]
 _ZERO_STARTS = [start for start, _ in ZERO]
 _width_cache: dict[str, int] = {}
