@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.shipped import Bench, sshdeck_argv  # noqa: E402
+from benchmarks.shipped import Bench, compile_package, sshdeck_argv  # noqa: E402
 from tests.support.openssh import OpenSSHServer  # noqa: E402
 
 SESSION = "sshdeck-app-frame"
@@ -66,6 +66,7 @@ def main() -> int:
     args = parser.parse_args()
     if not shutil.which("tmux"):
         raise SystemExit("tmux is needed (apt-get install tmux)")
+    compile_package()  # as `pip install` does: no run pays for compiling sshdeck's modules
     with tempfile.TemporaryDirectory(prefix="sshdeck-app-frame-") as tmp:
         work = Path(tmp)
         many = work / "remote" / "many"
