@@ -138,7 +138,10 @@ class FilePane(PaneListing, PaneActions, Vertical):
     # -- drawing (always plain Content: a name never becomes markup) -------------
 
     def _draw_path(self) -> None:
-        bar = self.query_one(".pane-path", Static)
+        bars = self.query(".pane-path").results(Static)
+        bar = next(bars, None)
+        if bar is None:  # the pane is being taken down (the app quits) while a listing still reports
+            return
         suffix = ""
         if self.loading_path is not None:
             suffix = f"  (loading… {self.loading_count:,})" if self.loading_count else "  (loading…)"
