@@ -233,7 +233,7 @@ async def test_c_compares_contents_and_finds_a_change_that_keeps_size_and_time(t
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_preview(pilot, app)
         assert "update b.txt  20 B" not in prompts(screen)
-        assert "compare: size and time (c)" in str(screen.query_one("#sync-options", Static).render())
+        assert "compare: size, time (c)" in str(screen.query_one("#sync-options", Static).render())
         await pilot.press("c")
         await until(pilot, lambda: "update b.txt  20 B" in prompts(screen), "a plan comparing contents")
         assert "update a.txt  10 B" not in prompts(screen)

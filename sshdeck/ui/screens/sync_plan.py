@@ -46,8 +46,9 @@ class SyncChoices:
 
     def describe(self) -> str:
         mode = "two-way" if self.two_way else "one-way →"
-        return (f"{mode} (w)   ·   delete extra files: {'on' if self.delete else 'off'} (d)   ·   "
-                f"compare: {'contents' if self.checksum else 'size and time'} (c)")
+        # One line that fits the dialog at 80 columns.
+        return (f"{mode} (w) · delete extras: {'on' if self.delete else 'off'} (d) · "
+                f"compare: {'contents' if self.checksum else 'size, time'} (c)")
 
 
 @dataclass
