@@ -62,6 +62,9 @@ class SshdeckApp(App):
         self.remote = remote
         self.initial_target = initial_target
         self.ssh_config = ssh_config
+        # Seconds the process may take to end once the app starts shutting down, else a watchdog ends it
+        # (set by the `sshdeck` command; None in tests, where the process is pytest's).
+        self.exit_grace: float | None = None
         self._startup_problems: list[str] = []  # before anything below can add to it
         self.store = ProfileStore.load()
         self.bookmarks = Bookmarks.load()
@@ -132,6 +135,10 @@ class SshdeckApp(App):
 
     async def on_unmount(self) -> None:
         self.quitting.uninstall_signal_handlers()
+        if self.exit_grace is not None:
+            from sshdeck.ui import stop_watchdog
+
+            stop_watchdog.arm_exit(self.return_code or 0, self.exit_grace, "the app began to quit")
         await self.connections.close_all()
         if self.remote is not None:
             try:

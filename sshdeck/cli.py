@@ -105,6 +105,7 @@ def run_tui(args: argparse.Namespace) -> int:
     from sshdeck.ui import stop_watchdog  # if the app cannot wind down after a signal, this ends it
 
     stop_watchdog.remember_terminal()
+    app.exit_grace = EXIT_GRACE
     if remote is not None:
         stop_watchdog.at_hard_exit(remote.sandbox.cleanup)
     try:
@@ -120,6 +121,9 @@ def run_tui(args: argparse.Namespace) -> int:
     for line in remote_edits(app).still_kept():
         print(f"sshdeck: {line}", file=sys.stderr)
     return app.return_code or 0
+
+
+EXIT_GRACE = 20.0  # seconds from the start of the app's shutdown to the end of the process, at most
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:

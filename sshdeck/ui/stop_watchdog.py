@@ -79,17 +79,28 @@ def install(graceful: Callable[[int], None], grace: float) -> Callable[[], None]
 
 
 def arm(signum: int, grace: float) -> None:
-    """Start the watchdog once."""
+    """Start the watchdog once: after a stop signal, end the process `grace` seconds later with 128 + signum."""
+    arm_exit(128 + signum, grace, signal.Signals(signum).name)
+
+
+def arm_exit(code: int, grace: float, reason: str) -> None:
+    """Start the watchdog once: if the process still runs `grace` seconds from now, end it with `code`.
+
+    Armed by a stop signal, and by the app when it starts shutting down: Textual's
+    shutdown can wait for ever on a terminal that has gone away (its output thread),
+    which left processes behind after their window was closed.
+    """
     if _armed.is_set():
         return
     _armed.set()
-    threading.Thread(target=_hard_exit_after, args=(signum, grace), name="sshdeck-stop-watchdog", daemon=True).start()
+    threading.Thread(target=_hard_exit_after, args=(code, grace, reason), name="sshdeck-stop-watchdog",
+                     daemon=True).start()
 
 
-def _hard_exit_after(signum: int, grace: float) -> None:
+def _hard_exit_after(code: int, grace: float, reason: str) -> None:
     time.sleep(grace)
     try:
-        log.warning("still running %.0f s after %s: ending the process", grace, signal.Signals(signum).name)
+        log.warning("still running %.0f s after %s: ending the process", grace, reason)
     except Exception:  # noqa: BLE001 - logging must not keep us alive
         pass
     restore_terminal()
@@ -98,7 +109,7 @@ def _hard_exit_after(signum: int, grace: float) -> None:
             cleanup()
         except Exception:  # noqa: BLE001 - each clean-up is best effort
             pass
-    os._exit(128 + signum)
+    os._exit(code)
 
 
 def restore_terminal() -> None:

@@ -49,3 +49,31 @@ def test_handlers_are_put_back_when_uninstalled() -> None:
     assert uninstall is not None and signal.getsignal(signal.SIGTERM) is not before
     uninstall()
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+HUNG_SHUTDOWN = textwrap.dedent("""
+    import queue, shutil, sys
+    from sshdeck.ui import stop_watchdog
+
+    sandbox = sys.argv[1]
+    stop_watchdog.at_hard_exit(lambda: shutil.rmtree(sandbox))
+    stop_watchdog.arm_exit(0, 0.5, "the app began to quit")
+    print("quitting", flush=True)
+    full = queue.Queue(1)
+    full.put("frame")
+    full.put("the last frame")  # Textual's output thread is gone with the terminal: this never returns
+""")
+
+
+def test_a_shutdown_that_hangs_on_a_vanished_terminal_still_ends_the_process(tmp_path: Path) -> None:
+    sandbox = tmp_path / "sshdeck-demo-y"
+    sandbox.mkdir()
+    process = subprocess.Popen([sys.executable, "-c", HUNG_SHUTDOWN, str(sandbox)], stdout=subprocess.PIPE, text=True,
+                               env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])))
+    try:
+        assert process.stdout.readline().strip() == "quitting"
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+    assert not sandbox.exists()
+
