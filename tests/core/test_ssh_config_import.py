@@ -13,8 +13,8 @@ from sshdeck.core.hosts.ssh_config_import import (
     ImportCandidate,
     import_candidates,
     preview_ssh_config,
-    split_args,
 )
+from sshdeck.core.hosts.ssh_config_read import split_args
 
 
 @pytest.fixture
