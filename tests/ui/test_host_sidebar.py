@@ -10,11 +10,11 @@ from textual.binding import Binding
 from textual.widgets import Input, Static
 
 import sshdeck
+from sshdeck.core.hosts import secrets
 from sshdeck.core.hosts.profile_store import ProfileStore
 from sshdeck.core.hosts.profiles import HostProfile
 from sshdeck.ui.screens.confirm import ConfirmScreen
 from sshdeck.ui.screens.profile_editor import ProfileEditor
-from sshdeck.ui.widgets import host_sidebar
 from sshdeck.ui.widgets.host_sidebar import CONNECTED, CONNECTING, ERROR, HostList, HostSidebar
 
 STYLES = Path(sshdeck.__file__).parent / "ui" / "styles"
@@ -251,7 +251,7 @@ async def test_duplicate_adds_a_copy_under_a_free_name() -> None:
 
 async def test_delete_asks_first_and_escape_keeps_the_profile(monkeypatch: pytest.MonkeyPatch) -> None:
     forgotten: list[str] = []
-    monkeypatch.setattr(host_sidebar.secrets, "delete_password", lambda pid: forgotten.append(pid))
+    monkeypatch.setattr(secrets, "delete_password", lambda pid: forgotten.append(pid))
     app = SidebarApp(two_groups())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("delete")
