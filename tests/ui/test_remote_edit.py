@@ -1,29 +1,24 @@
-"""F4 on a remote file through the app (Pilot), on the demo server and OpenSSH's sshd.
+"""F4 on a remote file changed on the server meanwhile, through the app (Pilot), on the demo server and OpenSSH's sshd.
 
 The editor is a small script set as $VISUAL; it counts its runs in a file so
 a test can tell how often the app started it.  Every conflict answer must
-leave the edit somewhere the user can find it.
+leave the edit somewhere the user can find it.  Saves uploaded while the
+editor runs, and detached editors: test_remote_edit_watch.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
-import asyncssh
 import pytest
 from textual.geometry import Region
 from textual.widgets import Button, Label, Static
 
 from sshdeck.app import SshdeckApp
-from sshdeck.core.edit import edits_dir
 from sshdeck.core.fs.names import display_name
-from sshdeck.core.ssh.remote_source import DemoSource, DirectSftpSource
-from sshdeck.ui.commands import main_screen_commands
-from sshdeck.ui.edits import remote_edits
+from sshdeck.core.ssh.remote_source import DemoSource
 from sshdeck.ui.screens.edit_conflict import EditConflictDialog
-from sshdeck.ui.widgets.file_pane import FilePane
+from tests.ui.remote_edit_app import kept_copies, make_app, messages, open_editor_on, openssh_source, script
 from tests.ui.test_snapshots import freeze_times, utc  # noqa: F401  (a fixture)
 from tests.ui.waiting import both_panes_idle, until
 
@@ -41,73 +36,10 @@ if count == 1:
     pathlib.Path({server_file!r}).write_text("someone else\\n")
 """
 
-# Saves three times; before each next save it waits until the server has the previous one.
-THREE_SAVES_EDITOR = """#!{python}
-import pathlib, sys, time
-path = pathlib.Path(sys.argv[1])
-server = pathlib.Path({server_file!r})
-for n in range(1, 4):
-    text = "save %d\\n" % n
-    path.write_text(text)
-    while server.read_text() != text:
-        time.sleep(0.05)
-"""
-
-# Returns at once, like `code` without --wait; a background process saves when the test says so.
-DETACHED_EDITOR = """#!/bin/sh
-{python} - "$1" <<'EOF' >/dev/null 2>&1 &
-import pathlib, sys, time
-go = pathlib.Path({go!r})
-while not go.exists():
-    time.sleep(0.05)
-pathlib.Path(sys.argv[1]).write_text(go.read_text())
-pathlib.Path({done!r}).write_text("saved")
-EOF
-exit 0
-"""
-
 # Records what it was asked to compare.
 DIFFTOOL = """#!/bin/sh
 printf '%s\\n' "$@" >> {record!r}
 """
-
-
-def script(tmp_path: Path, name: str, text: str, **fields: str) -> str:
-    path = tmp_path / name
-    path.write_text(text.format(python=sys.executable, **fields))
-    path.chmod(0o755)
-    return str(path)
-
-
-def say_go(go: Path, text: str) -> None:
-    """Tell the background editor what to save (written whole, so it never reads half)."""
-    temp = go.with_name(go.name + ".tmp")
-    temp.write_text(text)
-    os.replace(temp, go)
-
-
-def make_app(tmp_path: Path, remote) -> SshdeckApp:
-    local = tmp_path / "local"
-    local.mkdir(exist_ok=True)
-    return SshdeckApp(local_path=str(local), remote=remote)
-
-
-async def open_editor_on(pilot, app: SshdeckApp, name: str) -> FilePane:
-    _left, right = await both_panes_idle(pilot, app)
-    right.file_list.focus()
-    right.file_list.cursor = [e.display for e in right.file_list.entries].index(name)
-    await pilot.pause()
-    await pilot.press("f4")
-    return right
-
-
-def kept_copies() -> list[Path]:
-    folder = edits_dir()
-    return sorted(p for p in folder.glob("*/*") if p.is_file()) if folder.exists() else []
-
-
-def messages(app: SshdeckApp) -> list[str]:
-    return [n.message for n in app._notifications]
 
 
 def question(app: SshdeckApp, other_than: object = None) -> EditConflictDialog | None:
@@ -288,34 +220,6 @@ async def test_diff_is_not_offered_without_a_diff_program(
         await until(pilot, lambda: kept_copies(), "the kept copy")
 
 
-async def test_each_save_is_uploaded_while_the_editor_runs_on_openssh(
-    tmp_path: Path, openssh_server, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    served = tmp_path / "served"
-    served.mkdir()
-    server_file = served / "config.ini"
-    server_file.write_text("v0\n")
-    monkeypatch.setenv("VISUAL", script(tmp_path, "editor", THREE_SAVES_EDITOR, server_file=str(server_file)))
-    source = DirectSftpSource(
-        host=openssh_server.host,
-        port=openssh_server.port,
-        username=openssh_server.username,
-        client_keys=[str(openssh_server.client_key)],
-        known_hosts=asyncssh.import_known_hosts(openssh_server.known_hosts_line()),
-        path=str(served),
-    )
-    app = make_app(tmp_path, source)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_editor_on(pilot, app, "config.ini")
-        # Three saves, each uploaded once it has settled (~1 s each): give a loaded machine a minute.
-        note = await until(pilot, lambda: [m for m in messages(app) if m.startswith("Uploaded")], "the end of the edit",
-                           tries=2400)
-        assert note == ["Uploaded " + str(server_file) + " (3 saves)"]
-        assert server_file.read_text() == "save 3\n"
-        assert not kept_copies()
-        await both_panes_idle(pilot, app)  # the pane's refresh after the edit
-
-
 async def test_overwrite_after_a_conflict_on_openssh(tmp_path: Path, openssh_server, monkeypatch: pytest.MonkeyPatch) -> None:
     served = tmp_path / "served"
     served.mkdir()
@@ -323,14 +227,7 @@ async def test_overwrite_after_a_conflict_on_openssh(tmp_path: Path, openssh_ser
     server_file.write_text("v0\n")
     monkeypatch.setenv("VISUAL", script(tmp_path, "editor", CONFLICT_EDITOR, runs=str(tmp_path / "runs"),
                                         server_file=str(server_file)))
-    source = DirectSftpSource(
-        host=openssh_server.host,
-        port=openssh_server.port,
-        username=openssh_server.username,
-        client_keys=[str(openssh_server.client_key)],
-        known_hosts=asyncssh.import_known_hosts(openssh_server.known_hosts_line()),
-        path=str(served),
-    )
+    source = openssh_source(openssh_server, served)
     app = make_app(tmp_path, source)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_editor_on(pilot, app, "site.conf")
@@ -340,53 +237,6 @@ async def test_overwrite_after_a_conflict_on_openssh(tmp_path: Path, openssh_ser
         await until(pilot, lambda: server_file.read_text() == "v0\nedited\n", "the upload")
         await until(pilot, lambda: not kept_copies(), "the copy to be removed once on the server")
         await both_panes_idle(pilot, app)
-
-
-async def test_a_detached_editor_has_its_saves_uploaded_until_watching_stops(
-    tmp_path: Path, demo_root: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    go, done = tmp_path / "go", tmp_path / "done"
-    monkeypatch.setenv("VISUAL", script(tmp_path, "editor", DETACHED_EDITOR, go=str(go), done=str(done)))
-    server_file = demo_root / "README.txt"
-    app = make_app(tmp_path, DemoSource(demo_root))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_editor_on(pilot, app, "README.txt")
-        edits = remote_edits(app)
-        await until(pilot, lambda: edits.watching, "the detached watch")
-        assert any("returned at once" in m for m in messages(app))
-        say_go(go, "saved while detached\n")  # the background editor saves now
-        await until(pilot, lambda: server_file.read_text() == "saved while detached\n", "the upload while detached")
-        assert len(kept_copies()) == 1  # still watched: the copy stays
-        titles = [command.title for command in main_screen_commands(app.screen)]
-        assert "Stop watching /README.txt" in titles
-        await pilot.press("W")
-        await until(pilot, lambda: not edits.watching, "the watch to stop")
-        await until(pilot, lambda: not kept_copies(), "the synced copy to be removed")
-        assert any(m.startswith("Stopped watching") for m in messages(app))
-        assert not [c for c in main_screen_commands(app.screen) if c.title.startswith("Stop watching /")]
-
-
-async def test_quitting_keeps_a_detached_edit_that_was_not_uploaded(
-    tmp_path: Path, demo_root: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    go, done = tmp_path / "go", tmp_path / "done"
-    monkeypatch.setenv("VISUAL", script(tmp_path, "editor", DETACHED_EDITOR, go=str(go), done=str(done)))
-    server_file = demo_root / "README.txt"
-    original = server_file.read_text()
-    app = make_app(tmp_path, DemoSource(demo_root))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_editor_on(pilot, app, "README.txt")
-        edits = remote_edits(app)
-        await until(pilot, lambda: edits.watching, "the detached watch")
-        server_file.write_text("someone else\n")  # the next save is a conflict: not uploaded
-        say_go(go, "unsent\n")
-        await until(pilot, lambda: isinstance(app.screen, EditConflictDialog), "the question")
-    # The app quit with the question open: the edit stays in the private folder.
-    assert [p.read_text() for p in kept_copies()] == ["unsent\n"]
-    (note,) = remote_edits(app).still_kept()  # printed by `sshdeck` after the app quits
-    assert note.startswith("Stopped watching /README.txt") and str(kept_copies()[0]) in note
-    assert server_file.read_text() == "someone else\n"
-    assert original != "unsent\n"
 
 
 def test_edit_conflict_question_snapshot_at_80x24(snap_compare, demo_root: Path, hermetic_home: Path, utc) -> None:
@@ -401,20 +251,3 @@ def test_edit_conflict_question_snapshot_at_80x24(snap_compare, demo_root: Path,
 
     app = SshdeckApp(local_path=str(local), remote=DemoSource(demo_root), theme_name="sshdeck-dark")
     assert snap_compare(app, terminal_size=(80, 24), run_before=ask)
-
-
-async def test_stop_watching_from_the_palette(tmp_path: Path, demo_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    go, done = tmp_path / "go", tmp_path / "done"
-    monkeypatch.setenv("VISUAL", script(tmp_path, "editor", DETACHED_EDITOR, go=str(go), done=str(done)))
-    app = make_app(tmp_path, DemoSource(demo_root))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_editor_on(pilot, app, "README.txt")
-        edits = remote_edits(app)
-        await until(pilot, lambda: edits.watching, "the detached watch")
-        say_go(go, "last words\n")
-        await until(pilot, done.exists, "the background save")
-        stop = next(c for c in main_screen_commands(app.screen) if c.title == "Stop watching /README.txt")
-        stop.run()  # stopping uploads the last save first
-        await until(pilot, lambda: not edits.watching, "the watch to stop")
-        assert (demo_root / "README.txt").read_text() == "last words\n"
-        await until(pilot, lambda: not kept_copies(), "the synced copy to be removed")
