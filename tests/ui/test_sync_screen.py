@@ -240,3 +240,26 @@ async def test_c_compares_contents_and_finds_a_change_that_keeps_size_and_time(t
         assert "compare: contents (c)" in str(screen.query_one("#sync-options", Static).render())
         await pilot.press("enter")
         await until(pilot, lambda: (served / "b.txt").read_bytes() == b"b" * 20, "the update")
+
+
+async def test_a_plan_that_comes_back_after_the_preview_is_torn_down_is_dropped(tmp_path: Path) -> None:
+    """Quitting while the folders are compared: the plan arrives when the preview's widgets are gone (was a crash)."""
+    from sshdeck.core.sync.plan import SyncPlan
+    from sshdeck.ui.screens.sync_plan import SyncChoices
+
+    local, served = local_tree(tmp_path / "local"), remote_tree(tmp_path / "served")
+    app = SshdeckApp(local_path=str(local), remote=DemoSource(served))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await both_panes_idle(pilot, app)
+        screen: SyncPlanScreen
+
+        async def replan(choices) -> SyncPlan:
+            await screen.query_one("#sync-actions", SelectionList).remove()  # as the app's shutdown does
+            return SyncPlan([], None, None)  # type: ignore[arg-type]
+
+        screen = SyncPlanScreen(None, "here", "there", SyncChoices(), replan)
+        app.push_screen(screen)
+        await until(pilot, lambda: not screen.planning, "the plan")
+        await pilot.pause()
+        assert not screen.query("#sync-actions")
+    assert app.return_code in (0, None)

@@ -167,7 +167,7 @@ class SyncPlanScreen(ModalScreen["SyncRun | None"]):
         self._total_queued = False
         self.totals_computed += 1
         actions = self.plan.actions
-        if self.planning:
+        if self.planning or not self._still_shown():
             return
         if not actions:
             text = "Nothing to do: the folders are in sync."
@@ -225,12 +225,17 @@ class SyncPlanScreen(ModalScreen["SyncRun | None"]):
         try:
             plan = await self.replan(choices)
         except Exception as exc:  # noqa: BLE001 - one line; the old plan is gone
-            self.query_one("#sync-total", Static).update(Content(f"Cannot plan: {describe(exc)}"))
             self.plan = SyncPlan([], self.plan.a, self.plan.b)
+            if self._still_shown():
+                self.query_one("#sync-total", Static).update(Content(f"Cannot plan: {describe(exc)}"))
             return
         finally:
             self.planning = False
-        self._show(plan)
+        if self._still_shown():  # the app may be quitting: a plan that comes back then has nowhere to go
+            self._show(plan)
+
+    def _still_shown(self) -> bool:
+        return self.is_attached and bool(self.query("#sync-actions"))
 
     # -- answers -------------------------------------------------------------------------
 
