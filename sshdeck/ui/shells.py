@@ -79,7 +79,7 @@ class ShellsController:
             shown = existing[-1]
             tabs.active = shown.id or ""
             if shown.ended is None:
-                shown.view.focus()
+                shown.take_keys()
             return
         if existing:
             used = {tab.host_label for tab in existing}
@@ -90,7 +90,11 @@ class ShellsController:
         self._count += 1
         tab = ShellTab(label, start, cwd=cwd, allow_osc52=allow_osc52, id=f"shell-{self._count}")
         tab.location_key = key
-        screen.run_worker(screen.open_tab(tab))
+        screen.run_worker(self._show_new(tab))
+
+    async def _show_new(self, tab: ShellTab) -> None:
+        await self.screen.open_tab(tab)
+        tab.take_keys()  # in the same tick the tab is made active: nothing typed falls in between
 
     def follow(self, tab: ShellTab, path: str) -> None:
         """The shell reported its folder: panes on that host follow it when asked to."""
@@ -115,5 +119,6 @@ class ShellsController:
             return
         if tabs[-1].cd(pane.path):
             self._tabs().active = tabs[-1].id or ""
+            tabs[-1].take_keys()
         else:
             screen.notify("The shell is busy with a full-screen program", severity="warning")

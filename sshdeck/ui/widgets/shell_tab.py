@@ -187,6 +187,15 @@ class ShellTab(TabPane):
         if self.ended is None:
             self.call_after_refresh(self.view.focus)
 
+    def take_keys(self) -> None:
+        """Give the terminal the keyboard now, in the tick this tab is made the active one.
+
+        Not after the next refresh: keys a terminal sends while the tab bar
+        already shows the tab would otherwise reach no widget (the Files tab's
+        focus is gone, the terminal's not there yet) and be lost.
+        """
+        self.screen.set_focus(self.view)
+
     async def on_unmount(self) -> None:
         self._close_channel()
 
@@ -341,7 +350,7 @@ class ShellTab(TabPane):
             return
         self._close_channel()
         self.view.reset_for_reuse()
-        self.view.focus()
+        self.take_keys()
         self._run()
 
     def action_close_tab(self) -> None:
