@@ -69,6 +69,21 @@ async def test_keys_typed_as_a_new_shell_tab_appears_reach_the_shell(tmp_path: P
         assert app.is_running
 
 
+async def test_keys_typed_right_after_ctrl_o_before_the_tab_exists_reach_the_new_shell(tmp_path: Path, demo_root: Path) -> None:
+    app = SshdeckApp(local_path=str(tmp_path), remote=DemoSource(demo_root))
+    async with app.run_test(size=(120, 36)) as pilot:
+        right = await until(pilot, lambda: (p := app.screen.query_one("#right", FilePane)).is_idle and p, "demo")
+        right.file_list.focus()
+        await pilot.pause()
+        # One burst, as a terminal sends it: Ctrl+O and the line behind it, before any tab is mounted.
+        for key in [events.Key("ctrl+o", None), *keys_of(LINE)]:
+            app.post_message(key)
+        tab = await until(pilot, lambda: app.screen.query(ShellTab).first(None), "a shell tab")
+        await until(pilot, lambda: "\ntyped-42" in screen_text(tab), "the shell to run the typed line")
+        assert screen_text(tab).count("echo typed-") == 1
+        assert right.path == "/"  # Enter did not open anything in the pane
+
+
 async def test_keys_typed_as_an_existing_shell_tab_is_shown_again_reach_it(tmp_path: Path, demo_root: Path) -> None:
     app = SshdeckApp(local_path=str(tmp_path), remote=DemoSource(demo_root))
     async with app.run_test(size=(120, 36)) as pilot:
@@ -138,3 +153,57 @@ async def test_closing_a_demo_shell_channel_while_it_prints_logs_no_error(demo_s
                 break
     assert not demo_server._shells
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+# -- a shell that takes its time: type-ahead waits for its prompt ----------------------------------------------------
+
+SLOW_SHELL = "sleep 1; env PS1='slow$ ' HISTFILE=/dev/null bash --norc --noprofile -i"
+
+
+async def test_keys_typed_before_a_slow_shell_prints_its_prompt_are_sent_after_it_and_shown_once(demo_server) -> None:
+    from tests.ui.test_shell_tab import ShellApp
+
+    async with asyncssh.connect(
+        demo_server.host, port=demo_server.port, username=demo_server.username,
+        client_keys=[demo_server.client_key], known_hosts=demo_server.known_hosts(),
+    ) as conn:
+        tab = ShellTab("slow", shell_start_for_connection(conn, SLOW_SHELL))
+        app = ShellApp(tab)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: app.focused is tab.view, "the terminal to take the keys")
+            for key in keys_of(LINE):  # all at once, as a terminal sends a burst: long before bash reads
+                app.post_message(key)
+            await until(pilot, lambda: "\ntyped-42" in screen_text(tab), "the shell to run the typed line")
+            # Not echoed once by the tty while bash was not reading yet and again by readline: once, after the prompt.
+            assert screen_text(tab).count("echo typed-") == 1
+            assert "slow$ echo typed-$((6*7))" in screen_text(tab)
+
+
+async def test_a_program_that_prints_nothing_still_gets_the_keys_typed_ahead(demo_server) -> None:
+    from tests.ui.test_shell_tab import ShellApp
+
+    async with asyncssh.connect(
+        demo_server.host, port=demo_server.port, username=demo_server.username,
+        client_keys=[demo_server.client_key], known_hosts=demo_server.known_hosts(),
+    ) as conn:
+        tab = ShellTab("cat", shell_start_for_connection(conn, "stty -echo; cat -n"))
+        app = ShellApp(tab)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: app.focused is tab.view, "the terminal to take the keys")
+            await pilot.press(*"quiet-ahead", "enter")
+            # The tty does not echo: only cat's numbered copy can show the line.
+            await until(pilot, lambda: "quiet-ahead" in screen_text(tab), "cat to number the line", tries=800)
+            assert screen_text(tab).split("quiet-ahead")[0].strip().endswith("1")
+
+
+async def test_ctrl_o_typed_in_a_shell_goes_to_the_shell_not_to_a_new_tab(tmp_path: Path, demo_root: Path) -> None:
+    app = SshdeckApp(local_path=str(tmp_path), remote=DemoSource(demo_root))
+    async with app.run_test(size=(120, 36)) as pilot:
+        right = await until(pilot, lambda: (p := app.screen.query_one("#right", FilePane)).is_idle and p, "demo")
+        right.file_list.focus()
+        await pilot.press("ctrl+o")
+        tab = await until(pilot, lambda: app.screen.query(ShellTab).first(None), "a shell tab")
+        await until(pilot, lambda: screen_text(tab).rstrip().endswith(("$", "#")), "the prompt")
+        await pilot.press(*"cat -v", "enter", "ctrl+o", "enter")
+        await until(pilot, lambda: "\n^O" in screen_text(tab), "cat to show the Ctrl+O it got")
+        assert len(app.screen.query(ShellTab)) == 1
