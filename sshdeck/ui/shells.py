@@ -103,10 +103,10 @@ class ShellsController:
         try:
             await self.screen.open_tab(tab)
         except Exception:
-            self.opening = None
             self.screen._active_pane().file_list.focus()
             raise
-        self.opening = None
+        finally:
+            self.opening = None
         tab.take_keys()  # in the same tick the tab is made active: nothing typed falls in between
 
     _LEAVE_KEYS = frozenset(binding.key for binding in TerminalView.BINDINGS)  # type: ignore[union-attr]

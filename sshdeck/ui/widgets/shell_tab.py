@@ -28,6 +28,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Button, Static, TabbedContent, TabPane
 
 from sshdeck.core.inert import inert
@@ -167,7 +168,7 @@ class ShellTab(TabPane):
         self.process: asyncssh.SSHClientProcess | None = None
         self._early: list[bytes] = []
         self._holding = True  # keys wait in _early: the shell has not printed anything yet
-        self._hold_timer = None
+        self._hold_timer: Timer | None = None
         self.ended: str | None = None
         """Why the shell is not running (None while it runs or starts)."""
 
