@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.widgets import TabbedContent
 
 from sshdeck.core.local_shell import local_shell_starter
+from sshdeck.core.terminal.keys import encode_key
 from sshdeck.ui.widgets.file_pane import FilePane
 from sshdeck.ui.widgets.host_sidebar import HostSidebar
 from sshdeck.ui.widgets.shell_tab import ShellTab, shell_start_for_connection, shell_start_for_session
+from sshdeck.ui.widgets.terminal_view import TerminalView
 
 if TYPE_CHECKING:
     from sshdeck.ui.screens.main import MainScreen
@@ -25,6 +28,7 @@ class ShellsController:
         self.screen = screen
         self.follow_shell = False  # the pane follows the folder the shell reports (OSC 7)
         self._count = 0
+        self.opening: ShellTab | None = None  # a new tab not mounted yet: keys typed meanwhile are its type-ahead
 
     def _tabs(self) -> TabbedContent:
         return self.screen.query_one("#tabs", TabbedContent)
@@ -79,7 +83,7 @@ class ShellsController:
             shown = existing[-1]
             tabs.active = shown.id or ""
             if shown.ended is None:
-                shown.view.focus()
+                shown.take_keys()
             return
         if existing:
             used = {tab.host_label for tab in existing}
@@ -90,7 +94,30 @@ class ShellsController:
         self._count += 1
         tab = ShellTab(label, start, cwd=cwd, allow_osc52=allow_osc52, id=f"shell-{self._count}")
         tab.location_key = key
-        screen.run_worker(screen.open_tab(tab))
+        # Until the tab is there no widget has the keys (the pane's would act on them): the screen hands them to it.
+        self.opening = tab
+        screen.set_focus(None)
+        screen.run_worker(self._show_new(tab))
+
+    async def _show_new(self, tab: ShellTab) -> None:
+        try:
+            await self.screen.open_tab(tab)
+        except Exception:
+            self.screen._active_pane().file_list.focus()
+            raise
+        finally:
+            self.opening = None
+        tab.take_keys()  # in the same tick the tab is made active: nothing typed falls in between
+
+    _LEAVE_KEYS = frozenset(binding.key for binding in TerminalView.BINDINGS)  # type: ignore[union-attr]
+
+    def type_ahead(self, event: events.Key) -> bool:
+        """A key that reached the screen while a new shell tab opens: it becomes that shell's input (True)."""
+        tab = self.opening
+        if tab is None or self.screen.focused is not None or event.key in self._LEAVE_KEYS:
+            return False
+        tab.type_ahead(encode_key(event.key, event.character))
+        return True
 
     def follow(self, tab: ShellTab, path: str) -> None:
         """The shell reported its folder: panes on that host follow it when asked to."""
@@ -115,5 +142,6 @@ class ShellsController:
             return
         if tabs[-1].cd(pane.path):
             self._tabs().active = tabs[-1].id or ""
+            tabs[-1].take_keys()
         else:
             screen.notify("The shell is busy with a full-screen program", severity="warning")

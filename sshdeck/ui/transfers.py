@@ -76,8 +76,11 @@ class TransferController:
         self._next_key = 1
         self.resumer = ResumeFlow(self)
         self.limits = SpeedLimits(app, self)  # bandwidth limits (speed_limit.py)
-        # While a job runs, its endpoints on a host go over that host's bulk connection (a shell stays responsive).
-        self.bulk = BulkRoutes()
+        # While a job runs, its endpoints on a host go over that host's bulk connection (a shell stays responsive);
+        # when it cannot be opened, one notice per host and session says why a shell there gets slower.
+        self.bulk = BulkRoutes(on_shared=lambda label, reason: app.notify(
+            f"Transfers to {label} share the shell's connection: {reason}", title="Transfer", severity="warning",
+            timeout=10, markup=False))
 
     # -- plumbing ----------------------------------------------------------------------
 

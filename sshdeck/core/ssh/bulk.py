@@ -15,7 +15,8 @@ anything:
 
 When it cannot be opened (the server refuses another connection, the login
 needs a secret that was not kept, a different host key), `sftp()` says None
-and the caller copies over the shared connection.  The link is closed after
+and the caller copies over the shared connection; `shared_reason` then says
+why (escaped: it may quote the server), for the one notice the app shows.  The link is closed after
 `idle_seconds` with no transfer holding it, and by `close()` (disconnect, quit).
 """
 
@@ -32,6 +33,7 @@ from sshdeck.core.ssh.auth import ConnectCallbacks
 from sshdeck.core.ssh.connect import Connected
 from sshdeck.core.ssh.connect_errors import ConnectError
 from sshdeck.core.ssh.login_secrets import LoginSecrets
+from sshdeck.core.inert import Inert, inert, plain
 from sshdeck.core.ssh.session import Session
 from sshdeck.core.transfer.sftp import SftpEndpoint
 from sshdeck.core.trust.check import TrustPolicy
@@ -53,6 +55,8 @@ class BulkLink:
         self.idle_seconds = idle_seconds
         self.opened = 0  # connections opened so far (the tests and the benchmark count them)
         self.unavailable: str | None = None  # why transfers use the shared connection, once given up
+        # Why the last sftp() said None while the session was up (transfers share its connection), else None.
+        self.shared_reason: Inert | None = None
         self._connected: Connected | None = None
         self._sftp: asyncssh.SFTPClient | None = None
         self._lock = asyncio.Lock()
@@ -89,6 +93,7 @@ class BulkLink:
     async def sftp(self) -> asyncssh.SFTPClient | None:
         """The bulk connection's SFTP client, opening the connection on first use; None: use the shared one."""
         async with self._lock:
+            self.shared_reason = None
             if self._connected is not None and self._connected.client.lost:
                 await self._drop()
             if self._sftp is not None:
@@ -102,7 +107,7 @@ class BulkLink:
             except (asyncssh.Error, OSError) as exc:
                 log.info("no SFTP on the bulk connection to %s (%s); using the shared one", self.session.spec.host, exc)
                 await self._drop()
-                return None
+                return self._shared(Inert("no SFTP on a second connection: ") + inert(getattr(exc, "reason", "") or str(exc)))
             return self._sftp
 
     async def reopen(self) -> asyncssh.SFTPClient | None:
@@ -130,8 +135,10 @@ class BulkLink:
 
     async def _open(self) -> Connected | None:
         session = self.session
-        if self.unavailable is not None or not session.connected:
-            return None
+        if not session.connected:
+            return None  # the shared connection is down too: the transfer's own reconnect deals with it
+        if self.unavailable is not None:
+            return self._shared(self.unavailable)
         if self._needs_secret_not_kept():
             return self._give_up("the login needs a password that was not kept")
         replay = self.secrets.replaying() if self.secrets is not None else ConnectCallbacks()
@@ -145,10 +152,10 @@ class BulkLink:
             if exc.kind in _FINAL_KINDS:
                 return self._give_up(str(exc))
             log.info("bulk connection to %s not opened (%s); transfers use the shared connection", spec.host, exc)
-            return None
-        except Exception:  # noqa: BLE001 - an odd server must not stop the transfer: it has the shared connection
+            return self._shared(str(exc))
+        except Exception as exc:  # noqa: BLE001 - an odd server must not stop the transfer: it has the shared connection
             log.exception("opening the bulk connection to %s failed", spec.host)
-            return None
+            return self._shared(f"a second connection could not be opened ({type(exc).__name__})")
         if not _same_host_key(connected.conn, session.connection):
             await connected.close()
             return self._give_up("the host offered another host key on the second connection")
@@ -166,6 +173,11 @@ class BulkLink:
     def _give_up(self, reason: str) -> None:
         self.unavailable = reason
         log.info("no bulk connection to %s (%s); transfers use the shared connection", self.session.spec.host, reason)
+        return self._shared(reason)
+
+    def _shared(self, reason: str) -> None:
+        # ConnectError messages carry server text already escaped: `plain` keeps those escapes and catches the rest.
+        self.shared_reason = reason if isinstance(reason, Inert) else plain(reason)
         return None
 
     async def _drop(self) -> None:
@@ -208,11 +220,13 @@ Reconnect = Callable[[], Awaitable[asyncssh.SFTPClient]]
 
 
 async def bulk_endpoint(link: BulkLink, root: str | bytes, *, label: str, descriptor: str,
-                        shared_reconnect: Reconnect | None) -> SftpEndpoint | None:
+                        shared_reconnect: Reconnect | None,
+                        on_shared: Callable[[Inert], None] | None = None) -> SftpEndpoint | None:
     """A transfer endpoint for `root` over the bulk connection; None when it cannot be opened.
 
     After a lost link the engine's reconnect opens a fresh bulk connection,
-    and falls back to `shared_reconnect` (the session's own path) when that fails.
+    and falls back to `shared_reconnect` (the session's own path) when that
+    fails, telling `on_shared` why.
     """
     sftp = await link.sftp()
     if sftp is None:
@@ -224,6 +238,8 @@ async def bulk_endpoint(link: BulkLink, root: str | bytes, *, label: str, descri
             return fresh
         if shared_reconnect is None:
             raise ConnectError("lost", f"{label}: the bulk connection was lost and could not be opened again")
+        if on_shared is not None and link.shared_reason is not None:
+            on_shared(link.shared_reason)
         return await shared_reconnect()
 
     return SftpEndpoint(sftp, root, label=label, descriptor=descriptor, reconnect=reconnect,

@@ -5,7 +5,8 @@ on the shared connection.  For as long as it runs, `BulkRoutes.route` puts
 in its place the same folder over the host's `BulkLink` (opened on first
 use), holds the link so it is not closed as idle, and puts the original
 back afterwards, so a retry routes again.  When the bulk connection cannot
-be opened the job simply keeps the shared endpoint.
+be opened the job simply keeps the shared endpoint, and `on_shared` hears
+why, once per link (one host's session): the app says so in a notice.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import contextlib
 import logging
 import weakref
 from dataclasses import dataclass
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
+from sshdeck.core.inert import Inert
 from sshdeck.core.ssh.bulk import BulkLink, Reconnect, bulk_endpoint
 from sshdeck.core.ssh.session import Session
 from sshdeck.core.transfer import Endpoint, Transfer
@@ -37,8 +39,11 @@ class BulkRecipe:
 class BulkRoutes:
     """Remembers the endpoints that have a bulk link; routes a Transfer's endpoints over it while it runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_shared: Callable[[str, Inert], None] | None = None) -> None:
+        """`on_shared(label, reason)`: a transfer to `label` runs on the shared connection, said once per link."""
         self._recipes: weakref.WeakKeyDictionary[Endpoint, BulkRecipe] = weakref.WeakKeyDictionary()
+        self.on_shared = on_shared
+        self._told: weakref.WeakSet[BulkLink] = weakref.WeakSet()
 
     def remember(self, endpoint: Endpoint, recipe: BulkRecipe) -> Endpoint:
         self._recipes[endpoint] = recipe
@@ -62,19 +67,32 @@ class BulkRoutes:
                 held.append(recipe.link)
                 try:
                     endpoint = await bulk_endpoint(recipe.link, recipe.folder, label=recipe.label,
-                                                   descriptor=recipe.descriptor, shared_reconnect=recipe.shared_reconnect)
+                                                   descriptor=recipe.descriptor, shared_reconnect=recipe.shared_reconnect,
+                                                   on_shared=lambda reason, recipe=recipe: self._tell(recipe, reason))
+                    reason = recipe.link.shared_reason
                 except Exception:  # noqa: BLE001 - the shared endpoint still works
                     log.exception("routing a transfer over the bulk connection failed")
-                    endpoint = None
+                    endpoint, reason = None, Inert("an unexpected error (details in the log)")
                 if endpoint is not None:
                     setattr(transfer, side, endpoint)
                     swapped.append((side, original))
+                elif reason is not None:
+                    self._tell(recipe, reason)
             yield [link for link in held if link.is_open]
         finally:
             for side, original in swapped:
                 setattr(transfer, side, original)
             for link in held:
                 link.release()
+
+    def _tell(self, recipe: BulkRecipe, reason: Inert) -> None:
+        if self.on_shared is None or recipe.link in self._told:
+            return
+        self._told.add(recipe.link)
+        try:
+            self.on_shared(recipe.label, reason)
+        except Exception:  # noqa: BLE001 - a notice failing must not stop the transfer
+            log.exception("telling that transfers share the connection failed")
 
 
 def shared_reconnector(session: Session, reconnect_session: Reconnect) -> Reconnect:

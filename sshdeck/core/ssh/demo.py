@@ -207,10 +207,13 @@ class DemoServer:
             except OSError:
                 data = b""
             if data:
-                process.stdout.write(data)
-            else:
-                loop.remove_reader(master)
-                output_done.set()
+                try:
+                    process.stdout.write(data)
+                    return
+                except (OSError, asyncssh.Error):
+                    pass  # the client closed the channel: stop reading, the shell is hung up below
+            loop.remove_reader(master)
+            output_done.set()
 
         loop.add_reader(master, on_output)
 
@@ -228,8 +231,14 @@ class DemoServer:
                 await _write_all(master, data)
 
         input_task = asyncio.ensure_future(pump_input())
+        exited = asyncio.ensure_future(child.wait())
+        # The client closing the channel hangs the shell up, as sshd does (its output has nowhere to go).
+        hung_up = asyncio.ensure_future(process.channel.wait_closed())
         try:
-            status = await child.wait()
+            await asyncio.wait({exited, hung_up}, return_when=asyncio.FIRST_COMPLETED)
+            if not exited.done():
+                return
+            status = exited.result()
             await asyncio.wait_for(output_done.wait(), timeout=1)
         except asyncio.TimeoutError:
             status = child.returncode or 0
@@ -237,6 +246,7 @@ class DemoServer:
             status = 130
         finally:
             input_task.cancel()
+            hung_up.cancel()
             loop.remove_reader(master)
             if child.returncode is None:
                 try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -48,7 +48,7 @@ class MainScreen(Screen):
         Binding("tab", "switch_pane", "Other pane", show=False, id="switch_pane"),
         Binding("f9", "toggle_sidebar", "Hosts", id="toggle_sidebar"),
         Binding("ctrl+k", "quick_connect", "Connect", id="quick_connect"),
-        Binding("ctrl+o", "open_shell", "Shell", id="open_shell"),
+        Binding("ctrl+o", "open_shell", "Shell", id="open_shell", priority=True),  # before the keys typed behind it
         Binding("ctrl+w", "close_shell", "Close tab", show=False, id="close_shell_tab"),
         Binding("alt+l", "pick_location", "Location", show=False, id="pick_location"),
         Binding("ctrl+y", "toggle_sync", "Sync browse", show=False, id="toggle_sync"),
@@ -263,6 +263,11 @@ class MainScreen(Screen):
     def action_open_shell(self, new: bool = False) -> None:
         """Ctrl+O: see ShellsController.open."""
         self.shells.open(new=new)
+
+    def on_key(self, event: events.Key) -> None:
+        if self.shells.type_ahead(event):  # typed while a new shell tab opens: it is that shell's
+            event.stop()
+            event.prevent_default()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While a shell has the keys, the footer shows only what works there (Ctrl+] first).

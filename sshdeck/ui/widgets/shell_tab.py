@@ -28,6 +28,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Button, Static, TabbedContent, TabPane
 
 from sshdeck.core.inert import inert
@@ -106,8 +107,11 @@ def describe_exit(process: asyncssh.SSHClientProcess | None) -> str:
     return f"The shell exited with status {status}."
 
 
-# Keys typed before the channel is open are kept up to this many bytes.
+# Keys typed before the shell is ready are kept up to this many bytes.
 EARLY_KEYS_LIMIT = 64 * 1024
+# They are sent when the remote side first prints (a shell's prompt: readline reads from then on, so the
+# tty does not echo them a second time before it), or this many seconds after the channel opened.
+TYPE_AHEAD_WAIT = 2.0
 
 class ShellTab(TabPane):
     """A tab holding a remote shell: TerminalView on top, an 'ended' bar when the process exits."""
@@ -163,6 +167,8 @@ class ShellTab(TabPane):
         self.allow_osc52 = allow_osc52
         self.process: asyncssh.SSHClientProcess | None = None
         self._early: list[bytes] = []
+        self._holding = True  # keys wait in _early: the shell has not printed anything yet
+        self._hold_timer: Timer | None = None
         self.ended: str | None = None
         """Why the shell is not running (None while it runs or starts)."""
 
@@ -187,6 +193,19 @@ class ShellTab(TabPane):
         if self.ended is None:
             self.call_after_refresh(self.view.focus)
 
+    def type_ahead(self, data: bytes) -> None:
+        """Input typed before this tab was even mounted (right after Ctrl+O): sent once the shell is there."""
+        self._send(data)
+
+    def take_keys(self) -> None:
+        """Give the terminal the keyboard now, in the tick this tab is made the active one.
+
+        Not after the next refresh: keys a terminal sends while the tab bar
+        already shows the tab would otherwise reach no widget (the Files tab's
+        focus is gone, the terminal's not there yet) and be lost.
+        """
+        self.screen.set_focus(self.view)
+
     async def on_unmount(self) -> None:
         self._close_channel()
 
@@ -196,6 +215,7 @@ class ShellTab(TabPane):
     async def _run(self) -> None:
         view = self.view
         self.ended = None
+        self._holding = True
         self._show_ended(None)
         try:
             await asyncio.wait_for(view.size_known.wait(), timeout=1.0)
@@ -218,9 +238,7 @@ class ShellTab(TabPane):
         self.process = process
         if (view.terminal.cols, view.terminal.rows) != (cols, rows):
             self._resize(view.terminal.cols, view.terminal.rows)
-        early, self._early = self._early, []
-        for data in early:
-            self._send(data)
+        self._hold_timer = self.set_timer(TYPE_AHEAD_WAIT, self._release_keys)
         try:
             await asyncio.gather(self._pump(process.stdout), self._pump(process.stderr))
             await process.wait_closed()
@@ -240,9 +258,26 @@ class ShellTab(TabPane):
                 return
             if not data:
                 return
+            self._release_keys()
             await view.feed_in_slices(data)  # not read again until this read is drawn: back-pressure
 
+    def _release_keys(self) -> None:
+        """The shell printed (or kept quiet long enough): send what was typed ahead, and every key from now on."""
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        if not self._holding or self.process is None:
+            return
+        self._holding = False
+        early, self._early = self._early, []
+        for data in early:
+            self._send(data)
+
     def _finish(self, text: str) -> None:
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        self._early = []
         self.ended = text
         self.view.flush()
         self._show_ended(text)
@@ -259,8 +294,8 @@ class ShellTab(TabPane):
 
     def _send(self, data: bytes) -> None:
         process = self.process
-        if process is None and self.ended is None:
-            # Typed while the channel opens: keep it (bounded) and send it once the shell is there.
+        if (process is None or self._holding) and self.ended is None:
+            # Typed while the shell starts: keep it (bounded) and send it once the shell is there.
             if sum(map(len, self._early)) + len(data) <= EARLY_KEYS_LIMIT:
                 self._early.append(data)
             return
@@ -341,7 +376,7 @@ class ShellTab(TabPane):
             return
         self._close_channel()
         self.view.reset_for_reuse()
-        self.view.focus()
+        self.take_keys()
         self._run()
 
     def action_close_tab(self) -> None:
