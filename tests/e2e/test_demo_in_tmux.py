@@ -47,6 +47,16 @@ class Tmux:
             time.sleep(0.2)
         raise AssertionError(f"{texts} not on screen after {timeout}s:\n{screen}")
 
+    def wait_gone(self, *texts: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if not any(text in screen for text in texts):
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{texts} still on screen after {timeout}s:\n{screen}")
+
     def keys(self, *keys: str) -> None:
         for key in keys:
             self.run("send-keys", "-t", "e2e", key)
