@@ -7,10 +7,11 @@ import contextlib
 import gc
 import importlib
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NoReturn
 
 from sshdeck import __version__
 from sshdeck.commands import SUBCOMMANDS
@@ -55,6 +56,7 @@ def build_command_parser(command: str) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    whole_process = argv is None  # the `sshdeck` command itself, not a caller in the same process
     argv = list(sys.argv[1:] if argv is None else argv)
     is_command = bool(argv) and argv[0] in SUBCOMMANDS
     if is_command:
@@ -75,11 +77,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sshdeck: cannot write the log file: {exc}", file=sys.stderr)
     if is_command:
         try:
-            return module.run(args)
+            code = module.run(args)
         except KeyboardInterrupt:
             print("sshdeck: interrupted", file=sys.stderr)
-            return 130
+            code = 130
+        if whole_process:
+            exit_now(code)
+        return code
     return run_tui(args)
+
+
+def exit_now(code: int) -> NoReturn:
+    """End a finished command's process without tearing its heap down object by object.
+
+    By now the command has closed its connections, journal and files (fsync'd where it
+    promises durability) and its event loop has joined its threads; what is left is the
+    interpreter's own shutdown, freeing every module and object one at a time (~10-40 ms,
+    more after `sshdeck ls` of 100,000 entries).  Output and the log are flushed first; a
+    failed flush of stdout (a closed pipe) exits 120, as Python's own exit does.
+    """
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        code = code or 120
+    logging.shutdown()
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    os._exit(code)
 
 
 # A command's start-up (asyncssh, the command's modules) makes ~60,000 objects that live until exit:
