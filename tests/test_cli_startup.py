@@ -57,3 +57,16 @@ def test_a_subcommand_freezes_its_start_up_objects_and_collects_less_often() -> 
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split()[-3:] == ["True", "True", "True"]
+
+
+def test_asyncssh_loads_without_its_x509_support_and_sshdeck_still_connects_through_it() -> None:
+    code = (
+        "import sys\n"
+        "from sshdeck.core.ssh.quick_import import import_asyncssh\n"
+        "import_asyncssh()\n"
+        "import asyncssh.public_key\n"
+        "print(asyncssh.public_key._x509_available, 'cryptography.x509' in sys.modules,"
+        " 'asyncssh.crypto.x509' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False", "False"]  # and nothing is left behind that would break a later import

@@ -10,6 +10,11 @@ which is where an installed library is found anyway: read from
 dynamic linker really loads it), or, when that file cannot be read, from one
 `ldconfig -p` per name as before.  Three `ldconfig` processes (oqs, liboqs,
 nettle) were ~10-30 ms of every start on a busy machine.
+
+asyncssh's X.509 support is left out too (`asyncssh.crypto.x509`, which
+loads `cryptography.x509`: ~8-15 ms).  asyncssh treats it as optional and
+runs without it when it is missing; sshdeck never uses it (OpenSSH has no
+X.509 keys, and the connection options set `x509_trusted_certs=None`).
 """
 
 from __future__ import annotations
@@ -22,8 +27,26 @@ import sys
 LD_SO_CACHE = "/etc/ld.so.cache"
 
 
+# Optional asyncssh modules sshdeck does not use: made to fail their import while asyncssh loads.
+LEFT_OUT = ("asyncssh.crypto.x509",)
+
+
 def import_asyncssh() -> None:
-    if "asyncssh" in sys.modules or not sys.platform.startswith("linux"):
+    if "asyncssh" in sys.modules:
+        return
+    for name in LEFT_OUT:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # `import` of a None entry raises ImportError
+    try:
+        _import_asyncssh()
+    finally:
+        for name in LEFT_OUT:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]
+
+
+def _import_asyncssh() -> None:
+    if not sys.platform.startswith("linux"):
+        import asyncssh  # noqa: F401
         return
     fallback = getattr(ctypes.util, "_findSoname_ldconfig", None)
     if fallback is None:
