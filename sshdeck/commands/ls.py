@@ -22,12 +22,13 @@ import asyncio
 import dataclasses
 import getpass
 import sys
+from operator import itemgetter
 from typing import IO, AsyncIterator
 
 import asyncssh
 
 from sshdeck.commands.connect_flags import add_connect_flags, report_host_key_refusal
-from sshdeck.core.fs.base import Entry
+from sshdeck.core.fs.base import Entry, EntryKind
 from sshdeck.core.fs.errors import FileSystemError
 from sshdeck.core.fs.sftp import SftpFS
 from sshdeck.core.ssh.account import NO_FILE_ACCESS, open_sftp_or_none
@@ -126,7 +127,9 @@ async def _print_listing(fs: SftpFS, path: str, out: IO[str], err: IO[str]) -> i
     """Print `path`'s names as they stream in; 1 (with the reason on `err`) when the listing fails."""
     try:
         async for names in _names(fs.list(path), err):
-            output.out("".join(name + "\n" for name in names), file=out, end="")
+            if names:
+                # One write per batch; `output` still makes the whole text terminal-safe.
+                output.out("\n".join(names), file=out)
     except FileSystemError as exc:
         out.flush()
         output.err(f"sshdeck ls: {exc}", file=err)
@@ -135,39 +138,60 @@ async def _print_listing(fs: SftpFS, path: str, out: IO[str], err: IO[str]) -> i
 
 
 async def _names(batches: AsyncIterator[list[Entry]], err: IO[str]) -> AsyncIterator[list[str]]:
-    """Shown names: sorted when the folder is small, else in the order they arrive."""
-    held: list[Entry] = []
+    """Shown names: sorted when the folder is small, else in the order they arrive.
+
+    The work is done batch by batch while the next replies are on their way:
+    each batch's shown names are made and sorted by raw name as it arrives, so
+    the sort at the end only merges sorted runs (timsort finds them) and the
+    printing starts right after the last reply.
+    """
+    held: list[tuple[bytes, str]] = []
     streaming = False
     try:
         async for batch in batches:
             if streaming:
-                yield [_shown(entry) for entry in batch]
+                yield _shown_names(batch)
                 continue
-            held.extend(batch)
+            pairs = _named(batch)
+            pairs.sort(key=_first)
+            held.extend(pairs)
             if len(held) > SORTED_UP_TO:
                 streaming = True
                 output.err(f"sshdeck ls: more than {SORTED_UP_TO:,} entries: printed in the server's order", file=err,
                            flush=True)
-                yield [_shown(entry) for entry in held]
+                yield list(map(_second, held))
                 held = []
     except FileSystemError:
         # The listing stopped (a limit, a lost link): what came before it is printed first.
         if held:
-            held.sort(key=_raw_name)
-            yield [_shown(entry) for entry in held]
+            held.sort(key=_first)
+            yield list(map(_second, held))
         raise
     if held:
-        held.sort(key=_raw_name)
-        yield [_shown(entry) for entry in held]
+        held.sort(key=_first)
+        yield list(map(_second, held))
 
 
-def _raw_name(entry: Entry) -> bytes:
-    return entry.name
+_first = itemgetter(0)
+_second = itemgetter(1)
+_DIR = EntryKind.DIR
+_LINK = EntryKind.LINK
 
 
-def _shown(entry: Entry) -> str:
+def _named(batch: list[Entry]) -> list[tuple[bytes, str]]:
+    """(raw name, shown name) of each entry: `Entry.is_dir` inlined, it runs once per entry."""
+    return [
+        (e.name, e.display + "/" if e.kind is _DIR or (e.kind is _LINK and e.target_is_dir) else e.display)
+        for e in batch
+    ]
+
+
+def _shown_names(batch: list[Entry]) -> list[str]:
     # `display` is the escaped form (no control character reaches the terminal).
-    return entry.display + "/" if entry.is_dir else entry.display
+    return [
+        e.display + "/" if e.kind is _DIR or (e.kind is _LINK and e.target_is_dir) else e.display
+        for e in batch
+    ]
 
 
 def cli_callbacks(args: argparse.Namespace, stdin: IO[str], err: IO[str]) -> ConnectCallbacks:

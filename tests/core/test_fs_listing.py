@@ -110,6 +110,44 @@ async def test_many_symlinks_are_resolved_in_flight(remote_place: Place, monkeyp
     assert all(e.is_dir for e in entries)
 
 
+def _count_readdirs(monkeypatch) -> dict[str, int]:
+    """Counts READDIR requests sent and NAME replies parsed.
+
+    Every request gets one reply, so once the listing is over, requests minus
+    NAME replies is how many were still out when the end (EOF) came: the depth.
+    """
+    seen = {"sent": 0, "names": 0}
+    send, parse = sftp_listing._request, sftp_listing._NameParser.parse
+
+    def counting_send(handler, pkttype, *args):
+        seen["sent"] += pkttype == sftp_listing._FXP_READDIR
+        return send(handler, pkttype, *args)
+
+    def counting_parse(self, *args):
+        seen["names"] += 1
+        return parse(self, *args)
+
+    monkeypatch.setattr(sftp_listing, "_request", counting_send)
+    monkeypatch.setattr(sftp_listing._NameParser, "parse", counting_parse)
+    return seen
+
+
+async def test_a_small_folder_costs_no_more_requests_than_the_first_read_ahead(remote_place: Place, monkeypatch) -> None:
+    fill(remote_place.disk, 30)  # one reply's worth
+    seen = _count_readdirs(monkeypatch)
+    assert len(await _drain(remote_place)) == 30
+    # A walk of thousands of small folders pays no more than before the depth could grow.
+    assert seen["sent"] - seen["names"] == sftp_listing.FIRST_READ_AHEAD
+
+
+async def test_a_big_folder_asks_further_ahead_up_to_the_cap(remote_place: Place, monkeypatch) -> None:
+    fill(remote_place.disk, 6000)
+    seen = _count_readdirs(monkeypatch)
+    assert len(await _drain(remote_place)) == 6000
+    assert seen["names"] > sftp_listing.READ_AHEAD  # enough replies for the depth to reach its cap (+1 a reply)
+    assert seen["sent"] - seen["names"] == sftp_listing.READ_AHEAD
+
+
 # -- sorting --------------------------------------------------------------------
 
 
