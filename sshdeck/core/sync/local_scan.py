@@ -22,9 +22,11 @@ kills it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import marshal
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -99,7 +101,9 @@ async def _scan_in_child(endpoint: LocalEndpoint, excludes: Excludes, tree: Tree
         ) from None
     finally:
         if child.returncode is None:
-            child.kill()
+            # Not `child.kill()`: its poll() could reap the child under asyncio's watcher (a warning, status 255).
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, signal.SIGKILL)
         await child.wait()
 
 
