@@ -3,8 +3,8 @@
 The panes' listing (core/fs/sftp_listing.py) builds an `Entry` per name, with
 its display name and owner, and the transfer endpoint then a `Stat`: three
 objects per entry that a sync plan throws away.  A sync needs only the raw
-name, kind, size, mtime and mode, so here each reply becomes (name, row)
-pairs straight from the packet bytes (tree.py's `Row`), the READDIR requests
+name, kind, size, mtime and mode, so here each reply becomes names and rows
+rows straight from the packet bytes (tree.py's `Row`), the READDIR requests
 kept in flight as the panes' listing does, on the same asyncssh internals
 (`fast_path_available` says when they are there; otherwise the endpoint's
 own `scandir`).  The rules are the endpoint's `scandir`: '.' and '..'
@@ -27,7 +27,7 @@ from sshdeck.core.fs.errors import ConnectionLostError as FsConnectionLost
 from sshdeck.core.fs.errors import FileSystemError, from_sftp_error
 from sshdeck.core.fs.limits import ListingLimitError, ListingTally
 from sshdeck.core.fs.sftp_listing import READ_AHEAD, _close_quietly, _forget, _parse_attrs, _request, fast_path_available
-from sshdeck.core.sync.tree import DIR, FILE, LINK, OTHER, Row
+from sshdeck.core.sync.tree import DIR, FILE, LINK, OTHER, Listing, Row
 from sshdeck.core.transfer.endpoints import Rel
 from sshdeck.core.transfer.errors import ConnectionLostError, TransferError
 from sshdeck.core.transfer.sftp import SftpEndpoint
@@ -44,11 +44,11 @@ def lean_listing(endpoint: object) -> bool:
     return isinstance(endpoint, SftpEndpoint) and fast_path_available(endpoint.sftp)
 
 
-def parse_rows(data: bytes, out: list[tuple[bytes, Row]]) -> list[bytes]:
-    """The (name, row) pairs of one SSH_FXP_NAME payload appended to `out`; the names, for the limits."""
+def parse_rows(data: bytes, names: list[bytes], rows: list[Row]) -> int:
+    """The names and rows of one SSH_FXP_NAME payload appended to `names` and `rows`; the bytes of the names."""
     u32, common, codes_get, struct_error = _U32, _COMMON, _CODES.get, struct.error
-    append = out.append
-    names = []
+    add_name, add_row = names.append, rows.append
+    name_bytes = 0
     offset = 4
     for _ in range(u32(data, 0)[0]):
         length = u32(data, offset)[0]
@@ -64,18 +64,19 @@ def parse_rows(data: bytes, out: list[tuple[bytes, Row]]) -> list[bytes]:
             offset += 32
         else:
             size, _uid, _gid, mode, mtime, offset = _parse_attrs(data, offset)
-        if name == b"." or name == b"..":
+        if length < 3 and (name == b"." or name == b".."):
             continue
-        names.append(name)
+        add_name(name)
+        name_bytes += length
         if mode is None:
-            append((name, (OTHER, size, mtime, None)))
+            add_row((OTHER, size, mtime, None))
         else:
-            append((name, (codes_get(mode & 0o170000, OTHER), size, mtime, mode & 0o7777)))
-    return names
+            add_row((codes_get(mode & 0o170000, OTHER), size, mtime, mode & 0o7777))
+    return name_bytes
 
 
-async def remote_rows(endpoint: SftpEndpoint, rel: Rel) -> list[tuple[bytes, Row]]:
-    """Every entry of a remote folder as (raw name, row), capped by the endpoint's listing limits."""
+async def remote_rows(endpoint: SftpEndpoint, rel: Rel) -> Listing:
+    """Every entry of a remote folder as raw names and their rows, capped by the endpoint's listing limits."""
     path = endpoint.path(rel).decode("utf-8", "surrogateescape")
     try:
         return await _list(endpoint, path)
@@ -87,14 +88,16 @@ async def remote_rows(endpoint: SftpEndpoint, rel: Rel) -> list[tuple[bytes, Row
         raise TransferError(str(exc)) from None
 
 
-async def _list(endpoint: SftpEndpoint, path: str) -> list[tuple[bytes, Row]]:
+async def _list(endpoint: SftpEndpoint, path: str) -> Listing:
     handler = endpoint.sftp._handler  # noqa: SLF001 -- see core/fs/sftp_listing.py
     tally = ListingTally(path, endpoint.limits)
     try:
         handle = await handler.opendir(encode_path(path))
     except (asyncssh.Error, OSError) as exc:
         raise from_sftp_error(path, exc) from None
-    out: list[tuple[bytes, Row]] = []
+    names: list[bytes] = []
+    rows: list[Row] = []
+    limits = endpoint.limits
     inflight: collections.deque[asyncio.Future] = collections.deque()
     readdir = String(handle)
     at_end = False
@@ -106,7 +109,13 @@ async def _list(endpoint: SftpEndpoint, path: str) -> list[tuple[bytes, Row]]:
             if resptype == _FXP_NAME:
                 if not at_end:
                     inflight.append(_request(handler, _FXP_READDIR, readdir))
-                tally.add(parse_rows(packet.get_remaining_payload(), out))
+                before = len(names)
+                size = parse_rows(packet.get_remaining_payload(), names, rows)
+                if tally.entries + len(names) - before <= limits.entries and tally.name_bytes + size <= limits.name_bytes:
+                    tally.entries += len(names) - before
+                    tally.name_bytes += size
+                else:
+                    tally.add(names[before:])  # this reply crosses a limit: the tally says where
             elif resptype == _FXP_STATUS:
                 at_end = True
                 try:
@@ -123,4 +132,4 @@ async def _list(endpoint: SftpEndpoint, path: str) -> list[tuple[bytes, Row]]:
         for waiter in inflight:
             _forget(waiter)
         _close_quietly(handler, handle)
-    return out
+    return names, rows

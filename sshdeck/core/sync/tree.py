@@ -51,6 +51,10 @@ CODES = {EntryKind.FILE: FILE, EntryKind.DIR: DIR, EntryKind.LINK: LINK, EntryKi
 KINDS = {code: kind for kind, code in CODES.items()}
 
 
+# One folder's listing: raw names and their rows, in the same order.
+Listing = tuple[list[bytes], list[Row]]
+
+
 def row_stat(row: Row) -> Stat:
     return Stat(KINDS[row[0]], row[1], row[2], row[3])
 
@@ -153,13 +157,13 @@ def _quick(tree: Tree, folder: Rel, table: dict[bytes, Row], excludes: Excludes)
     return [folder + (name,) for name in dirs]
 
 
-def _careful(tree: Tree, label: str, folder: Rel, listing: list[tuple[bytes, Row]], excludes: Excludes) -> list[Rel]:
+def _careful(tree: Tree, label: str, folder: Rel, listing: Listing, excludes: Excludes) -> list[Rel]:
     """A folder with a duplicate or an unsafe name: entry by entry, each problem reported."""
-    dups = duplicates(name for name, _ in listing)
+    dups = duplicates(listing[0])
     children: list[Rel] = []
     table: dict[bytes, Row] = {}
     checking = bool(excludes)
-    for name, row in listing:
+    for name, row in zip(*listing):
         rel = folder + (name,)
         # name_problem's POSIX rules, asked only when a cheap test says something is off.
         problem = name_problem(name) if (b"/" in name or b"\0" in name or name in _ODD) else None
@@ -183,22 +187,23 @@ def _careful(tree: Tree, label: str, folder: Rel, listing: list[tuple[bytes, Row
     return children
 
 
-def take_listing(tree: Tree, label: str, folder: Rel, listing: list[tuple[bytes, Row]], excludes: Excludes) -> list[Rel]:
+def take_listing(tree: Tree, label: str, folder: Rel, listing: Listing, excludes: Excludes) -> list[Rel]:
     """One folder's raw listing into the tree, every name checked; the folders to list next."""
-    table = dict(listing)
-    if len(table) != len(listing) or not table.keys().isdisjoint(_ODD) or _slash_or_nul(table):
+    table = dict(zip(*listing))
+    if len(table) != len(listing[0]) or not table.keys().isdisjoint(_ODD) or _slash_or_nul(table):
         return _careful(tree, label, folder, listing, excludes)
     return _quick(tree, folder, table, excludes)
 
 
-async def list_rows(endpoint: Endpoint, folder: Rel) -> list[tuple[bytes, Row]]:
+async def list_rows(endpoint: Endpoint, folder: Rel) -> Listing:
     """A folder's entries as rows: the lean SFTP listing when the session allows it, else the endpoint's `scandir`."""
     from sshdeck.core.sync.remote_rows import lean_listing, remote_rows  # here: it imports this module
 
     if lean_listing(endpoint):
         return await remote_rows(endpoint, folder)  # type: ignore[arg-type]
     codes = CODES
-    return [(name, (codes[s.kind], s.size, s.mtime, s.mode)) for name, s in await endpoint.scandir(folder)]
+    found = await endpoint.scandir(folder)
+    return [name for name, _ in found], [(codes[s.kind], s.size, s.mtime, s.mode) for _, s in found]
 
 
 async def scan_tree(
