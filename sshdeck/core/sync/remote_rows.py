@@ -3,7 +3,7 @@
 The panes' listing (core/fs/sftp_listing.py) builds an `Entry` per name, with
 its display name and owner, and the transfer endpoint then a `Stat`: three
 objects per entry that a sync plan throws away.  A sync needs only the raw
-name, kind, size, mtime and mode, so here each reply becomes names and rows
+name, kind, size, mtime and mode, so here each reply becomes names and
 rows straight from the packet bytes (tree.py's `Row`), the READDIR requests
 kept in flight as the panes' listing does, on the same asyncssh internals
 (`fast_path_available` says when they are there; otherwise the endpoint's
