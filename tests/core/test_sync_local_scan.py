@@ -166,3 +166,8 @@ async def test_a_plan_with_deletes_and_things_in_the_way_is_the_same_through_the
     lines = plans[3][0]
     assert "delete gone/" in lines and "delete a/deep/deeper" in lines and "copy a/deep/deeper/" in lines
     assert "delete b/pipe" not in lines and "copy top.txt" in lines
+
+
+async def test_without_a_process_to_start_the_scan_goes_on_in_process(tree_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(local_scan, "child_argv", lambda: [str(tree_root / "no-such-interpreter")])
+    same(await scan(tree_root, child=True), await scan(tree_root, child=False))

@@ -46,6 +46,8 @@ _CHILD_SOURCE = Path(__file__).with_name("local_scan_child.py")
 
 def child_argv() -> list[str]:
     """The child's command line: this interpreter, isolated, without site (a fast start)."""
+    if not sys.executable:
+        raise _NoChild()
     return [sys.executable, "-I", "-S", "-c", _CHILD_SOURCE.read_text(encoding="utf-8")]
 
 
@@ -53,9 +55,21 @@ async def scan_local(endpoint: Endpoint, excludes: Excludes, tree: Tree, limit: 
     """Scan `endpoint` into `tree` when it is a local folder (True); False leaves it to the caller."""
     if not isinstance(endpoint, LocalEndpoint):
         return False
-    threshold = CHILD_FROM if child_from is None else child_from
-    pending: list[Rel] = [()]
-    while pending and tree.count <= threshold:
+    pending = await _scan_here(endpoint, excludes, tree, limit, [()], CHILD_FROM if child_from is None else child_from)
+    if pending:
+        try:
+            await _scan_in_child(endpoint, excludes, tree, limit, pending[::-1])
+        except _NoChild:
+            # No process could be started (e.g. no interpreter to run): the slower way, in this one.
+            await _scan_here(endpoint, excludes, tree, limit, pending, None)
+    return True
+
+
+async def _scan_here(
+    endpoint: LocalEndpoint, excludes: Excludes, tree: Tree, limit: int, pending: list[Rel], threshold: int | None
+) -> list[Rel]:
+    """Folders listed in this process, depth first, until the tree holds more than `threshold` entries; what is left."""
+    while pending and (threshold is None or tree.count <= threshold):
         folder = pending.pop()
         try:
             listing = await list_rows(endpoint, folder)
@@ -70,11 +84,13 @@ async def scan_local(endpoint: Endpoint, excludes: Excludes, tree: Tree, limit: 
         children = take_listing(tree, endpoint.label, folder, listing, excludes)
         if tree.count > limit:
             stopped(tree, endpoint, folder, limit)
-            return True
+            return []
         pending.extend(reversed(children))
-    if pending:
-        await _scan_in_child(endpoint, excludes, tree, limit, pending[::-1])
-    return True
+    return pending
+
+
+class _NoChild(Exception):
+    """The child process could not be started."""
 
 
 async def _scan_in_child(endpoint: LocalEndpoint, excludes: Excludes, tree: Tree, limit: int, tops: list[Rel]) -> None:
@@ -83,12 +99,13 @@ async def _scan_in_child(endpoint: LocalEndpoint, excludes: Excludes, tree: Tree
         endpoint.root, tops, excludes.name_pattern, excludes.path_pattern,
         limits.entries, limits.name_bytes, limit - tree.count,
     ))
+    argv = child_argv()
     try:
         child = await asyncio.create_subprocess_exec(
-            *child_argv(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            *argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )
-    except OSError as exc:
-        raise TransferError(f"local: cannot start the process that lists the folder: {describe(exc)}") from None
+    except (OSError, ValueError):
+        raise _NoChild() from None
     assert child.stdin is not None and child.stdout is not None
     try:
         child.stdin.write(request)
