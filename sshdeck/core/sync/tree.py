@@ -3,11 +3,16 @@
 Unlike the copy walker (transfer/walker.py), which walks the user's selection
 folder by folder, a sync must list whole trees on both sides before it can
 say anything, so folders are listed `concurrency` at a time (each listing is
-itself pipelined in core/fs).  The rules are the walker's: every name is
-checked (no '/', NUL, '.', '..'), a name listed twice is refused, links are
-never followed (they are neither copied nor deleted), sshdeck's own
-temporary files are ignored, each folder listing is capped and the whole tree
-is capped by the same entry count.  Excluded names are not descended into.
+itself pipelined: remote_rows.py), and a big local tree by a child process
+beside the remote listing (local_scan.py).  The rules are the walker's: every
+name is checked (no '/', NUL, '.', '..'), a name listed twice is refused,
+links are never followed (they are neither copied nor deleted), sshdeck's
+own temporary files are ignored, each folder listing is capped and the whole
+tree is capped by the same entry count.  Excluded names are not descended into.
+
+A tree is kept as one table per folder, name -> `Row` (plain tuples): a
+100,000-entry side costs no object per entry until something asks for
+`Tree.entries`.
 """
 
 from __future__ import annotations
