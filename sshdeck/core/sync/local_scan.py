@@ -111,7 +111,7 @@ async def _scan_in_child(endpoint: LocalEndpoint, excludes: Excludes, tree: Tree
         child.stdin.write(request)
         child.stdin.close()
         await _read_reports(endpoint, excludes, tree, limit, tops, child.stdout)
-    except (asyncio.IncompleteReadError, ValueError, EOFError, TypeError, BrokenPipeError, ConnectionResetError):
+    except (asyncio.IncompleteReadError, ValueError, EOFError, TypeError, IndexError, BrokenPipeError, ConnectionResetError):
         status = await child.wait()
         raise TransferError(
             f"local: the process listing the folder stopped before it finished (exit status {status}); nothing was planned"
@@ -136,7 +136,9 @@ async def _read_reports(
             if status == "full":
                 stopped(tree, endpoint, folders[-1], limit)
             return
-        folder = next(asked) if parent == -1 else folders[parent] + (name,)
+        folder = next(asked, None) if parent == -1 else folders[parent] + (name,)
+        if folder is None:
+            raise ValueError("a report for a folder that was not asked for")
         folders.append(folder)
         if status == "ok":
             for item in odd:
