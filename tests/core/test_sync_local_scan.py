@@ -171,3 +171,11 @@ async def test_a_plan_with_deletes_and_things_in_the_way_is_the_same_through_the
 async def test_without_a_process_to_start_the_scan_goes_on_in_process(tree_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(local_scan, "child_argv", lambda: [str(tree_root / "no-such-interpreter")])
     same(await scan(tree_root, child=True), await scan(tree_root, child=False))
+
+
+async def test_a_child_that_talks_nonsense_is_stopped_and_reported(tree_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code = "import sys, time; sys.stdout.buffer.write(b'\\x05\\x00\\x00\\x00hello'); sys.stdout.flush(); time.sleep(600)"
+    monkeypatch.setattr(local_scan, "child_argv", lambda: [sys.executable, "-c", code])
+    with pytest.raises(TransferError) as raised:
+        await asyncio.wait_for(scan(tree_root, child=True), 60)
+    assert "the process listing the folder stopped before it finished (exit status -9)" in str(raised.value)

@@ -111,17 +111,23 @@ async def _scan_in_child(endpoint: LocalEndpoint, excludes: Excludes, tree: Tree
         child.stdin.write(request)
         child.stdin.close()
         await _read_reports(endpoint, excludes, tree, limit, tops, child.stdout)
-    except (asyncio.IncompleteReadError, ValueError, EOFError, TypeError, IndexError, BrokenPipeError, ConnectionResetError):
+    except (asyncio.IncompleteReadError, ValueError, EOFError, TypeError, IndexError, BrokenPipeError, ConnectionResetError) as exc:
+        if not isinstance(exc, asyncio.IncompleteReadError):
+            _kill(child)  # garbled: it may still be running
         status = await child.wait()
         raise TransferError(
             f"local: the process listing the folder stopped before it finished (exit status {status}); nothing was planned"
         ) from None
     finally:
-        if child.returncode is None:
-            # Not `child.kill()`: its poll() could reap the child under asyncio's watcher (a warning, status 255).
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(child.pid, signal.SIGKILL)
+        _kill(child)
         await child.wait()
+
+
+def _kill(child: asyncio.subprocess.Process) -> None:
+    if child.returncode is None:
+        # Not `child.kill()`: its poll() could reap the child under asyncio's watcher (a warning, status 255).
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.pid, signal.SIGKILL)
 
 
 async def _read_reports(
