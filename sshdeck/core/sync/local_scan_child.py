@@ -1,7 +1,7 @@
 """The child process of a local tree scan (local_scan.py): lists folders, lstats every entry, reports.
 
 It runs as `python -I -S -c <this file's text>`, so it imports only what is
-built in or cheap (os, stat, marshal, re), and starts in a few milliseconds.
+built in or cheap (os, marshal, re), and starts in a few milliseconds.
 Its whole job is the system calls and the per-entry Python work that would
 otherwise hold the parent's interpreter lock while the parent parses the
 remote listing: the parent gets one ready-made dict per folder.
@@ -33,7 +33,6 @@ with `status` "full" when the tree entry limit stopped it.
 import marshal
 import os
 import re
-import stat
 import sys
 
 FILE, DIR, LINK, OTHER = 1, 2, 3, 0
@@ -55,13 +54,26 @@ def _open(root, rel):
     return fd, None
 
 
+def _over(raws, max_names, max_name_bytes):
+    """(entries delivered, setting) when the names pass a listing limit (as core/fs/limits.py's tally counts), else None."""
+    if len(raws) <= max_names and sum(map(len, raws)) <= max_name_bytes:
+        return None
+    count = size = 0
+    for raw in raws:
+        count += 1
+        size += len(raw)
+        if count > max_names or size > max_name_bytes:
+            return count - 1, "listing_entries" if count > max_names else "listing_name_bytes"
+    return None
+
+
 def main():
     root, tops, name_re, path_re, max_names, max_name_bytes, max_tree = marshal.loads(sys.stdin.buffer.read())
     name_match = re.compile(name_re, re.DOTALL).match if name_re else None
     path_match = re.compile(path_re, re.DOTALL).match if path_re else None
     out = os.fdopen(sys.stdout.fileno(), "wb", buffering=1 << 18, closefd=False)
-    dumps, S_ISREG, S_ISDIR, S_ISLNK, S_IMODE = marshal.dumps, stat.S_ISREG, stat.S_ISDIR, stat.S_ISLNK, stat.S_IMODE
-    lstat, utf8 = os.lstat, sys.getfilesystemencoding().lower().replace("-", "") == "utf8"
+    dumps, lstat, encoding = marshal.dumps, os.lstat, sys.getfilesystemencoding()
+    utf8 = encoding.lower().replace("-", "") == "utf8"
     total = 0
     index = 0
     # (parent index, name, relative path): a stack, so the output is depth first and the open folders few.
@@ -85,18 +97,17 @@ def main():
             emit((parent, name, "error", failed, None, None, None))
             continue
         try:
-            names = []
-            count = size = 0
-            over = None
+            texts = []
             with os.scandir(fd) as items:
+                chars = 0
                 for item in items:
-                    raw = os.fsencode(item.name)
-                    count += 1
-                    size += len(raw)
-                    if count > max_names or size > max_name_bytes:
-                        over = (count - 1, "listing_entries" if count > max_names else "listing_name_bytes")
+                    texts.append(item.name)
+                    chars += len(item.name)  # at most the bytes: the exact count follows
+                    if len(texts) > max_names or chars > max_name_bytes:
                         break
-                    names.append((item.name, raw))
+            # One encode for the whole folder, not a call per name.
+            raws = "\0".join(texts).encode(encoding, "surrogateescape").split(b"\0") if texts else []
+            over = _over(raws, max_names, max_name_bytes)
             if over is not None:
                 emit((parent, name, "limit", over, None, None, None))
                 continue
@@ -105,7 +116,7 @@ def main():
             odd = []
             prefix = "/".join(os.fsdecode(part) for part in rel) + "/" if rel else ""
             try:
-                for text, raw in names:
+                for text, raw in zip(texts, raws):
                     if name_match is not None or path_match is not None:
                         shown = text if utf8 else raw.decode("utf-8", "surrogateescape")
                         if name_match is not None and name_match(shown):
@@ -115,16 +126,17 @@ def main():
                             if path_match(full):
                                 continue
                     try:
-                        found = lstat(text, dir_fd=fd)
+                        found = lstat(raw, dir_fd=fd)
                     except FileNotFoundError:
                         continue
                     mode = found.st_mode
-                    if S_ISREG(mode):
+                    kind = mode & 0o170000
+                    if kind == 0o100000:
                         if raw[:1] == b"." and raw.endswith(b".sshdeck-part"):
                             continue
-                        table[raw] = (FILE, found.st_size, found.st_mtime, S_IMODE(mode))
-                    elif S_ISDIR(mode):
-                        table[raw] = (DIR, found.st_size, found.st_mtime, S_IMODE(mode))
+                        table[raw] = (FILE, found.st_size, found.st_mtime, mode & 0o7777)
+                    elif kind == 0o040000:
+                        table[raw] = (DIR, found.st_size, found.st_mtime, mode & 0o7777)
                         dirs.append(raw)
                     else:
                         odd.append(raw)
