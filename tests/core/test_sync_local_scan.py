@@ -179,3 +179,23 @@ async def test_a_child_that_talks_nonsense_is_stopped_and_reported(tree_root: Pa
     with pytest.raises(TransferError) as raised:
         await asyncio.wait_for(scan(tree_root, child=True), 60)
     assert "the process listing the folder stopped before it finished (exit status -9)" in str(raised.value)
+
+
+async def test_a_tree_past_the_threshold_is_finished_by_one_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "big"
+    for folder in range(4):
+        (root / f"dir-{folder}").mkdir(parents=True)
+        for number in range(local_scan.CHILD_FROM // 3):
+            (root / f"dir-{folder}" / f"{number}.txt").write_bytes(b"")
+    started = []
+    real = local_scan.child_argv
+
+    def counting() -> list[str]:
+        started.append(1)
+        return real()
+
+    monkeypatch.setattr(local_scan, "child_argv", counting)
+    tree = Tree()
+    assert await scan_local(LocalEndpoint(root), Excludes(), tree, 10**9)
+    assert started == [1]
+    assert tree.count == 4 + 4 * (local_scan.CHILD_FROM // 3) and tree.problems == []
