@@ -8,7 +8,8 @@
    OpenSSH's `sftp` takes to list every folder of it (a batch of `ls -1`,
    one per folder: what an `ls -R` would do; sftp has none), against
    sshdeck listing the same tree (scan_tree) and planning a sync of it
-   against an identical local copy (both trees listed at once, compared).
+   against an identical local copy (both trees listed at once, compared;
+   the local tree by a child process, whose CPU is printed apart).
 
     python benchmarks/sync.py [--small N] [--big N] [--runs N]
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -95,6 +97,12 @@ async def resync(server: OpenSSHServer, known_hosts: Path, work: Path, count: in
         await conn.wait_closed()
 
 
+def children_cpu() -> float:
+    """CPU seconds of waited-for child processes so far (the local scan's child; sftp runs are outside the plan)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def time_sftp(server: OpenSSHServer, known_hosts: Path, batch: Path) -> float:
     command = [
         "sftp", "-q", "-b", str(batch), "-i", str(server.client_key),
@@ -118,7 +126,7 @@ async def big_tree(server: OpenSSHServer, known_hosts: Path, work: Path, count: 
     empty.write_text("pwd\n")
     conn = await connect(server, known_hosts)
     times: dict[str, list[float]] = {"sftp": [], "connect": [], "scan": [], "plan": []}
-    cpu: dict[str, list[float]] = {"scan": [], "plan": []}
+    cpu: dict[str, list[float]] = {"scan": [], "plan": [], "child": []}
     try:
         sftp = await conn.start_sftp_client()
         for _ in range(runs):
@@ -128,10 +136,11 @@ async def big_tree(server: OpenSSHServer, known_hosts: Path, work: Path, count: 
             tree = await scan_tree(SftpEndpoint(sftp, str(remote)))
             times["scan"].append(time.perf_counter() - start)
             cpu["scan"].append(time.process_time() - used)
-            start, used = time.perf_counter(), time.process_time()
+            start, used, children = time.perf_counter(), time.process_time(), children_cpu()
             plan = await plan_sync(SftpEndpoint(sftp, str(remote)), LocalEndpoint(local))
             times["plan"].append(time.perf_counter() - start)
             cpu["plan"].append(time.process_time() - used)
+            cpu["child"].append(children_cpu() - children)
     finally:
         conn.close()
         await conn.wait_closed()
@@ -140,7 +149,8 @@ async def big_tree(server: OpenSSHServer, known_hosts: Path, work: Path, count: 
     print(f"{len(tree.entries):,} entries listed by sshdeck; the plan has {len(plan.actions)} actions; medians of {runs} runs")
     print(f"OpenSSH sftp, ls -1 of every folder: {mid['sftp']:.3f} s (of which connecting ~{mid['connect']:.3f} s)")
     print(f"sshdeck scan of the remote tree:     {mid['scan']:.3f} s (CPU {statistics.median(cpu['scan']):.3f} s)")
-    print(f"sshdeck plan (remote + local tree):  {mid['plan']:.3f} s (CPU {statistics.median(cpu['plan']):.3f} s)")
+    print(f"sshdeck plan (remote + local tree):  {mid['plan']:.3f} s (CPU {statistics.median(cpu['plan']):.3f} s, "
+          f"and {statistics.median(cpu['child']):.3f} s in the local scan's child process)")
     print(f"ratio OpenSSH listing only / sshdeck scan: {(mid['sftp'] - mid['connect']) / mid['scan']:.2f}")
     print(f"ratio OpenSSH listing only / sshdeck plan: {(mid['sftp'] - mid['connect']) / mid['plan']:.2f}")
 

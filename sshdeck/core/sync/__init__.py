@@ -1,7 +1,8 @@
 """Folder synchronisation with a preview: plan first, then run the plan.
 
 * `scan_tree(endpoint, excludes)` -> `Tree`: both sides are walked concurrently
-  with the transfer endpoints' capped listing (names checked, links never followed);
+  with the transfer endpoints' capped listing (names checked, links never followed;
+  a big local tree in a child process, local_scan.py), one table of rows per folder;
 * `plan_sync(source, dest, SyncOptions(...))` -> `SyncPlan` (one-way: make `dest`
   like `source`); `plan_two_way(a, b, state, options)` for two-way;
 * `run_plan(a, b, plan)` -> `SyncResult`: copies through the transfer engine

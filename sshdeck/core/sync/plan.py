@@ -18,8 +18,7 @@ from typing import Iterable
 
 from sshdeck.core.sync.checksum import same_content
 from sshdeck.core.sync.ignore_file import IGNORE_FILE, IgnoreList, excluding_text, read_ignore_file
-from sshdeck.core.sync.tree import Excludes, Tree, scan_tree
-from sshdeck.core.fs.base import EntryKind
+from sshdeck.core.sync.tree import DIR, FILE, Excludes, Row, Tree, row_stat, scan_tree
 from sshdeck.core.transfer.endpoints import Endpoint, Rel, Stat
 from sshdeck.core.transfer.names import show
 
@@ -140,7 +139,12 @@ def under(rel: Rel, folders: Iterable[Rel]) -> bool:
 
 def contents_of(tree: Tree, folder: Rel) -> list[tuple[Rel, Stat]]:
     depth = len(folder)
-    return [(rel, stat) for rel, stat in tree.entries.items() if len(rel) > depth and rel[:depth] == folder]
+    return [
+        (inner + (name,), row_stat(row))
+        for inner, table in tree.folders.items()
+        if len(inner) >= depth and inner[:depth] == folder
+        for name, row in table.items()
+    ]
 
 
 async def scan_both(a: Endpoint, b: Endpoint, options: SyncOptions, *, two_way: bool = False) -> tuple[Tree, Tree, IgnoreList]:
@@ -171,34 +175,34 @@ async def plan_sync(source: Endpoint, dest: Endpoint, options: SyncOptions | Non
     problems = src.problems + dst.problems
     to_hash: list[tuple[Rel, int]] = []
     blocked: list[Rel] = []  # source folders that cannot go where a file (or link) stays
-    same_size_and_time = _alike_files(src, dst, options) if not options.checksum else set()
     in_the_way = dst.ignored
-    for rel, stat in src.entries.items():
-        if rel in same_size_and_time:
-            continue  # the usual case, decided above without a Python call per file
-        there = dst.entries.get(rel)
-        if blocked and under(rel, blocked):
+    for folder, table in src.folders.items():
+        if blocked and under(folder, blocked):
             continue
-        if in_the_way and rel in in_the_way:
-            problems.append(f"{dest.label}: {show(rel)}: a link or special file is in the way (left alone)")
-            blocked.append(rel)
-            continue
-        if there is None:
-            actions.append(SyncAction(ActionKind.COPY, rel, stat.size if stat.is_file else 0, stat.is_dir))
-        elif stat.is_dir != there.is_dir:
-            if not options.delete:
-                problems.append(f"{dest.label}: {show(rel)}: a {'file' if there.is_file else 'folder'} is in the way (use --delete to replace it)")
+        theirs = dst.folders.get(folder)
+        for name in _differing(table, theirs, options):
+            rel = folder + (name,)
+            stat, there = row_stat(table[name]), dst.stat(rel)
+            if in_the_way and rel in in_the_way:
+                problems.append(f"{dest.label}: {show(rel)}: a link or special file is in the way (left alone)")
                 blocked.append(rel)
                 continue
-            actions.append(_delete(dst, rel, there))
-            actions.append(SyncAction(ActionKind.COPY, rel, stat.size if stat.is_file else 0, stat.is_dir))
-        elif stat.is_file:
-            if stat.size != there.size:
-                actions.append(SyncAction(ActionKind.UPDATE, rel, stat.size))
-            elif options.checksum:
-                to_hash.append((rel, stat.size))
-            elif file_differs(stat, there, options.mtime_slack):
-                actions.append(SyncAction(ActionKind.UPDATE, rel, stat.size))
+            if there is None:
+                actions.append(SyncAction(ActionKind.COPY, rel, stat.size if stat.is_file else 0, stat.is_dir))
+            elif stat.is_dir != there.is_dir:
+                if not options.delete:
+                    problems.append(f"{dest.label}: {show(rel)}: a {'file' if there.is_file else 'folder'} is in the way (use --delete to replace it)")
+                    blocked.append(rel)
+                    continue
+                actions.append(_delete(dst, rel, there))
+                actions.append(SyncAction(ActionKind.COPY, rel, stat.size if stat.is_file else 0, stat.is_dir))
+            elif stat.is_file:
+                if stat.size != there.size:
+                    actions.append(SyncAction(ActionKind.UPDATE, rel, stat.size))
+                elif options.checksum:
+                    to_hash.append((rel, stat.size))
+                elif file_differs(stat, there, options.mtime_slack):
+                    actions.append(SyncAction(ActionKind.UPDATE, rel, stat.size))
     if to_hash:
         same = await same_content(source, dest, to_hash)
         actions.extend(SyncAction(ActionKind.UPDATE, rel, size) for rel, size in to_hash if rel not in same)
@@ -209,21 +213,32 @@ async def plan_sync(source: Endpoint, dest: Endpoint, options: SyncOptions | Non
                     ignore_globs=ignore.globs, notes=ignore.notes)
 
 
-def _alike_files(src: Tree, dst: Tree, options: SyncOptions) -> set[Rel]:
-    """Paths that are files of the same size and time (within the slack) on both sides: nothing to do for them.
+def _differing(mine: dict[bytes, Row], theirs: dict[bytes, Row] | None, options: SyncOptions) -> list[bytes]:
+    """The names of one source folder that may need an action: not a folder or a file alike on both sides.
 
     Planning a big tree that is mostly in sync is mostly this test, so it is one
-    tight loop over the two dicts (no property or function call per file)
-    rather than the general loop below.
+    tight loop over the two folders' tables (plain tuples, no call per entry),
+    and a folder whose table equals the other side's is settled in one comparison.
     """
-    file, slack, there = EntryKind.FILE, options.mtime_slack, dst.entries.get
-    alike = set()
-    for rel, a in src.entries.items():
-        b = there(rel)
-        if b is not None and a.kind is file and b.kind is file and a.size == b.size:
-            if a.mtime is None or b.mtime is None or -slack <= a.mtime - b.mtime <= slack:
-                alike.add(rel)
-    return alike
+    if theirs is None:
+        return list(mine)
+    if mine == theirs and not options.checksum:
+        return []  # every entry there, the same folder or file with the same size and time
+    file, folder, slack, there = FILE, DIR, options.mtime_slack, theirs.get
+    checksum = options.checksum
+    out = []
+    for name, a in mine.items():
+        b = there(name)
+        if b is not None:
+            kind = a[0]
+            if kind == folder:
+                if b[0] == folder:
+                    continue
+            elif kind == file and b[0] == file and a[1] == b[1] and not checksum:
+                if a[2] is None or b[2] is None or -slack <= a[2] - b[2] <= slack:
+                    continue
+        out.append(name)
+    return out
 
 
 def _delete(tree: Tree, rel: Rel, stat: Stat) -> SyncAction:
@@ -233,20 +248,30 @@ def _delete(tree: Tree, rel: Rel, stat: Stat) -> SyncAction:
 
 
 def _extra(src: Tree, dst: Tree, replaced: list[Rel]) -> list[SyncAction]:
-    """Entries only at the destination, as the fewest deletes (a folder, not each file in it)."""
+    """Entries only at the destination, as the fewest deletes (a folder, not each file in it).
+
+    Folder by folder: the names the source folder lacks are one set difference.
+    """
     out: list[SyncAction] = []
-    deleted: list[Rel] = []
-    for rel in sorted(dst.entries):
-        if rel in src.entries or under(rel[:-1], src.incomplete):
+    deleted: set[Rel] = set()
+    for folder in sorted(dst.folders):
+        if deleted and any(folder[:depth] in deleted for depth in range(1, len(folder) + 1)):
+            continue  # inside a folder deleted whole
+        table = dst.folders[folder]
+        mine = src.folders.get(folder)
+        names = sorted(table.keys() - mine.keys()) if mine is not None else sorted(table)
+        if not names or under(folder, src.incomplete):
             continue
-        if any(rel[:depth] in src.ignored for depth in range(1, len(rel) + 1)):
+        if src.ignored and any(folder[:depth] in src.ignored for depth in range(1, len(folder) + 1)):
             continue  # a source link (left alone) stands where this is
-        if (deleted and under(rel, deleted[-1:])) or under(rel, replaced):
-            continue
-        stat = dst.entries[rel]
-        out.append(_delete(dst, rel, stat))
-        if stat.is_dir:
-            deleted.append(rel)
+        for name in names:
+            rel = folder + (name,)
+            if src.has(rel) or rel in src.ignored or under(rel, replaced):
+                continue
+            stat = row_stat(table[name])
+            out.append(_delete(dst, rel, stat))
+            if stat.is_dir:
+                deleted.add(rel)
     return out
 
 

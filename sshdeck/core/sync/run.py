@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable
 
-from sshdeck.core.sync.tree import inert
+from sshdeck.core.sync.tree import Tree, inert
 from sshdeck.core.sync.plan import ActionKind, SyncAction, SyncPlan, file_differs, size_text
 from sshdeck.core.transfer.conflicts import ConflictChoice
 from sshdeck.core.transfer.endpoints import Endpoint, Rel
@@ -76,7 +76,7 @@ async def run_plan(
         if batch:
             source, dest = (b, a) if to_a else (a, b)
             tree = plan.a if to_a else plan.b
-            await _copy_all(source, dest, batch, set(tree.entries), result, runner or direct)
+            await _copy_all(source, dest, batch, tree, result, runner or direct)
     await _delete_all(a, b, later, result)
     return result
 
@@ -85,7 +85,7 @@ async def _copy_all(
     source: Endpoint,
     dest: Endpoint,
     batch: list[SyncAction],
-    existing: set[Rel],
+    existing: Tree,
     result: SyncResult,
     runner: Runner,
 ) -> None:
@@ -93,7 +93,7 @@ async def _copy_all(
     failed_dirs: set[Rel] = set()
     wanted = {x.dst or x.rel for x in batch if x.is_dir}
     for folder in sorted(wanted | {p for x in batch for p in _parents(x.dst or x.rel)}):
-        if folder in existing and folder not in wanted:
+        if existing.has(folder) and folder not in wanted:
             continue
         if folder[:-1] in failed_dirs:
             failed_dirs.add(folder)
