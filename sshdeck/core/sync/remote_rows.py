@@ -26,7 +26,7 @@ from sshdeck.core.fs.base import encode_path
 from sshdeck.core.fs.errors import ConnectionLostError as FsConnectionLost
 from sshdeck.core.fs.errors import FileSystemError, from_sftp_error
 from sshdeck.core.fs.limits import ListingLimitError, ListingTally
-from sshdeck.core.fs.sftp_listing import READ_AHEAD, _close_quietly, _forget, _parse_attrs, _request, fast_path_available
+from sshdeck.core.fs.sftp_listing import FIRST_READ_AHEAD, _close_quietly, _forget, _parse_attrs, _request, fast_path_available
 from sshdeck.core.sync.tree import DIR, FILE, LINK, OTHER, Listing, Row
 from sshdeck.core.transfer.endpoints import Rel
 from sshdeck.core.transfer.errors import ConnectionLostError, TransferError
@@ -102,7 +102,7 @@ async def _list(endpoint: SftpEndpoint, path: str) -> Listing:
     readdir = String(handle)
     at_end = False
     try:
-        for _ in range(READ_AHEAD):
+        for _ in range(FIRST_READ_AHEAD):
             inflight.append(_request(handler, _FXP_READDIR, readdir))
         while inflight:
             resptype, packet = await inflight.popleft()
