@@ -96,6 +96,7 @@ class MainScreen(Screen):
         from sshdeck.ui.tunnels import TunnelsController
 
         self.tunnels = TunnelsController(self, self.query_one(HostSidebar))
+        self.connections.ui_ready.set()  # a connection started with the app may ask its questions now
         self._update_tab_bar()
         self.query_one(TransferPanel).display = False
         # Transfers interrupted last time (sshdeck killed, machine restarted) are offered once.
