@@ -92,6 +92,13 @@ class SshdeckApp(App):
             wanted = None
         self.theme = wanted or (DEFAULT_THEME if DEFAULT_THEME in names else "textual-dark")
 
+    def on_load(self) -> None:
+        # The host named at start: connect while the screen is still being built (ui/early_connect.py).
+        if self.remote is None and self.initial_target:
+            from sshdeck.ui.early_connect import start_early
+
+            start_early(self)
+
     def on_mount(self) -> None:
         self.quitting.install_signal_handlers()
         self.push_screen(

@@ -11,12 +11,32 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter, methodcaller
 
 from sshdeck.core.fs.base import Entry, EntryKind
 from sshdeck.core.fs.listing import human_size, sort_entries
 
 PARENT = Entry(name=b"..", kind=EntryKind.DIR, display="..")
 SORT_KEYS = ("name", "size", "mtime", "ext")
+
+# Per-entry tests at C speed (map over attrgetter/methodcaller): at 100,000 entries a Python-level
+# loop over properties cost tens of milliseconds on every redraw of the status line.
+_names = attrgetter("name")
+_kinds = attrgetter("kind")
+_hidden = methodcaller("startswith", b".")
+
+
+def _hidden_flags(entries: list[Entry]) -> list[bool]:
+    return list(map(_hidden, map(_names, entries)))
+
+
+def _count_folders(entries: list[Entry]) -> int:
+    kinds = list(map(_kinds, entries))
+    folders = kinds.count(EntryKind.DIR)
+    if EntryKind.LINK in kinds:
+        folders += sum(1 for e in compress(entries, [k is EntryKind.LINK for k in kinds]) if e.target_is_dir)
+    return folders
 
 
 @dataclass
@@ -59,6 +79,7 @@ class PaneModel:
         self._back: list[str] = []
         self._forward: list[str] = []
         self._sorted: list[Entry] = []
+        self._hidden_count = 0  # dotfiles in the listing
         self._rows: list[Entry] | None = None
 
     # -- listing -----------------------------------------------------------------
@@ -80,8 +101,9 @@ class PaneModel:
         self.path = path
         self.entries = entries
         self.incomplete = incomplete
-        names = {entry.name for entry in entries}
-        self.selected &= names
+        if self.selected:
+            self.selected &= set(map(_names, entries))
+        self._hidden_count = sum(_hidden_flags(entries))
         self._resort()
 
     def _resort(self) -> None:
@@ -93,7 +115,7 @@ class PaneModel:
         """The visible rows: '..' first (below the root), then the sorted, filtered entries."""
         if self._rows is None:
             rows = self._sorted
-            if not self.show_hidden:
+            if not self.show_hidden and self._hidden_count:
                 rows = [e for e in rows if not e.is_hidden]
             if self.filter:
                 rows = [e for e in rows if self._matches(e)]
@@ -165,17 +187,18 @@ class PaneModel:
         return [current] if current is not None and current is not PARENT else []
 
     def summary(self) -> Summary:
-        visible = [e for e in self.rows if e is not PARENT]
-        folders = sum(1 for e in visible if e.is_dir)
-        chosen = [e for e in self.entries if e.name in self.selected]
-        all_visible = len(self._sorted) if self.show_hidden else sum(1 for e in self._sorted if not e.is_hidden)
+        rows = self.rows
+        visible = rows[1:] if rows and rows[0] is PARENT else rows
+        folders = _count_folders(visible)
+        chosen = [e for e in self.entries if e.name in self.selected] if self.selected else []
+        hidden = 0 if self.show_hidden else self._hidden_count
         return Summary(
             folders=folders,
             files=len(visible) - folders,
             selected=len(chosen),
             selected_bytes=sum(e.size for e in chosen if not e.is_dir),
-            hidden_by_filter=all_visible - len(visible),
-            hidden_files=0 if self.show_hidden else len(self._sorted) - all_visible,
+            hidden_by_filter=len(self._sorted) - hidden - len(visible),
+            hidden_files=hidden,
             incomplete=self.incomplete,
         )
 

@@ -45,6 +45,9 @@ async def ask(app: App[Any], screen: Screen[T]) -> T | None:
     callback instead.  If the waiting task is cancelled (connect cancelled,
     app closing), the prompt is taken down rather than left orphaned.
     """
+    ready = getattr(getattr(app, "connections", None), "ui_ready", None)
+    if ready is not None:
+        await ready.wait()  # a connection started with the app asks once the main screen is up
     try:
         get_current_worker()
     except NoActiveWorker:

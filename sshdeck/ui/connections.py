@@ -70,14 +70,36 @@ class Connections:
         self.on_opened: list = []
         self.on_closing: list = []
         self.bulk_idle_seconds = IDLE_SECONDS
+        # Connections started before the main screen was up (the host named at start), by key:
+        # `connect` for that key joins the one under way instead of opening another.
+        self.early: dict[str, asyncio.Task[Connection]] = {}
+        # Cleared while the app starts with an early connection, set once the main screen can show a
+        # question: until then that connection's questions (host key, passphrase, password) wait.
+        self.ui_ready = asyncio.Event()
+        self.ui_ready.set()
 
     def trust_store(self) -> TrustStore:
         if self.trust is None:
             self.trust = TrustStore()
         return self.trust
 
+    def start_early(self, key: str, label: str, spec: ConnectSpec) -> None:
+        """Start connecting now, while the app is still starting (see `early`); questions wait for `ui_ready`."""
+        if key in self.early or key in self.open:
+            return
+        self.ui_ready.clear()  # until the main screen says it is up (MainScreen.on_mount)
+        task = asyncio.create_task(self._connect(key, label, spec), name=f"connect {label}")
+        task.add_done_callback(_retrieve)  # whoever joins it reports the failure; none is lost to asyncio's log
+        self.early[key] = task
+
     async def connect(self, key: str, label: str, spec: ConnectSpec) -> Connection:
         """Connect (or reuse) and detect the account; raises ConnectionFailed."""
+        early = self.early.pop(key, None)
+        if early is not None:
+            return await early  # cancelling the caller cancels it too
+        return await self._connect(key, label, spec)
+
+    async def _connect(self, key: str, label: str, spec: ConnectSpec) -> Connection:
         from sshdeck.ui.connect_callbacks import show_refusal, ui_connect_callbacks
 
         existing = self.open.get(key)
@@ -96,6 +118,7 @@ class Connections:
             raise
         except HostKeyRefused as exc:
             await session.close()
+            await self.ui_ready.wait()
             shown = show_refusal(self.app, exc.check, self.trust_store())
             raise ConnectionFailed(str(exc), shown=shown) from None
         except ConnectError as exc:
@@ -157,11 +180,19 @@ class Connections:
             await connection.session.close()
 
     async def close_all(self) -> None:
+        for task in self.early.values():
+            task.cancel()
+        self.early.clear()
         for key in list(self.open):
             try:
                 await self.disconnect(key)
             except Exception:
                 log.exception("closing %s failed", key)
+
+
+def _retrieve(task: asyncio.Task) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def certificate_note(connection) -> str:

@@ -121,3 +121,26 @@ def test_a_folder_of_dotfiles_says_how_many_are_hidden() -> None:
     assert model.summary().text() == "0 folders, 0 files · 3 hidden (. shows)"
     model.toggle_hidden()
     assert "hidden" not in model.summary().text()
+
+
+def test_the_status_counts_links_to_folders_as_folders_and_hidden_and_filtered_entries_apart() -> None:
+    model = PaneModel("/")
+    model.set_listing("/srv", [
+        Entry(b"site", EntryKind.DIR),
+        Entry(b"current", EntryKind.LINK, link_target="releases/7", target_is_dir=True),
+        Entry(b"latest.log", EntryKind.LINK, link_target="logs/today.log"),
+        Entry(b".git", EntryKind.DIR),
+        Entry(b".env", EntryKind.FILE, size=10),
+        Entry(b"index.php", EntryKind.FILE, size=20),
+        Entry(b"notes.txt", EntryKind.FILE, size=30),
+    ])
+    summary = model.summary()
+    assert (summary.folders, summary.files, summary.hidden_files, summary.hidden_by_filter) == (2, 3, 2, 0)
+    model.set_filter("*.php")
+    summary = model.summary()
+    assert (summary.folders, summary.files, summary.hidden_files, summary.hidden_by_filter) == (0, 1, 2, 4)
+    model.toggle_hidden()
+    model.set_filter("")
+    model.toggle(next(e for e in model.rows if e.name == b".env"))
+    summary = model.summary()
+    assert (summary.folders, summary.files, summary.hidden_files, summary.selected, summary.selected_bytes) == (3, 4, 0, 1, 10)

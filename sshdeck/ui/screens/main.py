@@ -12,7 +12,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane, Tabs
 
 from sshdeck.core.ssh.connect_spec import DEFAULT_SSH_CONFIG
-from sshdeck.core.compare import compare_listings
 from sshdeck.core.fs.base import FileSystem, join
 from sshdeck.core.ssh.profile_connect import spec_for_target, spec_from_profile
 from sshdeck.core.hosts.profile_store import ProfileStore
@@ -21,20 +20,17 @@ from sshdeck.core.ssh.remote_source import RemoteSource
 from sshdeck.core.hosts.targets import Target, TargetError, connection_label, parse_target
 from sshdeck.ui.commands import PaletteCommand, main_screen_commands
 from sshdeck.ui.connections import ConnectionFailed, Connections, Location, certificate_note, profile_local_folder
-from sshdeck.ui.tunnels import TunnelsController
-from sshdeck.ui.find import open_find
-from sshdeck.ui.screens.location_picker import LocationPicker
-from sshdeck.ui.sync import SyncController
 from sshdeck.ui.widgets.file_list import FileList
 from sshdeck.ui.widgets.file_pane import FilePane
 from sshdeck.ui.widgets.host_sidebar import HostSidebar
-from sshdeck.ui.shells import ShellsController
-from sshdeck.ui.keys import KeysController
-from sshdeck.ui.widgets.shell_tab import ShellTab
 from sshdeck.ui.widgets.transfer_panel import TransferPanel
 from sshdeck.ui.widgets.quick_connect import QuickConnectBar, profile_from_target
 
 log = logging.getLogger(__name__)
+
+# Shells, keys, sync, find, compare and the location picker are imported when first used (the
+# terminal emulator and the sync planner are a good part of the start-up otherwise); the first
+# frame needs only the panes, the host list and the footer.
 
 
 class MainScreen(Screen):
@@ -77,8 +73,8 @@ class MainScreen(Screen):
         self.initial_target = initial_target
         self.ssh_config = ssh_config
         self.sync_browsing = False
-        self.shells = ShellsController(self)
-        self.keys = KeysController(self)
+        self._shells = None
+        self._keys = None
 
     def compose(self) -> ComposeResult:
         fs, path = self.left
@@ -97,7 +93,10 @@ class MainScreen(Screen):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        from sshdeck.ui.tunnels import TunnelsController
+
         self.tunnels = TunnelsController(self, self.query_one(HostSidebar))
+        self.connections.ui_ready.set()  # a connection started with the app may ask its questions now
         self._update_tab_bar()
         self.query_one(TransferPanel).display = False
         # Transfers interrupted last time (sshdeck killed, machine restarted) are offered once.
@@ -125,6 +124,24 @@ class MainScreen(Screen):
                 timeout=10,
                 markup=False,
             )
+
+    @property
+    def shells(self):
+        """The shell tabs' controller (ui/shells.py), loaded on first use."""
+        if self._shells is None:
+            from sshdeck.ui.shells import ShellsController
+
+            self._shells = ShellsController(self)
+        return self._shells
+
+    @property
+    def keys(self):
+        """The authorized_keys controller (ui/keys.py), loaded on first use."""
+        if self._keys is None:
+            from sshdeck.ui.keys import KeysController
+
+            self._keys = KeysController(self)
+        return self._keys
 
     @property
     def right(self) -> FilePane:
@@ -280,13 +297,12 @@ class MainScreen(Screen):
         if active and active != "files-tab":
             self.run_worker(self.close_tab(active))
 
-    @on(ShellTab.CloseRequested)
-    async def _close_shell(self, event: ShellTab.CloseRequested) -> None:
+    # ShellTab.CloseRequested and ShellTab.CwdChanged, by handler name (ShellTab loads with the first shell).
+    async def on_shell_tab_close_requested(self, event) -> None:
         event.stop()
         await self.close_tab(event.tab.id or "")
 
-    @on(ShellTab.CwdChanged)
-    def _shell_moved(self, event: ShellTab.CwdChanged) -> None:
+    def on_shell_tab_cwd_changed(self, event) -> None:
         event.stop()
         self.shells.follow(event.tab, event.path)
 
@@ -423,6 +439,8 @@ class MainScreen(Screen):
             other.load(join(other.path, event.name))
 
     def action_compare(self) -> None:
+        from sshdeck.core.compare import compare_listings
+
         left, right = self.query_one("#left", FilePane), self.right
         result = compare_listings(left.model.entries, right.model.entries)
         left.model.selected = set(result.left)
@@ -433,6 +451,8 @@ class MainScreen(Screen):
 
     def action_synchronise(self) -> None:
         """Make the other pane's folder like this one's, after a preview (ui/sync.py)."""
+        from sshdeck.ui.sync import SyncController
+
         source = self._active_pane()
         SyncController(self.app, source, self._other(source)).open()
 
@@ -445,6 +465,8 @@ class MainScreen(Screen):
     # -- actions -----------------------------------------------------------------------------
 
     def action_find(self) -> None:
+        from sshdeck.ui.find import open_find
+
         open_find(self)
 
     def action_switch_pane(self) -> None:
@@ -478,6 +500,8 @@ class MainScreen(Screen):
             self._active_pane().file_list.focus()
 
     def action_pick_location(self) -> None:
+        from sshdeck.ui.screens.location_picker import LocationPicker
+
         pane = self._active_pane()
 
         places = self.connections.locations()

@@ -148,13 +148,14 @@ class FilePane(PaneListing, PaneActions, Vertical):
         text = place(self.fs, self.path)
         prefix = "" if isinstance(self.fs, LocalFS) else f"{self.fs.label}:"  # the host stays whole
         path = tail_fit(text[len(prefix):], bar.content_region.width - len(suffix) - len(prefix))
-        bar.update(Content(prefix + path + suffix))
+        bar.update(Content(prefix + path + suffix), layout=False)  # one line, whatever it says
 
     def _draw_header(self) -> None:
         width = self.file_list.scrollable_content_region.width
         if not width:
             return  # not laid out yet; FileList.Resized draws it
-        self.query_one(PaneHeader).update(Content(Columns(width).header(self.model.sort_key, self.model.reverse)))
+        header = Columns(width).header(self.model.sort_key, self.model.reverse)
+        self.query_one(PaneHeader).update(Content(header), layout=False)
 
     def _draw_status(self) -> None:
         text = self.model.summary().text()
@@ -162,7 +163,7 @@ class FilePane(PaneListing, PaneActions, Vertical):
             text = f"filter: {self.model.filter} · {text}"
         if self.model.show_hidden:
             text += " · hidden shown"
-        self.query_one(".pane-status", Static).update(Content(text))
+        self.query_one(".pane-status", Static).update(Content(text), layout=False)
 
     def refresh_view(self) -> None:
         """Redraw after the model changed from outside (compare, selection)."""

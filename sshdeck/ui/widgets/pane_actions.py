@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import logging
 
-import pyperclip
 from textual import work
 from textual.binding import Binding
 
 from sshdeck.core.fs.base import Entry, FileSystem, FileSystemError, join
 from sshdeck.core.fs.names import display_path
 from sshdeck.core.pane_model import PARENT, PaneModel, check_new_name
-from sshdeck.core.edit import editor_command
-from sshdeck.ui.edits import remote_edits
-from sshdeck.ui.screens.chmod_dialog import ChmodDialog
-from sshdeck.ui.screens.delete_dialog import DeleteDialog
-from sshdeck.ui.screens.location_picker import ListPicker
-from sshdeck.ui.screens.file_viewer import VIEW_LIMIT, FileViewer
-from sshdeck.ui.screens.properties import PropertiesScreen
 from sshdeck.ui.screens.text_prompt import TextPrompt, stem_span
+
+# The dialogs, the viewer, the editor flow and the clipboard are imported by the action that
+# opens them: none is needed to draw a folder, and together they were a share of the start-up.
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +92,8 @@ class PaneActions:
     # -- delete, chmod, properties --------------------------------------------------------
 
     def action_delete(self) -> None:
+        from sshdeck.ui.screens.delete_dialog import DeleteDialog
+
         targets = self.model.targets(self.file_list.current)  # type: ignore[attr-defined]
         if not targets:
             return
@@ -108,6 +105,8 @@ class PaneActions:
         self.app.push_screen(DeleteDialog(self.fs, self.path, targets), done)  # type: ignore[attr-defined]
 
     def action_chmod(self) -> None:
+        from sshdeck.ui.screens.chmod_dialog import ChmodDialog
+
         targets = self.model.targets(self.file_list.current)  # type: ignore[attr-defined]
         if not targets:
             return
@@ -131,12 +130,16 @@ class PaneActions:
         self._refresh_after()
 
     def action_properties(self) -> None:
+        from sshdeck.ui.screens.properties import PropertiesScreen
+
         entry = self._cursor_entry()
         if entry is not None:
             location = f"{self.fs.label}:{display_path(self.path)}"  # type: ignore[attr-defined]
             self.app.push_screen(PropertiesScreen(entry, location))  # type: ignore[attr-defined]
 
     def action_copy_path(self) -> None:
+        import pyperclip
+
         entry = self._cursor_entry()
         path = join(self.path, entry.name) if entry else self.path  # type: ignore[attr-defined]
         text = path if self.fs.label == "local" else f"{self.fs.label}:{path}"
@@ -167,6 +170,8 @@ class PaneActions:
         self.notify(f"{verb} {display_path(folder)}", timeout=3, markup=False)  # type: ignore[attr-defined]
 
     def action_bookmarks(self) -> None:
+        from sshdeck.ui.screens.location_picker import ListPicker
+
         folders = self.app.bookmarks.folders(self.location_key)  # type: ignore[attr-defined]
         if not folders:
             self.notify("No bookmarks here yet: press b in a folder to add one", timeout=4)  # type: ignore[attr-defined]
@@ -188,6 +193,8 @@ class PaneActions:
 
     @work(group="pane-op")
     async def _view(self, entry: Entry) -> None:
+        from sshdeck.ui.screens.file_viewer import VIEW_LIMIT, FileViewer
+
         path = join(self.path, entry.name)  # type: ignore[attr-defined]
         try:
             data = await self.fs.read_bytes(path, VIEW_LIMIT)
@@ -203,6 +210,9 @@ class PaneActions:
 
     @work(group="pane-op", exclusive=True)
     async def _edit(self, entry: Entry) -> None:
+        from sshdeck.core.edit import editor_command
+        from sshdeck.ui.edits import remote_edits
+
         path = join(self.path, entry.name)  # type: ignore[attr-defined]
         edits = remote_edits(self.app)  # type: ignore[attr-defined]
         try:
@@ -216,4 +226,6 @@ class PaneActions:
         self._refresh_after(entry.name)
 
     def action_stop_watching(self) -> None:
+        from sshdeck.ui.edits import remote_edits
+
         remote_edits(self.app).ask_which_to_stop()  # type: ignore[attr-defined]

@@ -9,9 +9,11 @@ stops it the same way (binding `stop_listing`, active only then).
 from __future__ import annotations
 
 import logging
+import time
 
 from textual import work
 from textual.binding import Binding
+from textual.timer import Timer
 
 from sshdeck.core.fs.base import Entry, FileSystem, FileSystemError
 from sshdeck.core.fs.limits import ListingLimitError
@@ -19,6 +21,10 @@ from sshdeck.core.fs.names import display_path
 from sshdeck.core.pane_model import PaneModel
 
 log = logging.getLogger(__name__)
+
+# The path bar's count is redrawn at most this often while a folder loads: a 100,000-entry
+# folder arrives in ~20 batches, and drawing each one cost the event loop more than parsing it.
+PROGRESS_INTERVAL = 0.1
 
 # Only while a listing is under way (check_action); otherwise the keys go on as usual.
 LISTING_BINDINGS = [
@@ -37,6 +43,8 @@ class PaneListing:
     # The listing under way: its arguments and what arrived so far (for "stop listing").
     _loading: tuple[str, bytes | None, bool, str] | None = None
     _arrived: list[Entry]
+    _progress_drawn: float = 0.0  # when the count was last drawn (time.monotonic)
+    _progress_timer: Timer | None = None  # a pending redraw of the count
 
     def load(self, path: str, keep: bytes | None = None, *, remember: bool = True, history: str = "") -> None:
         """List `path` in the background; the pane stays on its old folder on error."""
@@ -56,7 +64,7 @@ class PaneListing:
             async for batch in self.fs.list(path):
                 entries.extend(batch)
                 self.loading_count = len(entries)
-                self._draw_path()
+                self._progress()
         except ListingLimitError as exc:
             # Show what arrived before the limit; the message names the folder and the setting.
             self._show_listing(path, entries, keep, remember, history, incomplete="incomplete: listing limit reached")
@@ -71,6 +79,27 @@ class PaneListing:
             return
         self._show_listing(path, entries, keep, remember, history)
 
+    def _progress(self) -> None:
+        """Show the count now, or within PROGRESS_INTERVAL: never one redraw per batch."""
+        if self._progress_timer is not None:
+            return  # a redraw is already on its way
+        wait = self._progress_drawn + PROGRESS_INTERVAL - time.monotonic()
+        if wait <= 0:
+            self._draw_progress()
+        else:
+            self._progress_timer = self.set_timer(wait, self._draw_progress, name="listing-progress")
+
+    def _draw_progress(self) -> None:
+        self._progress_timer = None
+        self._progress_drawn = time.monotonic()
+        if self.loading_path is not None:
+            self._draw_path()
+
+    def _cancel_progress(self) -> None:
+        if self._progress_timer is not None:
+            self._progress_timer.stop()
+            self._progress_timer = None
+
     def _show_listing(
         self, path: str, entries: list[Entry], keep: bytes | None, remember: bool, history: str,
         incomplete: str | None = None,
@@ -83,6 +112,7 @@ class PaneListing:
         self.loading_path = None
         self._loading = None
         self._arrived = []
+        self._cancel_progress()
         self._listed = True
         self._draw_path()
         self._redraw(keep=keep)
@@ -108,6 +138,7 @@ class PaneListing:
         )
 
     def _load_failed(self, message: str) -> None:
+        self._cancel_progress()
         self.loading_path = None
         self._loading = None
         self._arrived = []
