@@ -57,6 +57,7 @@ class Transfer:
         self.on_conflict = on_conflict
         self.job_id = job_id
         self.resuming = job_id is not None
+        self.retried = False  # retry() ran: items may have journal records of this run's earlier attempts
         self.items: list[TransferItem] = []
         self.meter = ProgressMeter(on_progress, self.options.progress_interval)
         self.budget = MemoryBudget(self.options.memory_limit, max(source.block_size, dest.block_size))
@@ -141,6 +142,7 @@ class Transfer:
     async def retry(self, item_ids: Sequence[int] | None = None) -> TransferReport:
         """Run failed or cancelled items again (all of them, or those named)."""
         self._cancelled = False
+        self.retried = True
         for item in self.items:
             if item.state in (ItemState.FAILED, ItemState.CANCELLED) and item.kind in ("file", "dir"):
                 if item_ids is None or item.id in item_ids:
