@@ -115,34 +115,36 @@ _syncfs = _load_syncfs()
 
 
 class SyncGroup:
-    """Many small files made durable by one syncfs(2) of their file system, not one fsync each.
+    """Many small files made durable by a few syncfs(2) of their file system, not one fsync each.
 
     A group commit: a file whose data and attributes are written asks `sync(fd)`
     and is answered when a syncfs that *began after its request* has returned;
-    the files that ask while one syncfs runs share the next one.  Each file is
-    renamed onto its final name only after that answer, so the promise holds:
-    durable before the final name.  (2,000 x 4 KiB on ext4: one fsync each from
-    32 threads costs a thread hand-off per file and ~0.1 s more than a few syncfs.)
-    Where syncfs is missing, or one fails (since Linux 5.8 it reports writeback
-    errors), every file of that round is fsynced on its own, and so is every later file.
+    the files that ask while the syncfs calls in flight run share the next one.
+    Each file is renamed onto its final name only after that answer, so the
+    promise holds: durable before the final name.  Up to `AT_ONCE` calls run at
+    once (the file system merges them into its journal commits), so a slow one
+    does not hold every file behind it.  Where syncfs is missing, or one fails
+    (since Linux 5.8 it reports writeback errors), every file of that round is
+    fsynced on its own, and so is every later file.
     """
+
+    AT_ONCE = 4
 
     def __init__(self) -> None:
         self.usable = _syncfs is not None
         self._next: dict[int, tuple[asyncio.Future[bool], int]] = {}  # device -> (answer, a descriptor on it)
-        self._running: set[int] = set()
+        self._running: dict[int, int] = {}  # device -> calls in flight
 
     async def sync(self, fd: int) -> None:
         if not self.usable:
             await _fsync(fd)
             return
         device = os.fstat(fd).st_dev
-        loop = asyncio.get_running_loop()
         waiting = self._next.get(device)
         if waiting is None:
-            waiting = self._next[device] = (loop.create_future(), os.dup(fd))
-            if device not in self._running:
-                self._running.add(device)
+            waiting = self._next[device] = (asyncio.get_running_loop().create_future(), os.dup(fd))
+            if self._running.get(device, 0) < self.AT_ONCE:
+                self._running[device] = self._running.get(device, 0) + 1
                 asyncio.ensure_future(self._rounds(device))
         # Shielded: one file's cancellation must not cancel the answer the others wait for.
         if not await asyncio.shield(waiting[0]):
@@ -153,20 +155,19 @@ class SyncGroup:
         try:
             while device in self._next:
                 answer, fd = self._next.pop(device)
+                ok = False
                 try:
                     if self.usable and _syncfs is not None:
                         await loop.run_in_executor(_fsync_pool(), _syncfs, fd)
                         ok = True
-                    else:
-                        ok = False
                 except OSError:
-                    self.usable, ok = False, False
+                    self.usable = False
                 finally:
                     os.close(fd)
-                if not answer.done():
-                    answer.set_result(ok)
+                    if not answer.done():
+                        answer.set_result(ok)
         finally:
-            self._running.discard(device)
+            self._running[device] -= 1
 
 
 async def _fsync(fd: int) -> None:
