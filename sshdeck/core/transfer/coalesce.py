@@ -6,7 +6,8 @@ close, rename), each a `send(2)` that on loopback also runs the receiving
 side's TCP path and wakes sshd.  Profiled on 2,000 x 4 KiB: ~16% of the
 client's event-loop time was those writes.  Here the packets made during one
 turn of the event loop are joined and written once, at the start of the next
-turn: no request waits for anything but the loop's own callbacks.
+turn: no request waits for anything but the loop's own callbacks.  Big
+packets (a big file's data) are written at once, as before.
 
 The packets go to the transport they were meant for, in their order, and
 before anything the connection schedules after them (asyncssh aborts a
@@ -18,6 +19,10 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+
+# Packets this big are written at once (after any joined ones before them): a big file's data packets
+# (32 KiB each from OpenSSH's window) fill a write on their own, and joining them would copy them again.
+DIRECT_FROM = 16 * 1024
 
 
 def coalesce_writes(sftp: Any) -> bool:
@@ -56,6 +61,15 @@ def coalesce_writes(sftp: Any) -> bool:
             return
         if target[0] is not None and target[0] is not transport:
             flush()  # a new transport (never seen in practice): the old one's packets go first
+        if len(data) >= DIRECT_FROM:
+            # Bulk data: joining would copy it once more for a write it fills anyway.
+            if target[0] is not None:
+                flush()  # what was made before it leaves before it
+            try:
+                transport.write(data)
+            except (ConnectionError, RuntimeError):
+                pass
+            return
         if target[0] is None:
             target[0] = transport
             loop.call_soon(flush)
