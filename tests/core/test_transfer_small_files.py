@@ -87,6 +87,7 @@ async def test_small_downloaded_files_reach_their_names_only_after_a_shared_sync
         real_replace(src, dst, *args, **kwargs)
 
     monkeypatch.setattr(local, "_syncfs", syncfs)
+    monkeypatch.setattr(local.SyncGroup, "SLOW", 3600.0)  # a loaded test machine must not turn syncfs off here
     monkeypatch.setattr(local.SyncGroup, "sync", sync)
     monkeypatch.setattr(os, "replace", replace)
     fsynced = count_part_fsyncs(monkeypatch)
@@ -247,3 +248,64 @@ async def test_a_fresh_job_looks_nothing_up_in_the_journal_per_file(
     assert report.ok, [i.error for i in report.failed]
     assert {p.name: p.read_bytes() for p in (dst / "tree").iterdir()} == files
     assert looked_up == 0
+
+
+async def test_after_a_slow_syncfs_the_later_small_files_are_fsynced_on_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A syncfs slower than SyncGroup.SLOW (another program filling the disk): its files are done, the rest fsync."""
+    import time
+
+    there, here = tmp_path / "there", tmp_path / "here"
+    files = small_files(there / "tree")
+    here.mkdir()
+    calls = 0
+
+    def slow(fd: int) -> None:
+        nonlocal calls
+        calls += 1
+        time.sleep(local.SyncGroup.SLOW + 0.05)
+        os.fsync(fd)  # stands in for the real call's durability of this file at least
+
+    monkeypatch.setattr(local, "_syncfs", slow)
+    monkeypatch.setattr(local.SyncGroup, "AT_ONCE", 1)
+    fsynced = count_part_fsyncs(monkeypatch)
+
+    report = await download(there, here)
+
+    assert report.ok, [i.error for i in report.failed]
+    assert {p.name: p.read_bytes() for p in (here / "tree").iterdir()} == files
+    assert calls == 1  # none after the slow one
+    assert 1 <= len(fsynced) <= len(files) and len(set(fsynced)) == len(fsynced)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+async def test_request_debug_lines_are_made_only_when_debug_logging_is_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, debug: bool
+) -> None:
+    import logging
+
+    from asyncssh.logging import SSHLogger
+
+    there, here = tmp_path / "there", tmp_path / "here"
+    files = small_files(there / "tree", count=5)
+    here.mkdir()
+    made: list[str] = []
+    real_log = SSHLogger.log
+
+    def log(self, level, msg, *args, **kwargs):
+        if str(msg).startswith(("Sending open for", "Sending read for", "Sending close for")):  # the client's requests
+            made.append(str(msg))
+        return real_log(self, level, msg, *args, **kwargs)
+
+    monkeypatch.setattr(SSHLogger, "log", log)
+    asyncssh_logger = logging.getLogger("asyncssh")
+    was = asyncssh_logger.level
+    asyncssh_logger.setLevel(logging.DEBUG if debug else logging.WARNING)  # setLevel: clears the loggers' caches
+    try:
+        report = await download(there, here)
+    finally:
+        asyncssh_logger.setLevel(was)
+    assert report.ok, [i.error for i in report.failed]
+    assert {p.name: p.read_bytes() for p in (here / "tree").iterdir()} == files
+    assert bool(made) == debug, sorted(set(made))[:5]

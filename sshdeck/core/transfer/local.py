@@ -125,10 +125,15 @@ class SyncGroup:
     once (the file system merges them into its journal commits), so a slow one
     does not hold every file behind it.  Where syncfs is missing, or one fails
     (since Linux 5.8 it reports writeback errors), every file of that round is
-    fsynced on its own, and so is every later file.
+    fsynced on its own, and so is every later file.  So is every file after a
+    syncfs that took longer than `SLOW`: syncfs writes back *everything* dirty on
+    the file system, and while another program writes a lot, that is slower than
+    one fsync per file (measured on a shared machine: a loaded disk made the
+    shared syncfs rounds the slower way).
     """
 
     AT_ONCE = 4
+    SLOW = 0.25  # seconds
 
     def __init__(self) -> None:
         self.usable = _syncfs is not None
@@ -158,8 +163,11 @@ class SyncGroup:
                 ok = False
                 try:
                     if self.usable and _syncfs is not None:
+                        began = loop.time()
                         await loop.run_in_executor(_fsync_pool(), _syncfs, fd)
                         ok = True
+                        if loop.time() - began > self.SLOW:
+                            self.usable = False  # this round's files are durable; later ones fsync alone
                 except OSError:
                     self.usable = False
                 finally:
