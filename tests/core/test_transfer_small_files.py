@@ -309,3 +309,13 @@ async def test_request_debug_lines_are_made_only_when_debug_logging_is_on(
     assert report.ok, [i.error for i in report.failed]
     assert {p.name: p.read_bytes() for p in (here / "tree").iterdir()} == files
     assert bool(made) == debug, sorted(set(made))[:5]
+
+
+def test_small_file_figures_match_the_readme() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert "Up to 128 small files (under 256 KiB) are in flight at once, four times the 32 files" in readme
+    assert TransferOptions().parallel_files * engine.SMALL_FILES_FACTOR == 128
+    assert engine.SMALL_FILE == 256 * 1024
+    assert "A download's small files (up to 1 MiB) are made durable together" in readme
+    assert local.LocalWriteFile.GROUP_SYNC_UP_TO == 1024 * 1024
+    assert "after one slower than a quarter second" in readme and local.SyncGroup.SLOW == 0.25
