@@ -318,4 +318,4 @@ def test_small_file_figures_match_the_readme() -> None:
     assert engine.SMALL_FILE == 256 * 1024
     assert "A download's small files (up to 1 MiB) are made durable together" in readme
     assert local.LocalWriteFile.GROUP_SYNC_UP_TO == 1024 * 1024
-    assert "after one slower than a quarter second" in readme and local.SyncGroup.SLOW == 0.25
+    assert "after one slower than 50 ms" in readme and local.SyncGroup.SLOW == 0.05
