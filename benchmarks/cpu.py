@@ -108,6 +108,7 @@ class Sample:
     client: float
     server: float
     relay: float
+    rss: float = 0.0  # the client's peak RSS, MB
 
 
 @dataclass
@@ -134,7 +135,7 @@ def run(argv: list[str], env: dict[str, str] | None, sshd_pid: int, relay_pid: i
         time.sleep(0.01)
     server = sampler.stop()
     relay = own_cpu(relay_pid) - before_relay if relay_pid else 0.0
-    return Sample(wall, usage.ru_utime + usage.ru_stime, server, relay)
+    return Sample(wall, usage.ru_utime + usage.ru_stime, server, relay, usage.ru_maxrss / 1024)
 
 
 def main() -> int:

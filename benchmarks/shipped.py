@@ -12,7 +12,20 @@ sshdeck runs in a private HOME (its own known_hosts holds the server's key);
 OpenSSH gets the same key through UserKnownHostsFile.  Nothing is asserted:
 these machines are shared and noisy, so read medians, not single runs.
 
-    python benchmarks/shipped.py [--quick] [--runs N] [--only 'SUBSTRING[|SUBSTRING…]']
+A second table is the proof for targets out of reach: for each case, the CPU
+seconds (user + sys) of every process of the sshdeck run — the client (wait4),
+sshd's processes for its connection (sampled from /proc, see cpu.py) and the
+latency relay (a Python process on the same cores) — and the floor they set:
+their sum ÷ the machine's cores.  No tool can finish faster than its CPU allows
+on a machine it shares with its server, so the best ratio reachable at that CPU
+is OpenSSH's time ÷ the floor; where that is under the target, the target is out
+of reach unless sshdeck's CPU per byte (or per file) falls.
+
+`--compare-with DIR` also runs the sshdeck package found in DIR (e.g. `git archive`
+of an older commit, or a checkout) as a third tool in the same alternation: before
+and after, in one session.
+
+    python benchmarks/shipped.py [--quick] [--runs N] [--only 'SUBSTRING[|SUBSTRING…]'] [--compare-with DIR]
 """
 
 from __future__ import annotations
@@ -70,8 +83,10 @@ class Case:
     target: float
     openssh: list[float] = field(default_factory=list)
     sshdeck: list[float] = field(default_factory=list)
+    before: list[float] = field(default_factory=list)  # --compare-with: the older sshdeck
     openssh_rss: float = 0.0
     sshdeck_rss: float = 0.0
+    samples: list = field(default_factory=list)  # cpu.Sample of each sshdeck run: client, sshd and relay CPU
 
 
 class Bench:
@@ -86,6 +101,20 @@ class Bench:
         self.env.pop("SSH_AUTH_SOCK", None)
         self.known_hosts = work / "known_hosts"
         self.ports: list[int] = []
+        self.sshd_pid = 0  # the listening sshd: its children are the connections (CPU sampled per run)
+        self.relays: dict[int, int] = {}  # relay port -> relay process id
+        self.port = 0  # the case's port: whose relay's CPU counts
+        self.before: Path | None = None  # --compare-with
+        self.last = None  # the cpu.Sample of the latest run
+
+    def run(self, argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+        """Run one whole process; its wall time and peak RSS, its CPU and the server's in `self.last`."""
+        from benchmarks.cpu import run  # here: cpu.py imports this module
+
+        if not self.sshd_pid:
+            return run_timed(argv, env)
+        self.last = run(argv, env, self.sshd_pid, self.relays.get(self.port))
+        return self.last.wall, self.last.rss
 
     def add_port(self, port: int) -> None:
         """Trust the server's key at this port, for both tools, and name it `benchN` in an ssh_config."""
@@ -106,16 +135,17 @@ class Bench:
     def sftp(self, port: int, commands: str) -> tuple[float, float]:
         batch = self.work / "batch"
         batch.write_text(commands)
-        return run_timed([
+        return self.run([
             "sftp", "-q", "-b", str(batch), "-P", str(port), "-i", str(self.server.client_key),
             "-F", "/dev/null", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
             "-o", f"UserKnownHostsFile={self.known_hosts}", "-o", "StrictHostKeyChecking=yes",
             f"{self.server.username}@127.0.0.1",
         ])
 
-    def sshdeck(self, *args: str) -> tuple[float, float]:
-        return run_timed([*sshdeck_argv(), *args[:1], "-F", str(self.work / "ssh_config"), "--batch", *args[1:]],
-                         env=self.env)
+    def sshdeck(self, *args: str, before: bool = False) -> tuple[float, float]:
+        env = dict(self.env, PYTHONPATH=str(self.before)) if before and self.before else self.env
+        return self.run([*sshdeck_argv(), *args[:1], "-F", str(self.work / "ssh_config"), "--batch", *args[1:]],
+                        env=env)
 
 
 def fresh(path: Path) -> None:
@@ -149,11 +179,17 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per tool and case (default 3; medians)")
     parser.add_argument("--only", default="", help="run only cases whose label contains this text "
                         "(several: separated by '|', e.g. '1-byte|GiB get|MiB get, 100 ms')")
+    parser.add_argument("--compare-with", metavar="DIR",
+                        help="also run the sshdeck package in DIR (e.g. `git archive` of an older commit) "
+                             "as a third tool, alternating: before and after in one session")
     args = parser.parse_args()
     runs = 1 if args.quick else args.runs
     big, small, listing = (32, 200, 5000) if args.quick else (1024, 2000, 100_000)
     far_big = 32 if args.quick else 256
     compile_package()
+    before = Path(args.compare_with).resolve() if args.compare_with else None
+    if before is not None:
+        compile_package(before)
     with tempfile.TemporaryDirectory(prefix="sshdeck-shipped-") as tmp:
         work = Path(tmp)
         remote, local, out = work / "remote", work / "local", work / "out"
@@ -161,6 +197,8 @@ def main() -> int:
         shutil.copytree(remote, local, ignore=shutil.ignore_patterns("many"))
         with OpenSSHServer(work / "sshd") as server:
             bench = Bench(work, server)
+            bench.sshd_pid = server._process.pid  # noqa: SLF001 - the listener whose children are the connections
+            bench.before = before
             bench.add_port(server.port)
             proxies = {}
             try:
@@ -171,6 +209,7 @@ def main() -> int:
                     )
                     proxies[delay_ms * 2] = (proxy, int(proxy.stdout.readline()))
                     bench.add_port(proxies[delay_ms * 2][1])
+                    bench.relays[proxies[delay_ms * 2][1]] = proxy.pid
                 cases = plan(remote, local, out, big, small, listing, far_big, server.port,
                              proxies[20][1], proxies[100][1])
                 results = []
@@ -178,17 +217,25 @@ def main() -> int:
                     if args.only and not any(part in label for part in args.only.split("|")):
                         continue
                     case = Case(label, target)
-                    for _ in range(runs):  # alternate, so drift hurts both alike
-                        for name, command, times in (("OpenSSH", theirs, case.openssh), ("sshdeck", ours, case.sshdeck)):
+                    bench.port = ours.port  # type: ignore[attr-defined]
+                    tools = [("OpenSSH", theirs, case.openssh), ("sshdeck", ours, case.sshdeck)]
+                    if before is not None:
+                        tools.append(("before", lambda b, ours=ours: ours(b, before=True), case.before))
+                    for _ in range(runs):  # alternate, so drift hurts every tool alike
+                        for name, command, times in tools:
                             fresh(out)
                             seconds, rss = command(bench)
                             check()
                             times.append(seconds)
                             if name == "OpenSSH":
                                 case.openssh_rss = max(case.openssh_rss, rss)
-                            else:
+                            elif name == "sshdeck":
                                 case.sshdeck_rss = max(case.sshdeck_rss, rss)
-                            print(f"  {label:34} {name:8} {seconds:7.2f} s  {rss:6.0f} MB", flush=True)
+                                case.samples.append(bench.last)
+                            cpu = "" if bench.last is None else (
+                                f"  CPU client {bench.last.client:5.2f} s sshd {bench.last.server:5.2f} s"
+                                + (f" relay {bench.last.relay:5.2f} s" if bench.port in bench.relays else ""))
+                            print(f"  {label:34} {name:8} {seconds:7.2f} s  {rss:6.0f} MB{cpu}", flush=True)
                     results.append(case)
             finally:
                 for proxy, _port in proxies.values():
@@ -213,22 +260,28 @@ def plan(remote: Path, local: Path, out: Path, big: int, small: int, listing: in
     def remote_out(name: str) -> Path:
         return out / name
 
+    def at(p: int, command):
+        command.port = p  # whose relay's CPU counts
+        return command
+
     def get(p: int, name: str, recurse: bool):
         flag = "-r " if recurse else ""
         theirs = lambda b: b.sftp(p, f"get {flag}{remote / name} {out / name}\n")  # noqa: E731
-        ours = lambda b: b.sshdeck("cp", *(["-r"] if recurse else []), f"bench{p}:{remote / name}", str(out))  # noqa: E731
-        return theirs, ours, same_size(out / name, remote / name)
+        ours = lambda b, before=False: b.sshdeck(  # noqa: E731
+            "cp", *(["-r"] if recurse else []), f"bench{p}:{remote / name}", str(out), before=before)
+        return theirs, at(p, ours), same_size(out / name, remote / name)
 
     def put(p: int, name: str, recurse: bool):
         flag = "-r " if recurse else ""
         theirs = lambda b: b.sftp(p, f"put {flag}{local / name} {remote_out(name)}\n")  # noqa: E731
-        ours = lambda b: b.sshdeck("cp", *(["-r"] if recurse else []), str(local / name), f"bench{p}:{out}")  # noqa: E731
-        return theirs, ours, same_size(remote_out(name), local / name)
+        ours = lambda b, before=False: b.sshdeck(  # noqa: E731
+            "cp", *(["-r"] if recurse else []), str(local / name), f"bench{p}:{out}", before=before)
+        return theirs, at(p, ours), same_size(remote_out(name), local / name)
 
     def listing_case(p: int):
         theirs = lambda b: b.sftp(p, f"ls -1 {remote / 'many'}\n")  # noqa: E731
-        ours = lambda b: b.sshdeck("ls", f"bench{p}:{remote / 'many'}")  # noqa: E731
-        return theirs, ours, lambda: None
+        ours = lambda b, before=False: b.sshdeck("ls", f"bench{p}:{remote / 'many'}", before=before)  # noqa: E731
+        return theirs, at(p, ours), lambda: None
 
     size = f"{big // 1024} GiB" if big >= 1024 else f"{big} MiB"
     return [
@@ -249,13 +302,46 @@ def plan(remote: Path, local: Path, out: Path, big: int, small: int, listing: in
 def report(results: list[Case], runs: int) -> None:
     print()
     print(f"medians of {runs} run(s); ratio = OpenSSH ÷ sshdeck (above 1: sshdeck is faster); {os.cpu_count()} CPUs")
-    print(f"{'case':36} {'OpenSSH':>9} {'sshdeck':>9} {'ratio':>6} {'target':>7}  {'RSS OpenSSH/sshdeck':>20}")
+    before = any(case.before for case in results)
+    extra = f" {'before':>9} {'ratio':>6}" if before else ""
+    print(f"{'case':36} {'OpenSSH':>9} {'sshdeck':>9} {'ratio':>6}{extra} {'target':>7}  {'RSS OpenSSH/sshdeck':>20}")
     for case in results:
         theirs, ours = statistics.median(case.openssh), statistics.median(case.sshdeck)
         ratio = theirs / ours
         mark = "" if ratio >= case.target else "  (missed)"
-        print(f"{case.label:36} {theirs:8.2f}s {ours:8.2f}s {ratio:6.2f} {case.target:7.1f}  "
+        old = ""
+        if before:
+            then = statistics.median(case.before) if case.before else float("nan")
+            old = f" {then:8.2f}s {theirs / then:6.2f}"
+        print(f"{case.label:36} {theirs:8.2f}s {ours:8.2f}s {ratio:6.2f}{old} {case.target:7.1f}  "
               f"{case.openssh_rss:8.0f} / {case.sshdeck_rss:.0f} MB{mark}")
+    floor_table(results)
+
+
+def floor_table(results: list[Case]) -> None:
+    """The CPU floor of each case, as a Markdown table for the README (medians of the sshdeck runs)."""
+    rows = [case for case in results if case.samples]
+    if not rows:
+        return
+    cores = os.cpu_count() or 1
+    print()
+    print(f"CPU floor of the sshdeck runs (medians; CPU = user + sys seconds; floor = total CPU ÷ {cores} cores;")
+    print("best = OpenSSH's time ÷ floor: the best ratio this machine allows at sshdeck's CPU)")
+    print()
+    print("| case | sshdeck | client CPU | sshd CPU | relay CPU | total CPU | floor | OpenSSH | best ratio | target | |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for case in rows:
+        client = statistics.median(s.client for s in case.samples)
+        server = statistics.median(s.server for s in case.samples)
+        relay = statistics.median(s.relay for s in case.samples)
+        total = statistics.median(s.client + s.server + s.relay for s in case.samples)
+        floor = total / cores
+        theirs, ours = statistics.median(case.openssh), statistics.median(case.sshdeck)
+        best = theirs / floor if floor else float("inf")
+        verdict = ("met" if theirs / ours >= case.target
+                   else "out of reach at this CPU" if best < case.target else "reachable")
+        print(f"| {case.label} | {ours:.2f} s | {client:.2f} s | {server:.2f} s | {relay:.2f} s | {total:.2f} s "
+              f"| {floor:.2f} s | {theirs:.2f} s | {best:.2f} | {case.target:g} | {verdict} |")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,12 @@ from sshdeck.core.transfer.walker import WalkOptions, walk
 
 # Folders of one level requested at once (their parents exist by then).
 MKDIRS_AT_ONCE = 64
+# Small files (one read request) are copied this many times `parallel_files` at once: a small file is a
+# few round trips of waiting (open, read/write, finish, rename) and next to no memory, so on a long link
+# more of them in flight is what makes a folder of them fast (200 x 4 KiB put at 20 ms: 7 files one after
+# the other per worker with 32 workers, 2 with 128).
+SMALL_FILE = 256 * 1024
+SMALL_FILES_FACTOR = 4
 
 
 class Transfer:
@@ -57,6 +63,7 @@ class Transfer:
         self.on_conflict = on_conflict
         self.job_id = job_id
         self.resuming = job_id is not None
+        self.retried = False  # retry() ran: items may have journal records of this run's earlier attempts
         self.items: list[TransferItem] = []
         self.meter = ProgressMeter(on_progress, self.options.progress_interval)
         self.budget = MemoryBudget(self.options.memory_limit, max(source.block_size, dest.block_size))
@@ -141,6 +148,7 @@ class Transfer:
     async def retry(self, item_ids: Sequence[int] | None = None) -> TransferReport:
         """Run failed or cancelled items again (all of them, or those named)."""
         self._cancelled = False
+        self.retried = True
         for item in self.items:
             if item.state in (ItemState.FAILED, ItemState.CANCELLED) and item.kind in ("file", "dir"):
                 if item_ids is None or item.id in item_ids:
@@ -245,7 +253,11 @@ class Transfer:
         lanes = Lanes(self)
         lanes.start(self.options.file_channels, sum(1 for item in queue if item.size < self.options.ranged_from))
         count = min(self.options.parallel_files, len(queue))
+        # The extra workers take small files only (the same items: whoever pops one first copies it).
+        smalls = deque(item for item in queue if item.size < SMALL_FILE)
+        extra = min(self.options.parallel_files * (SMALL_FILES_FACTOR - 1), max(0, len(smalls) - count))
         workers = [asyncio.ensure_future(self._worker(queue, lanes, number)) for number in range(count)]
+        workers += [asyncio.ensure_future(self._worker(smalls, lanes, count + number)) for number in range(extra)]
         try:
             await asyncio.gather(*workers)
         finally:
@@ -255,6 +267,8 @@ class Transfer:
             await lanes.close()
 
     async def _worker(self, queue: deque[TransferItem], lanes: Lanes, number: int) -> None:
+        if number >= self.options.parallel_files:
+            await lanes.settled.wait()  # an extra small-file worker: over the lanes, once they are open
         while queue and not self._cancelled:
             await self.gate.wait()
             if not queue or self._cancelled:
@@ -262,6 +276,7 @@ class Transfer:
             item = queue.popleft()
             if item.state is not ItemState.QUEUED:
                 continue
+            item.state = ItemState.ACTIVE  # taken: a worker of the other queue skips it
             task = asyncio.ensure_future(self._run_item(item, lambda item=item: lanes.pick(number, item)))
             self._tasks[item.id] = task
             try:

@@ -206,6 +206,8 @@ async def _drop_empty_part(dest, part: Rel) -> None:
 def _journal_allows_resume(transfer: "Transfer", final: Rel, stat: Stat) -> bool:
     if transfer.journal is None or transfer.job_id is None:
         return False
+    if not transfer.resuming and not transfer.retried:
+        return False  # a job started by this run has no record yet: no look-up per file
     record = transfer.journal.record(transfer.job_id, final)
     return record is not None and record[1] == stat.size and same_mtime(record[2], stat.mtime)
 

@@ -58,18 +58,29 @@ class Lanes:
         self.opened: list[Lane] = []
         self._channels: list[Any] = []  # every extra endpoint, closed at the end
         self._opening: asyncio.Task[None] | None = None
+        # Set once the lanes are open (or none will be): the engine's extra small-file workers start then,
+        # so that they spread over the lanes instead of all starting on the main channel.
+        self.settled = asyncio.Event()
 
     def start(self, wanted: int, small_files: int) -> None:
         """Open up to `wanted - 1` more lanes in the background, when there are enough small files."""
         transfer = self.transfer
         remote = [e for e in (transfer.source, transfer.dest) if e.is_remote]
         if wanted <= 1 or small_files < LANES_FROM or not remote:
+            self.settled.set()
             return
         if not all(getattr(e, "can_open_channels", lambda n: False)(0) for e in remote):
+            self.settled.set()
             return
         self._opening = asyncio.ensure_future(self._open(wanted - 1))
 
     async def _open(self, count: int) -> None:
+        try:
+            await self._open_lanes(count)
+        finally:
+            self.settled.set()
+
+    async def _open_lanes(self, count: int) -> None:
         transfer = self.transfer
         generation = transfer._generation
         for _ in range(count):

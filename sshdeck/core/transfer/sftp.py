@@ -22,6 +22,7 @@ from sshdeck.core.fs.errors import FileSystemError
 from sshdeck.core.fs.limits import ListingLimitError, ListingLimits, capped, configured_limits, lowered
 from sshdeck.core.fs.sftp_listing import list_folder
 from sshdeck.core.inert import inert
+from sshdeck.core.transfer.coalesce import coalesce_writes, quiet_request_logs
 from sshdeck.core.transfer.endpoints import Rel, Stat
 from sshdeck.core.transfer.errors import ConnectionLostError, TransferError
 from sshdeck.core.transfer.names import POSIX, NameRules, show
@@ -157,6 +158,8 @@ class SftpEndpoint:
         self.window = window
         self.durable = durable
         self.block_size = self._block_size()
+        coalesce_writes(sftp)  # a turn's requests leave in one socket write (coalesce.py)
+        quiet_request_logs(sftp)
 
     def _block_size(self) -> int:
         limits = self.sftp.limits
@@ -314,6 +317,8 @@ class SftpEndpoint:
         if self._reconnect is None:
             raise ConnectionLostError(f"{self.label}: connection lost and no way to reconnect was given")
         self.sftp = await self._reconnect()
+        coalesce_writes(self.sftp)
+        quiet_request_logs(self.sftp)
         self.block_size = self._block_size()
         self._channel_cap = None  # a new connection: the server may accept more channels again
         self._round_trip, self._round_trip_samples = None, 0
