@@ -100,16 +100,21 @@ def arm_exit(code: int, grace: float, reason: str) -> None:
 def _hard_exit_after(code: int, grace: float, reason: str) -> None:
     time.sleep(grace)
     try:
-        log.warning("still running %.0f s after %s: ending the process", grace, reason)
-    except Exception:  # noqa: BLE001 - logging must not keep us alive
-        pass
-    restore_terminal()
-    for cleanup in _cleanups:
         try:
-            cleanup()
-        except Exception:  # noqa: BLE001 - each clean-up is best effort
+            log.warning("still running %.0f s after %s: ending the process", grace, reason)
+        except BaseException:  # noqa: BLE001 - logging must not keep us alive
             pass
-    os._exit(code)
+        try:
+            restore_terminal()
+        except BaseException:  # noqa: BLE001 - a terminal that has gone raises termios.error (not an OSError)
+            pass
+        for cleanup in _cleanups:
+            try:
+                cleanup()
+            except BaseException:  # noqa: BLE001 - each clean-up is best effort
+                pass
+    finally:
+        os._exit(code)
 
 
 def restore_terminal() -> None:
@@ -118,7 +123,7 @@ def restore_terminal() -> None:
             import termios
 
             termios.tcsetattr(_saved_tty[0], termios.TCSANOW, _saved_tty[1])
-        except (OSError, ValueError, ImportError):
+        except Exception:  # noqa: BLE001 - a terminal that has gone raises termios.error, not an OSError
             pass
     try:
         os.write(sys.__stdout__.fileno(), RESET_TERMINAL)

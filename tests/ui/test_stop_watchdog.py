@@ -77,3 +77,35 @@ def test_a_shutdown_that_hangs_on_a_vanished_terminal_still_ends_the_process(tmp
         process.kill()
     assert not sandbox.exists()
 
+
+
+GONE_TERMINAL = textwrap.dedent("""
+    import os, queue, shutil, sys
+    from sshdeck.ui import stop_watchdog
+
+    sandbox = sys.argv[1]
+    stop_watchdog.at_hard_exit(lambda: shutil.rmtree(sandbox))
+    # The terminal's modes were saved at start; the terminal has gone since (tmux kill-server):
+    # setting them again fails with termios.error, which is not an OSError.
+    stop_watchdog._saved_tty = (os.open(os.devnull, os.O_RDWR), [0, 0, 0, 0, 0, 0, [b"\\0"] * 32])
+    stop_watchdog.arm_exit(0, 0.5, "the app began to quit")
+    print("quitting", flush=True)
+    full = queue.Queue(1)
+    full.put("frame")
+    full.put("the last frame")
+""")
+
+
+def test_the_watchdog_ends_the_process_even_when_the_terminal_cannot_be_restored(tmp_path: Path) -> None:
+    """Seen: demo processes left running for an hour after their tmux server was killed (the watchdog thread died)."""
+    sandbox = tmp_path / "sshdeck-demo-z"
+    sandbox.mkdir()
+    process = subprocess.Popen([sys.executable, "-c", GONE_TERMINAL, str(sandbox)], stdout=subprocess.PIPE, text=True,
+                               stderr=subprocess.DEVNULL,
+                               env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])))
+    try:
+        assert process.stdout.readline().strip() == "quitting"
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+    assert not sandbox.exists()
