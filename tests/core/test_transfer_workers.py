@@ -263,3 +263,33 @@ def test_no_secret_travels_on_a_workers_command_line_or_environment(monkeypatch)
     source = inspect.getsource(procpool.ProcWorker.start)
     # The ticket (keys, passwords) goes to stdin only: argv is the interpreter and the module, env is inherited.
     assert '"-m", "sshdeck.core.transfer.procworker",' in source and "env=" not in source
+
+
+@pytest.mark.parametrize("direction", ["get", "put"])
+async def test_sshdeck_cp_hands_ranges_of_a_big_file_to_a_worker(openssh_server, trust_store, tmp_path: Path,
+                                                                  direction: str, monkeypatch) -> None:
+    import functools
+    import io
+
+    from sshdeck.commands import cp
+    from tests.core.test_transfer_cp_command import parse
+
+    config = tmp_path / "ssh_config"
+    config.write_text(f"Host box\n  HostName 127.0.0.1\n  Port {openssh_server.port}\n  User {openssh_server.username}\n"
+                      f"  IdentityFile {openssh_server.client_key}\n  IdentitiesOnly yes\n")
+    openssh_server.write_known_hosts(trust_store.read_files[0])
+    monkeypatch.setattr(cp, "TransferOptions", functools.partial(TransferOptions, ranged_from=MIB, range_size=MIB,
+                                                                  workers_from=MIB, workers_when_busy=0.0))
+    workers = Workers(monkeypatch)
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    data = os.urandom(SIZE)
+    (there if direction == "get" else here).joinpath("big.bin").write_bytes(data)
+    paths = ([f"box:{there / 'big.bin'}", str(here)] if direction == "get" else [str(here / "big.bin"), f"box:{there}"])
+    err = io.StringIO()
+    status = await cp.run_async(parse("-F", str(config), "--batch", *paths), stderr=err, trust=trust_store)
+    assert status == 0, err.getvalue()
+    assert workers.refused == [] and workers.ranges >= 1 and workers.all_ended()
+    arrived = (here if direction == "get" else there) / "big.bin"
+    assert sha(arrived.read_bytes()) == sha(data)
