@@ -31,6 +31,10 @@ START_TIMEOUT = 30.0
 GATE_POLL = 0.1
 
 
+# Every worker process running in this process, whatever file it helps: `workers_max` caps them all together.
+LIVE: set["ProcWorker"] = set()
+
+
 class WorkerLost(Exception):
     """The worker cannot (or can no longer) copy: the parent copies the range itself."""
 
@@ -54,11 +58,17 @@ class ProcWorker:
     async def start(self, ticket: dict[str, Any], *, direction: str, remote: bytes, fd: int, size: int, block: int,
                     read_window: int, write_window: int, deep: int, gate: asyncio.Event | None = None) -> None:
         """Start the process and wait until it is connected; WorkerLost when it is refused or fails."""
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "sshdeck.core.transfer.procworker",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-            pass_fds=(fd,), limit=1024 * 1024,
-        )
+        LIVE.add(self)
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "sshdeck.core.transfer.procworker",
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+                pass_fds=(fd,), limit=1024 * 1024,
+            )
+        except OSError as exc:
+            LIVE.discard(self)
+            self.reason = f"cannot start ({exc.strerror or exc})"
+            raise WorkerLost(self.reason) from None
         hello = {"ticket": ticket, "direction": direction, "remote": remote.decode("utf-8", "surrogateescape"),
                  "fd": fd, "size": size, "block": block, "read_window": read_window, "write_window": write_window, "deep": deep}
         self._send(hello)
@@ -141,6 +151,7 @@ class ProcWorker:
     async def stop(self) -> None:
         """End the process (cancel, pause-then-cancel, done, failure): it is killed, never left behind."""
         self.ready = False
+        LIVE.discard(self)
         if self._gate_task is not None:
             self._gate_task.cancel()
         process = self.process

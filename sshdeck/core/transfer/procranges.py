@@ -25,7 +25,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from sshdeck.core.transfer.procpool import ProcWorker, WorkerLost, cpu_share, process_cpu
+from sshdeck.core.transfer.procpool import LIVE, ProcWorker, WorkerLost, cpu_share, process_cpu
 
 if TYPE_CHECKING:
     from sshdeck.core.transfer.ranges import RangedCopy
@@ -104,6 +104,8 @@ class WorkerHelp:
             return
         block = max(min(transfer.source.block_size, transfer.dest.block_size), 1)
         for _ in range(options.workers_max):
+            if len(LIVE) >= options.workers_max:
+                return  # other files' workers already use the cores this machine can spare
             worker = ProcWorker()
             self.workers.append(worker)
             try:

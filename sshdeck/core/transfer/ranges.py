@@ -145,6 +145,7 @@ class RangedCopy:
             # deepen the queue (a full channel window made sshd send small packets: 3x its CPU per byte).
             self.deep = self.read_window * block
         self.channels = 0
+        self.far = far
         self.transfer, self.item, self.part, self.final, self.stat = transfer, item, part, final, stat
         self.done = merge(done)
         self.pending = Pieces(gaps(self.done, stat.size), transfer.options.range_size)
@@ -263,6 +264,12 @@ class RangedCopy:
     async def run(self, main_reader, main_writer, start_with: int) -> None:
         """Copy every missing range; returns when all are written (the caller finishes and commits)."""
         self.main_reader, self.main_writer = main_reader, main_writer
+        if start_with <= 1 and not self.far:
+            # Ranges only so that worker processes can take some (a near link): one channel, written in
+            # the event loop's thread as the plain copy does (a thread per write cost more CPU than it saved).
+            self._growing = False
+            if getattr(main_writer, "threaded", False):
+                main_writer.threaded = False
         self._start_channel(main_reader, main_writer)
         helpers = WorkerHelp(self)  # worker processes, when this thread's CPU is the limit (procranges.py)
         try:
