@@ -293,3 +293,35 @@ async def test_sshdeck_cp_hands_ranges_of_a_big_file_to_a_worker(openssh_server,
     assert workers.refused == [] and workers.ranges >= 1 and workers.all_ended()
     arrived = (here if direction == "get" else there) / "big.bin"
     assert sha(arrived.read_bytes()) == sha(data)
+
+
+async def test_pausing_a_copy_pauses_its_worker_and_resuming_finishes_the_file(
+        openssh_server, trust_store, tmp_path: Path, monkeypatch) -> None:
+    workers = Workers(monkeypatch)
+    sent: list[str] = []
+    real_send = ProcWorker._send
+
+    def send(worker, message: dict) -> None:
+        if message.get("op") in ("pause", "resume"):
+            sent.append(message["op"])
+        real_send(worker, message)
+
+    monkeypatch.setattr(ProcWorker, "_send", send)
+
+    async def pause_then_resume(transfer: Transfer) -> None:
+        for _ in range(6000):
+            if workers.ranges >= 1:
+                break
+            await asyncio.sleep(0.01)
+        transfer.pause()
+        for _ in range(6000):
+            if sent:
+                break
+            await asyncio.sleep(0.01)
+        transfer.unpause()
+
+    report, data, arrived = await copy_through_workers(openssh_server, trust_store, tmp_path, "get", options(),
+                                                       during=pause_then_resume)
+    assert report.ok, [i.error for i in report.failed]
+    assert sent[:2] == ["pause", "resume"]  # the worker was told, not left copying
+    assert sha(arrived.read_bytes()) == sha(data)
