@@ -325,3 +325,44 @@ async def test_pausing_a_copy_pauses_its_worker_and_resuming_finishes_the_file(
     assert report.ok, [i.error for i in report.failed]
     assert sent[:2] == ["pause", "resume"]  # the worker was told, not left copying
     assert sha(arrived.read_bytes()) == sha(data)
+
+
+async def test_under_a_speed_limit_no_worker_starts(openssh_server, trust_store, tmp_path: Path, monkeypatch) -> None:
+    workers = Workers(monkeypatch)
+    workers.settled.set()  # nothing to wait for: the parent copies alone
+    report, data, arrived = await copy_through_workers(openssh_server, trust_store, tmp_path, "get",
+                                                       options(limit=64 * MIB))
+    assert report.ok, [i.error for i in report.failed]
+    assert workers.started == []  # a worker would not obey the limit
+    assert sha(arrived.read_bytes()) == sha(data)
+
+
+async def test_two_big_files_at_once_share_one_worker_process(openssh_server, trust_store, tmp_path: Path,
+                                                               monkeypatch) -> None:
+    from sshdeck.core.transfer import procpool
+
+    workers = Workers(monkeypatch)
+    most: list[int] = []
+    real_start = ProcWorker.start
+
+    async def start(worker, *args, **kwargs):
+        most.append(len(procpool.LIVE) + 1)
+        await real_start(worker, *args, **kwargs)
+
+    monkeypatch.setattr(ProcWorker, "start", start)
+    there, here = tmp_path / "there", tmp_path / "here"
+    there.mkdir()
+    here.mkdir()
+    data = {name: os.urandom(SIZE) for name in (b"a.bin", b"b.bin")}
+    for name, content in data.items():
+        (there / name.decode()).write_bytes(content)
+    async with Session(sshd_spec(openssh_server), ConnectCallbacks(decide_host_key=trust_once), trust=trust_store) as session:
+        remote = SftpEndpoint(await session.sftp(), os.fsencode(str(there)), label="sshd")
+        remote.worker_ticket = lambda: ticket_for(session)
+        request = [((name,), (name,)) for name in data]
+        report = await Transfer(remote, LocalEndpoint(here), request, options(workers_max=1)).run()
+    assert report.ok, [i.error for i in report.failed]
+    assert most and max(most) == 1 and workers.ranges >= 1  # never two worker processes at once
+    assert workers.all_ended()
+    for name, content in data.items():
+        assert sha((here / name.decode()).read_bytes()) == sha(content)

@@ -12,6 +12,10 @@ fastest, so the plain single-channel copy runs; so does a download below 40 ms
 (our own window is big enough there).  Otherwise we start with three channels and add one each time throughput grew with the last one added,
 up to `channels_max`; a server that refuses another session (OpenSSH
 MaxSessions) just stops the growth, and the channels already open finish the file.
+
+On any link, a file of `workers_from` bytes or more is copied in ranges (one
+channel on a near link) so that worker processes can take some of them when
+this process's one thread is the limit (procranges.py).
 """
 
 from __future__ import annotations
