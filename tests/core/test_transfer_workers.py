@@ -366,3 +366,28 @@ async def test_two_big_files_at_once_share_one_worker_process(openssh_server, tr
     assert workers.all_ended()
     for name, content in data.items():
         assert sha((here / name.decode()).read_bytes()) == sha(content)
+
+
+async def test_the_apps_bulk_route_hands_ranges_to_a_worker(openssh_server, trust_store, tmp_path: Path,
+                                                            monkeypatch) -> None:
+    from sshdeck.core.ssh.bulk import BulkLink
+    from sshdeck.core.ssh.bulk_routes import BulkRecipe, BulkRoutes
+
+    workers = Workers(monkeypatch)
+    there, here = tmp_path / "there", tmp_path / "here"
+    there.mkdir()
+    here.mkdir()
+    data = os.urandom(SIZE)
+    (here / "big.bin").write_bytes(data)
+    async with Session(sshd_spec(openssh_server), ConnectCallbacks(decide_host_key=trust_once), trust=trust_store) as session:
+        link, routes = BulkLink(session), BulkRoutes()
+        shared = SftpEndpoint(await session.sftp(), str(there), label="sshd")
+        routes.remember(shared, BulkRecipe(link, str(there), "sshd", "sftp://sshd"))
+        transfer = Transfer(LocalEndpoint(str(here)), shared, REQUEST, options())
+        async with routes.route(transfer) as links:
+            assert links == [link]  # the transfer runs on the bulk connection, and a worker helps it
+            report = await transfer.run()
+        await link.close()
+    assert report.ok, [i.error for i in report.failed]
+    assert workers.refused == [] and workers.ranges >= 1 and workers.all_ended()
+    assert sha((there / "big.bin").read_bytes()) == sha(data)
