@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import stat
 import sys
 from typing import Any
 
@@ -155,6 +156,8 @@ class Worker:
 
 async def main() -> int:
     loop = asyncio.get_running_loop()
+    if not all(stat.S_ISFIFO(os.fstat(fd).st_mode) for fd in (0, 1)):
+        return 2  # started by hand: only sshdeck, with its pipes, has anything to say to it
     reader = asyncio.StreamReader(limit=1024 * 1024)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, sys.stdout)
