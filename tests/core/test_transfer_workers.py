@@ -391,3 +391,32 @@ async def test_the_apps_bulk_route_hands_ranges_to_a_worker(openssh_server, trus
     assert report.ok, [i.error for i in report.failed]
     assert workers.refused == [] and workers.ranges >= 1 and workers.all_ended()
     assert sha((there / "big.bin").read_bytes()) == sha(data)
+
+
+@pytest.mark.parametrize(("own_share", "idle_cores", "starts"), [
+    (0.3, 1.0, False),  # this process is not the limit: its thread has time to spare
+    (1.0, 0.0, False),  # the limit, but no idle core: a worker would only compete for the same ones
+    (1.0, 1.0, True),   # the limit, with a core to spare: a worker helps
+])
+async def test_a_worker_starts_only_when_this_process_is_the_limit_and_a_core_is_idle(
+        openssh_server, trust_store, tmp_path: Path, monkeypatch, own_share: float, idle_cores: float,
+        starts: bool) -> None:
+    import itertools
+
+    import sshdeck.core.transfer.procranges as procranges
+
+    ticks = itertools.count()
+    monkeypatch.setattr(procranges, "WATCH", 0.01)
+    monkeypatch.setattr(procranges, "cpu_share", lambda *_: own_share)
+    # Between two looks, `idle_cores` cores of the machine were idle on average.
+    monkeypatch.setattr(procranges, "idle_seconds", lambda: next(ticks) * idle_cores * procranges.WATCH * 100)
+    clock = itertools.count()
+    monkeypatch.setattr(procranges, "wall_clock", lambda: next(clock) * procranges.WATCH * 100)
+    workers = Workers(monkeypatch)
+    if not starts:
+        workers.settled.set()
+    report, data, arrived = await copy_through_workers(openssh_server, trust_store, tmp_path, "get",
+                                                       options(workers_when_busy=0.85))
+    assert report.ok, [i.error for i in report.failed]
+    assert (len(workers.started) == 1) is starts
+    assert sha(arrived.read_bytes()) == sha(data)

@@ -178,4 +178,15 @@ def cpu_share(began_cpu: float, began_wall: float, now_cpu: float, now_wall: flo
 
 
 def process_cpu() -> float:
-    return os.times().user + os.times().system
+    times = os.times()
+    return times.user + times.system
+
+
+def idle_seconds() -> float | None:
+    """Seconds all cores of the machine have been idle since boot (Linux /proc/stat), None where unknown."""
+    try:
+        with open("/proc/stat", "rb") as handle:
+            fields = handle.readline().split()
+        return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None

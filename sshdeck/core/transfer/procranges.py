@@ -5,7 +5,8 @@ loop's thread: on a fast link a big transfer keeps that one core busy while
 the machine's other cores idle.  For a file of at least `workers_from` bytes
 between this machine and one server, `WorkerHelp` watches this process's CPU
 use per second while the ranges are copied (ranges.py); when it reaches
-`workers_when_busy` it starts up to `workers_max` worker processes
+`workers_when_busy` and the machine's idle cores (/proc/stat) show one to
+spare, it starts up to `workers_max` worker processes
 (procpool.py / procworker.py), each with its own connection to the same
 host, and lets them take ranges from the same queue as the parent's
 channels.  The parent records a range in the journal when a worker says all
@@ -23,19 +24,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING
 
-from sshdeck.core.transfer.procpool import LIVE, ProcWorker, WorkerLost, cpu_share, process_cpu
+from sshdeck.core.transfer.procpool import LIVE, ProcWorker, WorkerLost, cpu_share, idle_seconds, process_cpu
 
 if TYPE_CHECKING:
     from sshdeck.core.transfer.ranges import RangedCopy
 
 log = logging.getLogger(__name__)
 
+wall_clock = time.monotonic
 # Seconds between two looks at this process's CPU use.
 WATCH = 0.25
 # Ranges one worker copies at once: the next one's first reads overlap the last one's tail.
 SLOTS = 2
+# Idle cores (from /proc/stat) a worker needs besides this process's own.
+SPARE = 0.4
 # Not worth a process (its start and login cost ~0.3 s of a core) for less than this share of `workers_from` left.
 WORTH = 0.5
 
@@ -81,14 +86,17 @@ class WorkerHelp:
     async def _run(self) -> None:
         copy = self.copy
         transfer, options = copy.transfer, copy.transfer.options
-        loop = asyncio.get_running_loop()
-        began = (process_cpu(), loop.time())
-        while True:
+        began = (process_cpu(), wall_clock(), idle_seconds())
+        while options.workers_when_busy > 0:  # 0: at once (tests)
             await asyncio.sleep(WATCH)
             if self._left() < options.workers_from * WORTH:
                 return
-            now = (process_cpu(), loop.time())
-            if cpu_share(began[0], began[1], now[0], now[1]) >= options.workers_when_busy:
+            now = (process_cpu(), wall_clock(), idle_seconds())
+            busy = cpu_share(began[0], began[1], now[0], now[1]) >= options.workers_when_busy
+            # ... and a core to spare: on a machine busy with other work a worker only adds contention
+            # (measured: a forced worker made a loopback get 35-50 % slower with both cores taken).
+            spare = now[2] is None or began[2] is None or (now[2] - began[2]) / (now[1] - began[1]) >= SPARE
+            if busy and spare:
                 break
             began = now
         setup = self._setup()
