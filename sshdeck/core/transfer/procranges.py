@@ -53,6 +53,7 @@ class WorkerHelp:
         self.workers: list[ProcWorker] = []
         self.gave_back = False  # a worker returned ranges to the queue
         self.ranges = 0  # ranges the workers copied (tests count them)
+        self.copied = 0  # their bytes
         self._task: asyncio.Task[None] | None = None
         self._slots: list[asyncio.Task[None]] = []
 
@@ -162,6 +163,7 @@ class WorkerHelp:
                 raise
             copy._record(span)  # noqa: SLF001 - the parent records every range, whoever copied it
             self.ranges += 1
+            self.copied += span[1] - span[0]
 
     async def stop(self) -> None:
         """End every worker (the file is done, failed or cancelled)."""
@@ -169,3 +171,5 @@ class WorkerHelp:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         await asyncio.gather(*(worker.stop() for worker in self.workers), return_exceptions=True)
+        if self.workers:
+            log.info("worker processes copied %d of %d bytes of %s", self.copied, self.copy.stat.size, self.copy.item.name)
