@@ -52,6 +52,7 @@ class Workers:
     def __init__(self, monkeypatch, kill_in_range: int | None = None) -> None:
         self.started: list[ProcWorker] = []
         self.refused: list[str] = []
+        self.seen: list[bytes] = []  # each running worker's command line and environment
         self.ranges = 0
         self.calls = 0
         self.killed = 0
@@ -68,6 +69,8 @@ class Workers:
                 watch.refused.append(worker.reason or "")
                 watch.settled.set()
                 raise
+            proc = Path(f"/proc/{worker.pid}")
+            watch.seen.append((proc / "cmdline").read_bytes() + (proc / "environ").read_bytes())
 
         async def copy(worker, span, landed):
             watch.calls += 1
@@ -246,6 +249,7 @@ async def test_a_worker_logs_in_with_the_password_typed_once_passed_over_its_pip
     server, workers = await password_session_copy(make_asyncssh_server, trust_store, tmp_path, monkeypatch, refuse=False)
     assert workers.refused == [] and workers.ranges >= 1
     assert server.log.passwords == [PASSWORD, PASSWORD]  # the parent's login and the worker's
+    assert len(workers.seen) == 1 and PASSWORD.encode() not in workers.seen[0]  # it came over the pipe
 
 
 async def test_a_server_that_hangs_up_on_a_second_connection_gets_the_whole_file_from_the_parent(
@@ -419,4 +423,20 @@ async def test_a_worker_starts_only_when_this_process_is_the_limit_and_a_core_is
                                                        options(workers_when_busy=0.85))
     assert report.ok, [i.error for i in report.failed]
     assert (len(workers.started) == 1) is starts
+    assert sha(arrived.read_bytes()) == sha(data)
+
+
+async def test_a_worker_that_cannot_log_in_leaves_the_file_to_the_parent(openssh_server, trust_store, tmp_path: Path,
+                                                                         monkeypatch) -> None:
+    def keyless(session) -> dict:
+        ticket = ticket_for(session)
+        ticket["spec"]["identity_files"] = []  # as if the key had gone: sshd takes keys only
+        ticket["keys"] = []
+        return ticket
+
+    workers = Workers(monkeypatch)
+    report, data, arrived = await copy_through_workers(openssh_server, trust_store, tmp_path, "put", options(),
+                                                       ticket=keyless)
+    assert report.ok, [i.error for i in report.failed]
+    assert workers.refused == ["auth"] and workers.ranges == 0 and workers.all_ended()
     assert sha(arrived.read_bytes()) == sha(data)
