@@ -259,16 +259,6 @@ async def test_a_server_that_hangs_up_on_a_second_connection_gets_the_whole_file
     assert server.log.passwords == [PASSWORD]  # the worker never got as far as logging in
 
 
-def test_no_secret_travels_on_a_workers_command_line_or_environment(monkeypatch) -> None:
-    import inspect
-
-    from sshdeck.core.transfer import procpool
-
-    source = inspect.getsource(procpool.ProcWorker.start)
-    # The ticket (keys, passwords) goes to stdin only: argv is the interpreter and the module, env is inherited.
-    assert '"-m", "sshdeck.core.transfer.procworker",' in source and "env=" not in source
-
-
 @pytest.mark.parametrize("direction", ["get", "put"])
 async def test_sshdeck_cp_hands_ranges_of_a_big_file_to_a_worker(openssh_server, trust_store, tmp_path: Path,
                                                                   direction: str, monkeypatch) -> None:
