@@ -3,124 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
-import signal
 from pathlib import Path
 
 import pytest
 
-import sshdeck.core.transfer.ranges as ranges_module
 from sshdeck.core.ssh.auth import ConnectCallbacks
-from sshdeck.core.ssh.login_secrets import LoginSecrets
-from sshdeck.core.ssh.session import ConnectSpec, Session
+from sshdeck.core.ssh.session import Session
 from sshdeck.core.ssh.worker_ticket import ticket_for
 from sshdeck.core.transfer import Journal, LocalEndpoint, SftpEndpoint, Transfer, TransferOptions
 from sshdeck.core.transfer.procpool import ProcWorker
-from sshdeck.core.trust import HostKeyDecision
-from tests.core.conftest import PASSWORD
-
-MIB = 1024 * 1024
-SIZE = 12 * MIB + 7
-REQUEST = [((b"big.bin",), (b"big.bin",))]
-
-
-def options(**overrides) -> TransferOptions:
-    """1 MiB ranges, and a worker started at once (whatever this process's CPU use: tests count, never time)."""
-    values = dict(ranged_from=MIB, range_size=MIB, workers_from=MIB, workers_when_busy=0.0)
-    values.update(overrides)
-    return TransferOptions(**values)
-
-
-def sshd_spec(server) -> ConnectSpec:
-    return ConnectSpec(host=server.host, port=server.port, user=server.username, ssh_config=None, use_agent=False,
-                       identity_files=(str(server.client_key),))
-
-
-async def trust_once(_check) -> HostKeyDecision:
-    return HostKeyDecision.ONCE
-
-
-def sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-class Workers:
-    """Every worker process started, the ranges each copied; the parent's own channels wait until a worker
-    has copied its first range or failed to start, so the worker surely gets work whatever the machine's speed."""
-
-    def __init__(self, monkeypatch, kill_in_range: int | None = None) -> None:
-        self.started: list[ProcWorker] = []
-        self.refused: list[str] = []
-        self.seen: list[bytes] = []  # each running worker's command line and environment
-        self.ranges = 0
-        self.calls = 0
-        self.killed = 0
-        self.kill_in_range = kill_in_range
-        self.settled = asyncio.Event()
-        real_start, real_copy, real_pump = ProcWorker.start, ProcWorker.copy, ranges_module.pump
-        watch = self
-
-        async def start(worker, *args, **kwargs):
-            watch.started.append(worker)
-            try:
-                await real_start(worker, *args, **kwargs)
-            except BaseException:
-                watch.refused.append(worker.reason or "")
-                watch.settled.set()
-                raise
-            proc = Path(f"/proc/{worker.pid}")
-            watch.seen.append((proc / "cmdline").read_bytes() + (proc / "environ").read_bytes())
-
-        async def copy(worker, span, landed):
-            watch.calls += 1
-            number = watch.calls
-
-            def counted(count: int) -> None:
-                landed(count)
-                if number == watch.kill_in_range and not watch.killed:
-                    watch.killed += 1
-                    os.kill(worker.pid, signal.SIGKILL)  # mid-range: some of its bytes are written, some not
-
-            await real_copy(worker, span, counted)
-            watch.ranges += 1
-            watch.settled.set()
-
-        async def held_pump(*args, **kwargs):
-            await asyncio.wait_for(watch.settled.wait(), 60)
-            return await real_pump(*args, **kwargs)
-
-        monkeypatch.setattr(ProcWorker, "start", start)
-        monkeypatch.setattr(ProcWorker, "copy", copy)
-        monkeypatch.setattr(ranges_module, "pump", held_pump)
-
-    def all_ended(self) -> bool:
-        return all(w.process is not None and w.process.returncode is not None for w in self.started)
-
-
-async def copy_through_workers(server, trust_store, tmp_path: Path, direction: str, opts: TransferOptions,
-                               journal: Journal | None = None, ticket=None, during=None):
-    """(report, data, arrived path) of one copy of a SIZE file with the session's worker ticket."""
-    here, there = tmp_path / "here", tmp_path / "there"
-    here.mkdir(exist_ok=True)
-    there.mkdir(exist_ok=True)
-    source_file = (there if direction == "get" else here) / "big.bin"
-    if not source_file.exists():
-        source_file.write_bytes(os.urandom(SIZE))
-    data = source_file.read_bytes()
-    async with Session(sshd_spec(server), ConnectCallbacks(decide_host_key=trust_once), trust=trust_store) as session:
-        remote = SftpEndpoint(await session.sftp(), os.fsencode(str(there)), label="sshd")
-        remote.worker_ticket = lambda: (ticket or ticket_for)(session)
-        local = LocalEndpoint(here)
-        source, dest = (remote, local) if direction == "get" else (local, remote)
-        transfer = Transfer(source, dest, REQUEST, opts, journal=journal)
-        if during is None:
-            report = await transfer.run()
-        else:
-            running = asyncio.ensure_future(transfer.run())
-            await during(transfer)
-            report = await running
-    return report, data, (here if direction == "get" else there) / "big.bin"
+from tests.core.worker_support import (
+    MIB, REQUEST, SIZE, Workers, copy_through_workers, options, sha, sshd_spec, trust_once,
+)
 
 
 @pytest.mark.parametrize("direction", ["get", "put"])
@@ -179,84 +74,6 @@ async def test_a_copy_cancelled_while_a_worker_helps_stops_it_and_resumes_byte_i
     assert second.ok, [i.error for i in second.failed]
     assert second.items[0].bytes_copied == SIZE - already
     assert sha(arrived.read_bytes()) == sha(data)
-
-
-async def test_a_worker_is_never_trusted_with_another_host_key(openssh_server, trust_store, tmp_path: Path,
-                                                               monkeypatch) -> None:
-    from tests.support.openssh import keygen
-
-    other = keygen(tmp_path / "other_host_key")
-    other_line = " ".join(Path(str(other) + ".pub").read_text().split()[:2])
-    logins_before = openssh_server.log.read_text().count("Accepted publickey")
-
-    def forged(session) -> dict:
-        ticket = ticket_for(session)
-        ticket["host_key"] = other_line  # as if the parent had verified another key
-        return ticket
-
-    workers = Workers(monkeypatch)
-    report, data, arrived = await copy_through_workers(openssh_server, trust_store, tmp_path, "get", options(),
-                                                       ticket=forged)
-    assert report.ok, [i.error for i in report.failed]
-    assert workers.refused == ["host-key"] and workers.ranges == 0
-    assert workers.all_ended()
-    assert sha(arrived.read_bytes()) == sha(data)  # the parent copied it all
-    # The worker stopped at the host key, before logging in: only the parent's login was accepted.
-    assert openssh_server.log.read_text().count("Accepted publickey") - logins_before == 1
-
-
-class Refusing(list):
-    """The server's list of new connections: it hangs up on each at once (as sshd does past MaxStartups)."""
-
-    def append(self, conn) -> None:
-        super().append(conn)
-        conn.close()
-
-
-async def password_session_copy(make_asyncssh_server, trust_store, tmp_path: Path, monkeypatch, *, refuse: bool):
-    served = tmp_path / "served"
-    served.mkdir()
-    data = os.urandom(SIZE)
-    (served / "big.bin").write_bytes(data)
-    server = await make_asyncssh_server(password=PASSWORD, sftp_root=served)
-    asked: list[int] = []
-
-    async def password(_request) -> str:
-        asked.append(1)
-        return PASSWORD
-
-    secrets = LoginSecrets()
-    callbacks = secrets.remembering(ConnectCallbacks(decide_host_key=trust_once, password=password))
-    spec = ConnectSpec(host=server.host, port=server.port, user="tester", ssh_config=None, use_agent=False)
-    local = tmp_path / "local"
-    local.mkdir()
-    workers = Workers(monkeypatch)
-    async with Session(spec, callbacks, trust=trust_store) as session:
-        if refuse:
-            server.server_connections = Refusing()  # from now on
-        remote = SftpEndpoint(await session.sftp(), "/", label="server")
-        remote.worker_ticket = lambda: ticket_for(session, secrets)
-        report = await Transfer(remote, LocalEndpoint(local), REQUEST, options()).run()
-    assert report.ok, [i.error for i in report.failed]
-    assert (local / "big.bin").read_bytes() == data
-    assert asked == [1]  # the user typed the password once
-    assert workers.all_ended()
-    return server, workers
-
-
-async def test_a_worker_logs_in_with_the_password_typed_once_passed_over_its_pipe(
-        make_asyncssh_server, trust_store, tmp_path: Path, monkeypatch) -> None:
-    server, workers = await password_session_copy(make_asyncssh_server, trust_store, tmp_path, monkeypatch, refuse=False)
-    assert workers.refused == [] and workers.ranges >= 1
-    assert server.log.passwords == [PASSWORD, PASSWORD]  # the parent's login and the worker's
-    assert len(workers.seen) == 1 and PASSWORD.encode() not in workers.seen[0]  # it came over the pipe
-
-
-async def test_a_server_that_hangs_up_on_a_second_connection_gets_the_whole_file_from_the_parent(
-        make_asyncssh_server, trust_store, tmp_path: Path, monkeypatch) -> None:
-    server, workers = await password_session_copy(make_asyncssh_server, trust_store, tmp_path, monkeypatch, refuse=True)
-    assert len(workers.started) == 1 and len(workers.refused) == 1 and workers.ranges == 0
-    assert server.log.passwords == [PASSWORD]  # the worker never got as far as logging in
 
 
 @pytest.mark.parametrize("direction", ["get", "put"])
@@ -413,20 +230,4 @@ async def test_a_worker_starts_only_when_this_process_is_the_limit_and_a_core_is
                                                        options(workers_when_busy=0.85))
     assert report.ok, [i.error for i in report.failed]
     assert (len(workers.started) == 1) is starts
-    assert sha(arrived.read_bytes()) == sha(data)
-
-
-async def test_a_worker_that_cannot_log_in_leaves_the_file_to_the_parent(openssh_server, trust_store, tmp_path: Path,
-                                                                         monkeypatch) -> None:
-    def keyless(session) -> dict:
-        ticket = ticket_for(session)
-        ticket["spec"]["identity_files"] = []  # as if the key had gone: sshd takes keys only
-        ticket["keys"] = []
-        return ticket
-
-    workers = Workers(monkeypatch)
-    report, data, arrived = await copy_through_workers(openssh_server, trust_store, tmp_path, "put", options(),
-                                                       ticket=keyless)
-    assert report.ok, [i.error for i in report.failed]
-    assert workers.refused == ["auth"] and workers.ranges == 0 and workers.all_ended()
     assert sha(arrived.read_bytes()) == sha(data)
