@@ -21,8 +21,10 @@ divided by the wall time — the cores in use.  On a 2-core machine a sum near
 2.0 means both cores were busy for the whole copy: neither tool can go faster
 there without spending less CPU per byte.
 
-    python benchmarks/cpu.py [--mib N] [--runs N] [--rtt MS] [--ciphers] [--profile FILE]
+    python benchmarks/cpu.py [--mib N] [--runs N] [--rtt MS] [--ciphers] [--workers] [--profile FILE]
 
+`--workers` adds `sshdeck cp` with a worker process forced on and forced off
+(benchmarks/cp_workers.py): its client CPU includes the worker's.
 `--ciphers` adds OpenSSH's `sftp` forced to aes128-gcm@openssh.com (sshdeck's
 first choice; OpenSSH's own first choice is chacha20-poly1305), to tell the
 cipher's share from the tool's.  `--profile FILE` runs `sshdeck cp` under
@@ -149,6 +151,8 @@ def main() -> int:
                         help="also run the sshdeck package found in DIR (e.g. `git archive` of an older commit), "
                              "to compare before and after in one run")
     parser.add_argument("--profile", metavar="FILE", help="run one `sshdeck cp` under cProfile, stats to FILE")
+    parser.add_argument("--workers", action="store_true",
+                        help="also `sshdeck cp` with a worker process forced on, and forced off (benchmarks/cp_workers.py)")
     args = parser.parse_args()
     gib = args.mib / 1024
     compile_package()
@@ -212,6 +216,8 @@ def measure(bench: Bench, port: int, remote: Path, local: Path, out: Path, args,
     if args.compare_with:
         tools.append(("sshdeck cp (before)", "before"))
     tools.append(("sshdeck cp", "sshdeck"))
+    if args.workers and not args.profile:
+        tools += [("cp, no worker", "never"), ("cp, 1 worker", "force")]
     rows: dict[str, Row] = {}
     directions = [args.only] if args.only else ["get", "put"]
     for direction in directions:
@@ -219,13 +225,15 @@ def measure(bench: Bench, port: int, remote: Path, local: Path, out: Path, args,
             for name, how in tools:
                 for path in out.iterdir():
                     path.unlink() if path.is_file() else shutil.rmtree(path)
-                ours = how in ("sshdeck", "before")
+                ours = how in ("sshdeck", "before", "never", "force")
                 if direction == "get":
                     argv = (sshdeck(f"bench{port}:{remote / 'big.bin'}", str(out)) if ours
                             else sftp(f"get {remote / 'big.bin'} {out / 'big.bin'}\n", how))
                 else:
                     argv = (sshdeck(str(local / "big.bin"), f"bench{port}:{out}") if ours
                             else sftp(f"put {local / 'big.bin'} {out / 'big.bin'}\n", how))
+                if how in ("never", "force"):  # the same command through the wrapper that forces the choice
+                    argv = [sys.executable, str(REPO / "benchmarks" / "cp_workers.py"), how, *argv[argv.index("cp"):]]
                 env = bench.env if ours else None
                 if how == "before":
                     env = dict(bench.env, PYTHONPATH=str(Path(args.compare_with).resolve()))

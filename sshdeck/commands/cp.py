@@ -111,6 +111,7 @@ class Remote:
     label: str
     channels: Callable[[], Awaitable[asyncssh.SFTPClient]] | None = None  # one more SFTP channel (big files)
     commands: Callable[..., Awaitable[asyncssh.SSHClientProcess]] | None = None  # a command channel (server-side checksums)
+    tickets: Callable[[], dict | None] | None = None  # a worker process's connection (core/ssh/worker_ticket.py)
 
 
 async def connect_with_session(target: Target, args: argparse.Namespace, err: IO[str], trust=None) -> Remote:
@@ -119,8 +120,12 @@ async def connect_with_session(target: Target, args: argparse.Namespace, err: IO
     from sshdeck.core.ssh.session import Session
     from sshdeck.core.trust import TrustStore
 
+    from sshdeck.core.ssh.login_secrets import LoginSecrets
+    from sshdeck.core.ssh.worker_ticket import ticket_for
+
     spec = cli_spec(target, args)
-    callbacks = cli_callbacks(args, sys.stdin, err)
+    secrets = LoginSecrets()  # a password typed here also logs a worker process in (over its pipe), never asked twice
+    callbacks = secrets.remembering(cli_callbacks(args, sys.stdin, err))
     session = Session(spec, callbacks, trust=trust if trust is not None else TrustStore())
     await session.connect()
 
@@ -129,7 +134,7 @@ async def connect_with_session(target: Target, args: argparse.Namespace, err: IO
         return await session.start_sftp_client()
 
     return Remote(await session.sftp(), reconnect, session.close, str(target.host), session.start_sftp_client,
-                  session.create_process)
+                  session.create_process, lambda: ticket_for(session, secrets))
 
 
 CONNECT: Callable[..., Awaitable[Remote]] = connect_with_session
@@ -278,8 +283,10 @@ async def _open(target: Target | None, args: argparse.Namespace, err: IO[str], o
 def _endpoint(remote: Remote | None, root: str) -> Endpoint:
     if remote is None:
         return LocalEndpoint(root)
-    return SftpEndpoint(remote.sftp, root, label=remote.label, descriptor=f"sftp://{remote.label}", reconnect=remote.reconnect,
-                        channels=remote.channels, commands=remote.commands)
+    endpoint = SftpEndpoint(remote.sftp, root, label=remote.label, descriptor=f"sftp://{remote.label}",
+                            reconnect=remote.reconnect, channels=remote.channels, commands=remote.commands)
+    endpoint.worker_ticket = remote.tickets
+    return endpoint
 
 
 async def _copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err,

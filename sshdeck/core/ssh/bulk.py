@@ -35,6 +35,7 @@ from sshdeck.core.ssh.connect_errors import ConnectError
 from sshdeck.core.ssh.login_secrets import LoginSecrets
 from sshdeck.core.inert import Inert, inert, plain
 from sshdeck.core.ssh.session import Session
+from sshdeck.core.ssh.worker_ticket import ticket_for
 from sshdeck.core.transfer.sftp import SftpEndpoint
 from sshdeck.core.trust.check import TrustPolicy
 
@@ -242,5 +243,8 @@ async def bulk_endpoint(link: BulkLink, root: str | bytes, *, label: str, descri
             on_shared(link.shared_reason)
         return await shared_reconnect()
 
-    return SftpEndpoint(sftp, root, label=label, descriptor=descriptor, reconnect=reconnect,
-                        channels=link.start_sftp_client)
+    endpoint = SftpEndpoint(sftp, root, label=label, descriptor=descriptor, reconnect=reconnect,
+                            channels=link.start_sftp_client)
+    # A big file may also be copied in part by worker processes, each logging in as this link did.
+    endpoint.worker_ticket = lambda: ticket_for(link.session, link.secrets)
+    return endpoint

@@ -62,6 +62,26 @@ class LoginSecrets:
 
         return dataclasses.replace(callbacks, password=password, keyboard_interactive=kbdint)
 
+    # -- handing over (a worker process's connection, core/ssh/worker_ticket.py) ------------
+
+    def export(self) -> dict:
+        """Everything kept, JSON-able, for a worker's stdin only (never argv, env, disk or a log)."""
+        return {
+            "passwords": [[list(key), answer] for key, answer in self._passwords.items()],
+            "answers": [[[key[0], key[1], key[2], [list(p) for p in key[3]]], list(answers)]
+                        for key, answers in self._answers.items()],
+        }
+
+    @classmethod
+    def imported(cls, data: dict | None) -> "LoginSecrets":
+        secrets = cls()
+        for (user, host, port), answer in (data or {}).get("passwords", []):
+            secrets._passwords[(user, host, int(port))] = answer
+        for (user, host, round_, prompts), answers in (data or {}).get("answers", []):
+            key = (user, host, int(round_), tuple((text, bool(echo)) for text, echo in prompts))
+            secrets._answers[key] = list(answers)
+        return secrets
+
     # -- replaying ---------------------------------------------------------------------
 
     def replaying(self) -> ConnectCallbacks:

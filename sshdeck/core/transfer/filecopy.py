@@ -18,7 +18,7 @@ from sshdeck.core.transfer.errors import SourceChangedError, TransferError, is_c
 from sshdeck.core.transfer.model import ItemState, TransferItem
 from sshdeck.core.transfer.names import part_name, show
 from sshdeck.core.transfer.pump import pump
-from sshdeck.core.transfer.ranges import RangedCopy, channels_to_start, clip
+from sshdeck.core.transfer.ranges import RangedCopy, channels_to_start, clip, workers_may_help
 
 if TYPE_CHECKING:
     from sshdeck.core.transfer.engine import Transfer
@@ -69,7 +69,7 @@ async def copy_file(transfer: "Transfer", item: TransferItem, attempt: int) -> N
     channels, far = await channels_to_start(transfer) if stat.size >= transfer.options.ranged_from else (1, False)
     item.bytes_done = 0
     try:
-        if prior is not None or channels > 1 or far:
+        if prior is not None or channels > 1 or far or workers_may_help(transfer, stat.size):
             note = await _copy_in_ranges(transfer, item, part, final, resume, prior, channels, far)
         else:
             note = await _copy_whole(transfer, item, part, final, resume, fresh)

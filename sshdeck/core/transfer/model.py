@@ -39,6 +39,12 @@ class TransferOptions:
     range_size: int = 16 * 1024 * 1024
     channels_start: int = 0  # channels to begin with; 0 decides by the link's round trip (1 on loopback, else 3)
     channels_max: int = 8  # grown one by one while throughput grows; a refusal by the server stops the growth
+    # A file this big or bigger may also be copied in part by worker processes (procranges.py), at most this many,
+    # started when this process's CPU use per second reaches `workers_when_busy` (its one thread is the limit) and
+    # the machine has a core to spare; 0 starts them at once.
+    workers_from: int = 256 * 1024 * 1024
+    workers_max: int = 1
+    workers_when_busy: float = 0.85
     limit: int = 0  # bytes per second for this transfer (all its files and channels), 0 = none; see rate_limit.py
 
     def to_journal(self) -> dict:

@@ -12,6 +12,10 @@ fastest, so the plain single-channel copy runs; so does a download below 40 ms
 (our own window is big enough there).  Otherwise we start with three channels and add one each time throughput grew with the last one added,
 up to `channels_max`; a server that refuses another session (OpenSSH
 MaxSessions) just stops the growth, and the channels already open finish the file.
+
+On any link, a file of `workers_from` bytes or more is copied in ranges (one
+channel on a near link) so that worker processes can take some of them when
+this process's one thread is the limit (procranges.py).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING
 from sshdeck.core.transfer.endpoints import Rel, Stat
 from sshdeck.core.transfer.errors import TransferError
 from sshdeck.core.transfer.model import TransferItem
+from sshdeck.core.transfer.procranges import WorkerHelp
 from sshdeck.core.transfer.pump import LATENCY_IN_FLIGHT, LATENCY_THRESHOLD, pump
 
 if TYPE_CHECKING:
@@ -118,6 +123,15 @@ async def channels_to_start(transfer: "Transfer") -> tuple[int, bool]:
     return max(1, min(START_CHANNELS, options.channels_max)), True
 
 
+def workers_may_help(transfer: "Transfer", size: int) -> bool:
+    """Whether worker processes may take ranges of a file this big (procranges.py): then it is copied in ranges."""
+    options = transfer.options
+    if options.workers_max <= 0 or size < options.workers_from or transfer.limit.active:
+        return False
+    source, dest = transfer.source, transfer.dest
+    return source.is_remote != dest.is_remote and getattr(dest if dest.is_remote else source, "worker_ticket", None) is not None
+
+
 class RangedCopy:
     """The ranges of one file, the channels copying them, and when to add one more."""
 
@@ -130,7 +144,12 @@ class RangedCopy:
         block = max(min(transfer.source.block_size, transfer.dest.block_size), 1)
         self.deep = LATENCY_IN_FLIGHT // self.copies
         self.read_window = self.deep // block if far and download else transfer.source.window
+        if not far:
+            # A near link keeps its depth: a range whose first reply is late on a busy machine must not
+            # deepen the queue (a full channel window made sshd send small packets: 3x its CPU per byte).
+            self.deep = self.read_window * block
         self.channels = 0
+        self.far = far
         self.transfer, self.item, self.part, self.final, self.stat = transfer, item, part, final, stat
         self.done = merge(done)
         self.pending = Pieces(gaps(self.done, stat.size), transfer.options.range_size)
@@ -249,15 +268,28 @@ class RangedCopy:
     async def run(self, main_reader, main_writer, start_with: int) -> None:
         """Copy every missing range; returns when all are written (the caller finishes and commits)."""
         self.main_reader, self.main_writer = main_reader, main_writer
+        if start_with <= 1 and not self.far:
+            # Ranges only so that worker processes can take some (a near link): one channel, written in
+            # the event loop's thread as the plain copy does (a thread per write cost more CPU than it saved).
+            self._growing = False
+            if getattr(main_writer, "threaded", False):
+                main_writer.threaded = False
         self._start_channel(main_reader, main_writer)
+        helpers = WorkerHelp(self)  # worker processes, when this thread's CPU is the limit (procranges.py)
         try:
             # The first channel copies while the others open (a channel costs a few round trips): all at once.
             more = min(start_with, self.pending.count()) - 1
             if more > 0 and not all(await asyncio.gather(*(self._add_channel() for _ in range(more)))):
                 self._growing = False
             self._new_level()
+            helpers.begin()
             while True:  # a worker may add workers while we wait
                 running = [t for t in self.tasks if not t.done()]
+                if not running and self.pending and helpers.gave_back:
+                    # A worker process gave ranges back after our channels had ended: copy them here.
+                    helpers.gave_back = False
+                    self._start_channel(main_reader, main_writer)
+                    continue
                 if not running:
                     break
                 await asyncio.wait(running, return_when=asyncio.FIRST_EXCEPTION)
@@ -271,6 +303,7 @@ class RangedCopy:
             for task in self.tasks + growing:
                 task.cancel()
             await asyncio.gather(*self.tasks, *growing, return_exceptions=True)
+            await helpers.stop()
             # Closing overlaps with the caller's finish (fsync, attributes): see `closed`.
             self._closing = asyncio.ensure_future(self._close_extra())
 

@@ -124,6 +124,8 @@ class SftpEndpoint:
     """A folder on one SFTP session; `reconnect` returns a fresh SFTPClient after a lost link."""
 
     is_remote = True
+    # Makes the ticket a worker process connects with (core/ssh/worker_ticket.py), or None: no workers.
+    worker_ticket: Callable[[], dict | None] | None = None
 
     def __init__(
         self,
