@@ -1,7 +1,7 @@
 """Small files: a shared syncfs before their renames, packets joined per event-loop turn, more files in flight.
 
 Downloads of small files are made durable by a few syncfs(2) calls shared by
-many files (local.py `SyncGroup`), each file renamed onto its final name only
+many files (durable.py `SyncGroup`), each file renamed onto its final name only
 after a syncfs that began after it asked; where syncfs fails or is missing,
 each file is fsynced on its own.  The requests of one event-loop turn leave in
 one socket write (coalesce.py).  A folder of small files has four times
@@ -19,6 +19,7 @@ import asyncssh
 import pytest
 
 import sshdeck.core.transfer.engine as engine
+import sshdeck.core.transfer.durable as durable
 import sshdeck.core.transfer.local as local
 from sshdeck.core.transfer import Journal, LocalEndpoint, SftpEndpoint, Transfer, TransferOptions
 from tests.core.fs_servers import crafted_server
@@ -59,7 +60,7 @@ def count_part_fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return fsynced
 
 
-@pytest.mark.skipif(local._load_syncfs() is None, reason="syncfs(2) is Linux's; elsewhere every file is fsynced")
+@pytest.mark.skipif(durable._load_syncfs() is None, reason="syncfs(2) is Linux's; elsewhere every file is fsynced")
 async def test_small_downloaded_files_reach_their_names_only_after_a_shared_syncfs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -67,7 +68,7 @@ async def test_small_downloaded_files_reach_their_names_only_after_a_shared_sync
     files = small_files(there / "tree")
     here.mkdir()
     events: list[tuple[str, object]] = []
-    real_syncfs, real_replace, real_sync = local._syncfs, os.replace, local.SyncGroup.sync
+    real_syncfs, real_replace, real_sync = durable._syncfs, os.replace, durable.SyncGroup.sync
     calls = 0
 
     def syncfs(fd: int) -> None:
@@ -86,9 +87,9 @@ async def test_small_downloaded_files_reach_their_names_only_after_a_shared_sync
         events.append(("replace", os.fsdecode(src)))
         real_replace(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(local, "_syncfs", syncfs)
-    monkeypatch.setattr(local.SyncGroup, "SLOW", 3600.0)  # a loaded test machine must not turn syncfs off here
-    monkeypatch.setattr(local.SyncGroup, "sync", sync)
+    monkeypatch.setattr(durable, "_syncfs", syncfs)
+    monkeypatch.setattr(durable.SyncGroup, "SLOW", 3600.0)  # a loaded test machine must not turn syncfs off here
+    monkeypatch.setattr(durable.SyncGroup, "sync", sync)
     monkeypatch.setattr(os, "replace", replace)
     fsynced = count_part_fsyncs(monkeypatch)
 
@@ -121,7 +122,7 @@ async def test_when_syncfs_fails_each_small_file_is_fsynced_on_its_own(
         failures += 1
         raise OSError(errno.EIO, os.strerror(errno.EIO))
 
-    monkeypatch.setattr(local, "_syncfs", failing)
+    monkeypatch.setattr(durable, "_syncfs", failing)
     fsynced = count_part_fsyncs(monkeypatch)
 
     report = await download(there, here)
@@ -138,7 +139,7 @@ async def test_without_syncfs_each_small_file_is_fsynced_on_its_own(
     there, here = tmp_path / "there", tmp_path / "here"
     files = small_files(there / "tree")
     here.mkdir()
-    monkeypatch.setattr(local, "_syncfs", None)  # e.g. not Linux
+    monkeypatch.setattr(durable, "_syncfs", None)  # e.g. not Linux
     fsynced = count_part_fsyncs(monkeypatch)
 
     report = await download(there, here)
@@ -264,11 +265,11 @@ async def test_after_a_slow_syncfs_the_later_small_files_are_fsynced_on_their_ow
     def slow(fd: int) -> None:
         nonlocal calls
         calls += 1
-        time.sleep(local.SyncGroup.SLOW + 0.05)
+        time.sleep(durable.SyncGroup.SLOW + 0.05)
         os.fsync(fd)  # stands in for the real call's durability of this file at least
 
-    monkeypatch.setattr(local, "_syncfs", slow)
-    monkeypatch.setattr(local.SyncGroup, "AT_ONCE", 1)
+    monkeypatch.setattr(durable, "_syncfs", slow)
+    monkeypatch.setattr(durable.SyncGroup, "AT_ONCE", 1)
     fsynced = count_part_fsyncs(monkeypatch)
 
     report = await download(there, here)
@@ -318,4 +319,4 @@ def test_small_file_figures_match_the_readme() -> None:
     assert engine.SMALL_FILE == 256 * 1024
     assert "A download's small files (up to 1 MiB) are made durable together" in readme
     assert local.LocalWriteFile.GROUP_SYNC_UP_TO == 1024 * 1024
-    assert "after one slower than 50 ms" in readme and local.SyncGroup.SLOW == 0.05
+    assert "after one slower than 50 ms" in readme and durable.SyncGroup.SLOW == 0.05
