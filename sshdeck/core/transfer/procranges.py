@@ -28,6 +28,7 @@ import time
 from typing import TYPE_CHECKING
 
 from sshdeck.core.transfer.procpool import LIVE, ProcWorker, WorkerLost, cpu_share, idle_seconds, process_cpu
+from sshdeck.core.transfer.pump import LATENCY_THRESHOLD
 
 if TYPE_CHECKING:
     from sshdeck.core.transfer.ranges import RangedCopy
@@ -43,6 +44,13 @@ SLOTS = 2
 SPARE = 0.4
 # Not worth a process (its start and login cost ~0.3 s of a core) for less than this share of `workers_from` left.
 WORTH = 0.5
+
+
+def far_link(remote) -> bool:
+    """A link of 10 ms or more: there the relay or the network, not this thread's crypto, is the limit, and
+    a worker's second connection only added CPU (benchmarks/shipped.py, 256 MiB at 20 ms: slower with one)."""
+    rtt = getattr(remote, "measured_round_trip", None)
+    return rtt is not None and rtt >= LATENCY_THRESHOLD
 
 
 class WorkerHelp:
@@ -72,7 +80,7 @@ class WorkerHelp:
         if source.is_remote == dest.is_remote:
             return None
         remote = source if source.is_remote else dest
-        if getattr(remote, "worker_ticket", None) is None:
+        if getattr(remote, "worker_ticket", None) is None or far_link(remote):
             return None
         local_file = copy.main_writer if source.is_remote else copy.main_reader
         fd = getattr(local_file, "fd", -1)

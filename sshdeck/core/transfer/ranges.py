@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from sshdeck.core.transfer.endpoints import Rel, Stat
 from sshdeck.core.transfer.errors import TransferError
 from sshdeck.core.transfer.model import TransferItem
-from sshdeck.core.transfer.procranges import WorkerHelp
+from sshdeck.core.transfer.procranges import WorkerHelp, far_link
 from sshdeck.core.transfer.pump import LATENCY_IN_FLIGHT, LATENCY_THRESHOLD, pump
 
 if TYPE_CHECKING:
@@ -129,7 +129,9 @@ def workers_may_help(transfer: "Transfer", size: int) -> bool:
     if options.workers_max <= 0 or size < options.workers_from or transfer.limit.active:
         return False
     source, dest = transfer.source, transfer.dest
-    return source.is_remote != dest.is_remote and getattr(dest if dest.is_remote else source, "worker_ticket", None) is not None
+    remote = dest if dest.is_remote else source
+    return (source.is_remote != dest.is_remote and getattr(remote, "worker_ticket", None) is not None
+            and not far_link(remote))
 
 
 class RangedCopy:

@@ -333,6 +333,11 @@ class SftpEndpoint:
 
     # -- extra channels (a big file in ranges) --------------------------------------------
 
+    @property
+    def measured_round_trip(self) -> float | None:
+        """The round trip measured so far on this connection, or None before any request."""
+        return self._round_trip
+
     async def round_trip(self) -> float:
         """Seconds one small request takes, measured once per connection (loopback: well under 10 ms)."""
         if self._round_trip is None:
