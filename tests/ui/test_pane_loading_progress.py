@@ -45,4 +45,6 @@ async def test_the_count_is_redrawn_at_most_once_per_interval_not_per_batch(
             assert len(right.model.entries) == 30_000 and "incomplete" in status(right)
             assert "loading" not in str(right.query_one(".pane-path").content)  # done: the count is gone
         assert len(batches) > 2  # the folder came in several batches…
-        assert counts_drawn == batches[:1]  # …and only the first one's count was drawn
+        # …and only the first one's count was drawn (the path bar may be drawn again for other reasons, a resize
+        # at start: the same count again, never a later batch's)
+        assert sorted(set(counts_drawn)) == batches[:1]
