@@ -48,3 +48,17 @@ async def test_the_count_is_redrawn_at_most_once_per_interval_not_per_batch(
         # …and only the first one's count was drawn (the path bar may be drawn again for other reasons, a resize
         # at start: the same count again, never a later batch's)
         assert sorted(set(counts_drawn)) == batches[:1]
+
+
+async def test_a_listing_that_ends_while_the_app_takes_the_pane_down_is_dropped(tmp_path: Path) -> None:
+    # CI, once: a move's refresh listing finished while the app quit; the pane's rows were already gone and the
+    # worker's "No nodes match 'FileList'" took the app down at exit.
+    (tmp_path / "local").mkdir()
+    (tmp_path / "local" / "a.txt").write_text("a")
+    app = SshdeckApp(local_path=str(tmp_path / "local"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        left, _right = await both_panes_idle(pilot, app)
+        await left.file_list.remove()
+        left._show_listing(str(tmp_path / "local"), [], None, False, "")  # must not raise
+        left._redraw()
+        await pilot.pause()

@@ -170,6 +170,8 @@ class FilePane(PaneListing, PaneActions, Vertical):
         self._redraw()
 
     def _redraw(self, keep: bytes | None = None) -> None:
+        if next(self.query(FileList).results(FileList), None) is None:
+            return  # the pane is being taken down (the app quits) while a listing or an operation still reports
         self._draw_header()
         self.file_list.refresh_rows(keep=keep)
         self._draw_status()
