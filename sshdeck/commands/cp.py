@@ -24,32 +24,34 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import posixpath
 import signal
 import sqlite3
 import sys
 import time
-from dataclasses import dataclass, field
 from typing import IO, Awaitable, Callable
 
 import asyncssh
 
 from sshdeck.commands.connect_flags import add_connect_flags, report_host_key_refusal
+from sshdeck.commands.cp_report import announce_resume, format_size, summarize  # noqa: F401 - format_size: cp's API
+from sshdeck.commands.cp_sides import (  # noqa: F401 - the old private names: sync.py and tests use them
+    Remote,
+    connect_with_session,
+    endpoint as _endpoint,
+    is_dir as _is_dir,
+    parse_path as _parse,
+    resolve as _resolve,
+    split_path as _split,
+)
 from sshdeck.commands.limit_flag import Limits, add_limit_flag, limits_from
 from sshdeck.commands import output
 from sshdeck.core.fs.listing import human_size
-from sshdeck.core.fs.names import display_name
-from sshdeck.core.transfer.partials import inspect_partials
 from sshdeck.core.ssh.connect_errors import HostKeyRefused
 from sshdeck.core.inert import inert, plain
-from sshdeck.core.hosts.targets import Target, TargetError, parse_target
+from sshdeck.core.hosts.targets import Target, TargetError
 from sshdeck.core.transfer import (
     ConflictChoice,
-    Endpoint,
-    JobRecord,
     Journal,
-    LocalEndpoint,
-    SftpEndpoint,
     Transfer,
     TransferError,
     TransferOptions,
@@ -98,84 +100,12 @@ def run(args: argparse.Namespace) -> int:
 INTERRUPTED = "sshdeck cp: interrupted; unfinished files are kept: run the same command again to resume"
 
 
-# -- connecting: one function, swappable ------------------------------------------------
-
-
-@dataclass
-class Remote:
-    """An open SFTP session and how to get a fresh one after a lost link."""
-
-    sftp: asyncssh.SFTPClient
-    reconnect: Callable[[], Awaitable[asyncssh.SFTPClient]]
-    close: Callable[[], Awaitable[None]]
-    label: str
-    channels: Callable[[], Awaitable[asyncssh.SFTPClient]] | None = None  # one more SFTP channel (big files)
-    commands: Callable[..., Awaitable[asyncssh.SSHClientProcess]] | None = None  # a command channel (server-side checksums)
-    tickets: Callable[[], dict | None] | None = None  # a worker process's connection (core/ssh/worker_ticket.py)
-
-
-async def connect_with_session(target: Target, args: argparse.Namespace, err: IO[str], trust=None) -> Remote:
-    """Connect as `sshdeck ls` does: ssh_config, host-key trust prompts (or --batch), every auth method."""
-    from sshdeck.commands.ls import cli_callbacks, cli_spec
-    from sshdeck.core.ssh.session import Session
-    from sshdeck.core.trust import TrustStore
-
-    from sshdeck.core.ssh.login_secrets import LoginSecrets
-    from sshdeck.core.ssh.worker_ticket import ticket_for
-
-    spec = cli_spec(target, args)
-    secrets = LoginSecrets()  # a password typed here also logs a worker process in (over its pipe), never asked twice
-    callbacks = secrets.remembering(cli_callbacks(args, sys.stdin, err))
-    session = Session(spec, callbacks, trust=trust if trust is not None else TrustStore())
-    await session.connect()
-
-    async def reconnect() -> asyncssh.SFTPClient:
-        await session.reconnect()
-        return await session.start_sftp_client()
-
-    return Remote(await session.sftp(), reconnect, session.close, str(target.host), session.start_sftp_client,
-                  session.create_process, lambda: ticket_for(session, secrets))
-
+# -- connecting: one function, swappable (tests connect their own way) ----------------------
 
 CONNECT: Callable[..., Awaitable[Remote]] = connect_with_session
 
 
 # -- the command ---------------------------------------------------------------------------
-
-
-@dataclass
-class Side:
-    """Where paths live: this machine (remote None) or one server."""
-
-    remote: Remote | None = None
-    target: Target | None = None
-
-
-@dataclass
-class Job:
-    root: str
-    name: str
-    dst_name: str
-    opened: list[Remote] = field(default_factory=list)
-
-
-def _parse(path: str) -> Target | None:
-    """A remote target, or None for a local path (scp's rule: ':' before any '/')."""
-    if "://" not in path and (":" not in path or "/" in path.split(":", 1)[0]):
-        return None
-    return parse_target(path)
-
-
-async def _split(side_remote: Remote | None, path: str) -> tuple[str, str]:
-    """(folder, name) for a source path; the folder resolved, the name kept as typed."""
-    if side_remote is None:
-        full = os.path.abspath(path)
-        return os.path.dirname(full.rstrip("/")) or "/", os.path.basename(full.rstrip("/"))
-    parent, name = posixpath.split(path.rstrip("/") or path)
-    if name in ("", ".", ".."):
-        full = await side_remote.sftp.realpath(path or ".")
-        parent, name = posixpath.split(full)
-    return await side_remote.sftp.realpath(parent or "."), name
 
 
 async def run_async(args: argparse.Namespace, *, stderr: IO[str] | None = None, trust=None,
@@ -280,15 +210,6 @@ async def _open(target: Target | None, args: argparse.Namespace, err: IO[str], o
     return remote
 
 
-def _endpoint(remote: Remote | None, root: str) -> Endpoint:
-    if remote is None:
-        return LocalEndpoint(root)
-    endpoint = SftpEndpoint(remote.sftp, root, label=remote.label, descriptor=f"sftp://{remote.label}",
-                            reconnect=remote.reconnect, channels=remote.channels, commands=remote.commands)
-    endpoint.worker_ticket = remote.tickets
-    return endpoint
-
-
 async def _copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err,
                     journal: Journal | None, limits: Limits = Limits()) -> int:
     dst_path = (dst_target.path if dst_target else destination) or "."
@@ -310,7 +231,8 @@ async def _copy_all(args, sources, src_targets, src_remote, destination, dst_tar
     for path, target in zip(sources, src_targets, strict=True):
         src_root, name = await _split(src_remote, (target.path if target else path) or ".")
         request = [((os.fsencode(name),), (os.fsencode(dst_name or name),))]
-        source, dest = _endpoint(src_remote, src_root), _endpoint(dst_remote, dst_root)
+        # Without -r each source is one file, copied as a job of its own.
+        source, dest = _endpoint(src_remote, src_root), _endpoint(dst_remote, dst_root, one_file=not args.recursive)
         progress = bar.update if bar else None
         earlier = journal.find_unfinished(source.describe(), dest.describe(), request) if journal else None
         if earlier is not None and args.on_conflict is None:
@@ -325,67 +247,6 @@ async def _copy_all(args, sources, src_targets, src_remote, destination, dst_tar
     if bar:
         bar.done()
     return summarize(reports, err, limits.strictest)
-
-
-async def announce_resume(journal: Journal, record: JobRecord, source: Endpoint, dest: Endpoint, err: IO[str]) -> None:
-    """Say which files continue from their partial copy ("resuming NAME from 512 MiB") and which restart."""
-    for partial in await inspect_partials(journal, record, source, dest):
-        shown = display_name(b"/".join(partial.final))
-        if partial.continues:
-            output.err(f"sshdeck cp: resuming {shown} from {format_size(partial.size)}", file=err)
-        else:
-            output.err(f"sshdeck cp: restarting {shown}: the source changed since the interrupted run", file=err)
-
-
-def format_size(count: int) -> str:
-    """512 MiB, 1.5 GiB, 300 KiB, 12 B."""
-    value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" or value >= 100 or value == int(value) else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{count} B"
-
-
-async def _is_dir(remote: Remote | None, path: str) -> bool:
-    if remote is None:
-        return os.path.isdir(path)
-    try:
-        return (await remote.sftp.stat(path)).type == asyncssh.FILEXFER_TYPE_DIRECTORY
-    except asyncssh.SFTPNoSuchFile:
-        return False
-
-
-async def _resolve(remote: Remote | None, path: str) -> str:
-    return os.path.abspath(path) if remote is None else await remote.sftp.realpath(path)
-
-
-def summarize(reports: list[TransferReport], err: IO[str], limit: int = 0) -> int:
-    items = [item for report in reports for item in report.items]
-    files = [i for i in items if i.kind == "file"]
-    copied = sum(r.bytes_copied for r in reports)
-    elapsed = sum(r.elapsed for r in reports) or 1e-9
-    failed = [f for r in reports for f in r.failed]
-    skipped = [s for r in reports for s in r.skipped]
-    for item in skipped:
-        output.err(f"skipped: {item.error}", file=err)
-    for item in failed:
-        output.err(f"FAILED: {item.error or item.name}", file=err)
-    for note in sorted({n for r in reports for n in r.notes}):
-        output.err(f"note: {note}", file=err)
-    done = len([i for i in files if i.state.value == "done"])
-    output.err(
-        f"sshdeck cp: {done} of {len(files)} files copied, {human_size(copied)}B in {elapsed:.1f}s "
-        f"({human_size(int(copied / elapsed))}B/s{_limit_text(limit)}), {len(skipped)} skipped, {len(failed)} failed",
-        file=err,
-    )
-    return 0 if not failed else 1
-
-
-def _limit_text(limit: int) -> str:
-    from sshdeck.core.transfer.rate_limit import format_rate
-
-    return f", limit {format_rate(limit)}" if limit else ""
 
 
 class ProgressBar:

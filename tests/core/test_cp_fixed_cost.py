@@ -1,0 +1,132 @@
+"""What every `sshdeck cp` pays before and after its bytes: the sync of one file, and what it loads.
+
+A copy of one file (no -r) fsyncs that file before its rename instead of a
+syncfs(2) of the whole file system (a group commit has nothing to share for
+one file, and a syncfs writes back every dirty page of the disk: 145 ms on
+the shared machine against ~1 ms).  A recursive copy still shares syncfs
+calls.  Starting `cp` runs no helper process (`ldconfig`) and loads neither
+`sshdeck ls`'s listing code nor Textual.  Counted, never timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sshdeck.core.transfer.durable as durable
+from sshdeck.commands import cp
+from tests.core.transfer_servers import connect_openssh
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    cp.add_parser(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["cp", *argv])
+
+
+@pytest.fixture
+def explicit_connect(openssh_server, monkeypatch):
+    async def connect(target, args, err, trust=None):
+        conn = await connect_openssh(openssh_server)
+
+        async def reconnect():
+            return await (await connect_openssh(openssh_server)).start_sftp_client()
+
+        async def close():
+            conn.close()
+
+        return cp.Remote(await conn.start_sftp_client(), reconnect, close, "test")
+
+    monkeypatch.setattr(cp, "CONNECT", connect)
+    return openssh_server
+
+
+@pytest.fixture
+def syncs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """("syncfs" | "fsync" | "rename", file name) in the order they happened."""
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace, real_syncfs = os.fsync, os.replace, durable._syncfs
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))))
+        real_fsync(fd)
+
+    def syncfs(fd: int) -> None:
+        events.append(("syncfs", ""))
+        real_syncfs(fd)
+
+    def replace(src, dst, *args, **kwargs) -> None:
+        events.append(("rename", os.fsdecode(src)))
+        real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(durable, "_syncfs", syncfs)
+    monkeypatch.setattr(durable.SyncGroup, "SLOW", 3600.0)  # a loaded machine must not turn syncfs off here
+    return events
+
+
+@pytest.mark.skipif(durable._load_syncfs() is None, reason="syncfs(2) is Linux's; elsewhere every file is fsynced")
+@pytest.mark.parametrize("sources", [1, 3])
+async def test_a_copy_without_r_fsyncs_each_file_before_its_rename_and_never_syncs_the_whole_disk(
+    explicit_connect, syncs, tmp_path: Path, sources: int
+) -> None:
+    server = explicit_connect
+    (tmp_path / "remote").mkdir()
+    (tmp_path / "here").mkdir()
+    names = [f"f{index}.txt" for index in range(sources)]
+    for index, name in enumerate(names):
+        (tmp_path / "remote" / name).write_bytes(b"x" * (index + 1))
+    err = io.StringIO()
+    remote = [f"{server.username}@{server.host}:{tmp_path / 'remote' / name}" for name in names]
+    assert await cp.run_async(parse(*remote, str(tmp_path / "here")), stderr=err) == 0, err.getvalue()
+    for index, name in enumerate(names):
+        assert (tmp_path / "here" / name).read_bytes() == b"x" * (index + 1)
+        part = f".{name}.sshdeck-part"
+        assert syncs.index(("fsync", part)) < syncs.index(("rename", part))  # durable before its final name
+    assert ("syncfs", "") not in syncs
+
+
+@pytest.mark.skipif(durable._load_syncfs() is None, reason="syncfs(2) is Linux's; elsewhere every file is fsynced")
+async def test_a_recursive_copy_of_small_files_still_shares_syncfs_calls(
+    explicit_connect, syncs, tmp_path: Path
+) -> None:
+    server = explicit_connect
+    (tmp_path / "remote" / "tree").mkdir(parents=True)
+    (tmp_path / "here").mkdir()
+    for index in range(20):
+        (tmp_path / "remote" / "tree" / f"f{index:02d}").write_bytes(os.urandom(100 + index))
+    err = io.StringIO()
+    remote = f"{server.username}@{server.host}:{tmp_path / 'remote' / 'tree'}"
+    assert await cp.run_async(parse("-r", remote, str(tmp_path / "here")), stderr=err) == 0, err.getvalue()
+    assert len(list((tmp_path / "here" / "tree").iterdir())) == 20
+    assert 1 <= syncs.count(("syncfs", "")) < 20
+    assert not [name for kind, name in syncs if kind == "fsync" and name.endswith(".sshdeck-part")]
+
+
+def test_cp_starts_without_a_helper_process_and_without_ls_or_textual() -> None:
+    """`ctypes.util.find_library` runs `ldconfig` (and gcc for a missing library): only the asyncssh import may ask."""
+    code = (
+        "import sys, ctypes.util\n"
+        "asked = []\n"
+        "real = ctypes.util.find_library\n"
+        "ctypes.util.find_library = lambda name: asked.append(name) or real(name)\n"
+        "from sshdeck.core.ssh.quick_import import import_asyncssh\n"
+        "import_asyncssh()\n"  # replaces find_library by its own while asyncssh loads
+        "asked.clear()\n"
+        "from sshdeck import cli\n"
+        "cli.build_command_parser('cp').parse_args(['cp', 'host:/a', '.'])\n"
+        "import sshdeck.commands.cp, sshdeck.commands.cp_sides, sshdeck.commands.cli_login, sshdeck.core.transfer.durable\n"
+        "import sshdeck.core.ssh.session, sshdeck.core.ssh.login_secrets, sshdeck.core.ssh.worker_ticket\n"
+        "from sshdeck.core.transfer import durable\n"
+        "print(asked, durable._syncfs is not None or not sys.platform.startswith('linux'),\n"
+        "      'sshdeck.commands.ls' in sys.modules, 'textual' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["[]", "True", "False", "False"]
