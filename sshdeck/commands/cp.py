@@ -23,17 +23,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
-import sqlite3
 import sys
+import threading
 import time
-from typing import IO, Awaitable, Callable
+from typing import IO, TYPE_CHECKING, Awaitable, Callable
 
 import asyncssh
 
 from sshdeck.commands.connect_flags import add_connect_flags, report_host_key_refusal
-from sshdeck.commands.cp_report import announce_resume, format_size, summarize  # noqa: F401 - format_size: cp's API
 from sshdeck.commands.cp_sides import (  # noqa: F401 - the old private names: sync.py and tests use them
     Remote,
     connect_with_session,
@@ -43,23 +41,18 @@ from sshdeck.commands.cp_sides import (  # noqa: F401 - the old private names: s
     resolve as _resolve,
     split_path as _split,
 )
-from sshdeck.commands.limit_flag import Limits, add_limit_flag, limits_from
+from sshdeck.commands.limit_flag import add_limit_flag, limits_from
 from sshdeck.commands import output
-from sshdeck.core.fs.listing import human_size
 from sshdeck.core.ssh.connect_errors import HostKeyRefused
 from sshdeck.core.inert import inert, plain
 from sshdeck.core.hosts.targets import Target, TargetError
-from sshdeck.core.transfer import (
-    ConflictChoice,
-    Journal,
-    Transfer,
-    TransferError,
-    TransferOptions,
-    TransferProgress,
-    TransferReport,
-)
+
+if TYPE_CHECKING:
+    from sshdeck.core.transfer import Journal, TransferProgress
 
 NAME = "cp"
+# ConflictChoice's values but "cancel" (a test holds them equal): the parser is built without loading the engine.
+CONFLICT_CHOICES = ("overwrite", "resume", "skip", "rename", "newer", "size")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -75,7 +68,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--move", action="store_true", help="delete each source after it arrived and was verified")
     parser.add_argument(
         "--on-conflict",
-        choices=[c.value for c in ConflictChoice if c is not ConflictChoice.CANCEL],
+        choices=CONFLICT_CHOICES,
         default=None,
         help="when the destination exists: overwrite (default), resume, skip, rename (keep both), newer, size; "
         "given, it also starts afresh instead of continuing an interrupted run of the same copy",
@@ -161,44 +154,66 @@ async def _run(args: argparse.Namespace, err: IO[str], trust, journal: Journal |
         return 2
     opened: list[Remote] = []
     own_journal = journal is None
-    if trust is None and any(t is not None for t in [*src_targets, dst_target]):
+    remote = any(t is not None for t in [*src_targets, dst_target])
+    if trust is None and remote:
         from sshdeck.core.trust import TrustStore
 
         trust = TrustStore()
+    preload = _preload() if remote else None
     try:
         src_remote = await _open(src_targets[0], args, err, opened, trust)
         dst_remote = await _open(dst_target, args, err, opened, trust)
+        if preload is not None:
+            preload.join()
+        from sshdeck.commands.cp_copy import copy_all, open_journal
+
         if journal is None:
-            journal = _open_journal(err)
+            journal = open_journal(err)
         with limits.total_applied():
-            return await _copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err,
-                                   journal, limits)
+            return await copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err,
+                                  journal, limits, ProgressBar)
     except HostKeyRefused as exc:
         report_host_key_refusal(exc, args, command="cp", target="…", own_file=str(trust.own_file), err=err)
         return 1
-    except (OSError, asyncssh.Error, TransferError) as exc:
+    except (OSError, asyncssh.Error) as exc:
         reason = inert(exc.reason or str(exc)) if isinstance(exc, asyncssh.Error) else plain(str(exc))
         output.err(f"sshdeck cp: {reason}", file=err)
         return 1
     except Exception as exc:  # noqa: BLE001 - connect errors from the session layer
-        output.err(f"sshdeck cp: {exc}", file=err)
+        from sshdeck.core.transfer.errors import TransferError
+
+        output.err(f"sshdeck cp: {plain(str(exc)) if isinstance(exc, TransferError) else exc}", file=err)
         return 1
     finally:
         if own_journal and journal is not None:
             journal.close()
-        for remote in opened:
+        for remote_side in opened:
             try:
-                await remote.close()
+                await remote_side.close()
             except Exception:  # noqa: BLE001 - closing a dead link must not hide the result
                 pass
 
 
-def _open_journal(err: IO[str]) -> Journal | None:
-    try:
-        return Journal()
-    except (OSError, sqlite3.Error) as exc:
-        output.err(f"sshdeck cp: the transfer journal is unavailable ({exc}); an interrupted copy will restart", file=err)
+def _preload() -> threading.Thread | None:
+    """Load the copy step (the transfer engine, the journal, SQLite: ~30 ms of a start) in a thread.
+
+    Started just before connecting: the handshake spends most of its ~0.1 s waiting on the
+    server, and the imports run in that wait instead of after it.  Everything the connection
+    itself imports is loaded before (cp_sides), so the two threads share no module in loading.
+    A failure here is left for the real import after the connection to report.
+    """
+    if "sshdeck.commands.cp_copy" in sys.modules:
         return None
+
+    def load() -> None:
+        try:
+            import sshdeck.commands.cp_copy  # noqa: F401
+        except BaseException:  # noqa: BLE001 - the import after connecting raises it again, where it is reported
+            pass
+
+    thread = threading.Thread(target=load, name="sshdeck-cp-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 async def _open(target: Target | None, args: argparse.Namespace, err: IO[str], opened: list[Remote],
@@ -210,53 +225,18 @@ async def _open(target: Target | None, args: argparse.Namespace, err: IO[str], o
     return remote
 
 
-async def _copy_all(args, sources, src_targets, src_remote, destination, dst_target, dst_remote, err,
-                    journal: Journal | None, limits: Limits = Limits()) -> int:
-    dst_path = (dst_target.path if dst_target else destination) or "."
-    dst_stat_is_dir = await _is_dir(dst_remote, dst_path)
-    if not dst_stat_is_dir and len(sources) > 1:
-        output.err(f"sshdeck cp: {destination}: not a folder (needed for several sources)", file=err)
-        return 2
-    if dst_stat_is_dir:
-        dst_root = await _resolve(dst_remote, dst_path)
-        dst_name = None
-    else:
-        dst_root, dst_name = await _split(dst_remote, dst_path)
-    options = TransferOptions(
-        move=args.move, recursive=args.recursive, conflict=ConflictChoice(args.on_conflict or "overwrite"),
-        limit=limits.each,
-    )
-    bar = ProgressBar(err) if err.isatty() else None
-    reports: list[TransferReport] = []
-    for path, target in zip(sources, src_targets, strict=True):
-        src_root, name = await _split(src_remote, (target.path if target else path) or ".")
-        request = [((os.fsencode(name),), (os.fsencode(dst_name or name),))]
-        # Without -r each source is one file, copied as a job of its own.
-        source, dest = _endpoint(src_remote, src_root), _endpoint(dst_remote, dst_root, one_file=not args.recursive)
-        progress = bar.update if bar else None
-        earlier = journal.find_unfinished(source.describe(), dest.describe(), request) if journal else None
-        if earlier is not None and args.on_conflict is None:
-            await announce_resume(journal, earlier, source, dest, err)
-            transfer = Transfer.resume_job(earlier, source, dest, journal=journal, on_progress=progress,
-                                           options=options)  # this command line decides, as when first run
-        else:
-            if earlier is not None and journal is not None:
-                journal.forget_job(earlier.id)  # --on-conflict given: this run starts afresh
-            transfer = Transfer(source, dest, request, options, journal=journal, on_progress=progress)
-        reports.append(await transfer.run())
-    if bar:
-        bar.done()
-    return summarize(reports, err, limits.strictest)
-
-
 class ProgressBar:
     """One line on stderr, redrawn at the engine's throttled rate."""
 
     def __init__(self, stream: IO[str]) -> None:
+        from sshdeck.core.fs.listing import human_size
+
         self.stream = stream
         self.started = time.monotonic()
+        self._size = human_size
 
     def update(self, progress: TransferProgress) -> None:
+        human_size = self._size
         total = max(progress.bytes_total, 1)
         width = 30
         filled = int(width * min(progress.bytes_done / total, 1.0))

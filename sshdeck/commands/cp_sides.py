@@ -14,12 +14,20 @@ import os
 import posixpath
 import sys
 from dataclasses import dataclass
-from typing import IO, Awaitable, Callable
+from typing import IO, TYPE_CHECKING, Awaitable, Callable
 
 import asyncssh
 
+# What connecting needs is loaded here, with cp.py, before cp's copy step starts loading in a thread.
+from sshdeck.commands.cli_login import cli_callbacks, cli_spec
 from sshdeck.core.hosts.targets import Target, parse_target
-from sshdeck.core.transfer import Endpoint, LocalEndpoint, SftpEndpoint
+from sshdeck.core.ssh.login_secrets import LoginSecrets
+from sshdeck.core.ssh.session import Session
+from sshdeck.core.ssh.worker_ticket import ticket_for
+from sshdeck.core.trust import TrustStore
+
+if TYPE_CHECKING:
+    from sshdeck.core.transfer import Endpoint
 
 
 @dataclass
@@ -37,12 +45,6 @@ class Remote:
 
 async def connect_with_session(target: Target, args: argparse.Namespace, err: IO[str], trust=None) -> Remote:
     """Connect as `sshdeck ls` does: ssh_config, host-key trust prompts (or --batch), every auth method."""
-    from sshdeck.commands.cli_login import cli_callbacks, cli_spec
-    from sshdeck.core.ssh.login_secrets import LoginSecrets
-    from sshdeck.core.ssh.session import Session
-    from sshdeck.core.ssh.worker_ticket import ticket_for
-    from sshdeck.core.trust import TrustStore
-
     spec = cli_spec(target, args)
     secrets = LoginSecrets()  # a password typed here also logs a worker process in (over its pipe), never asked twice
     callbacks = secrets.remembering(cli_callbacks(args, sys.stdin, err))
@@ -92,6 +94,9 @@ async def resolve(remote: Remote | None, path: str) -> str:
 def endpoint(remote: Remote | None, root: str, *, one_file: bool = False) -> Endpoint:
     """The transfer endpoint for folder `root`; `one_file`: only one file will be written there (no -r), so
     a local side fsyncs it rather than share a syncfs of the whole file system (LocalEndpoint's `group_sync`)."""
+    from sshdeck.core.transfer.local import LocalEndpoint
+    from sshdeck.core.transfer.sftp import SftpEndpoint
+
     if remote is None:
         return LocalEndpoint(root, group_sync=not one_file)
     side = SftpEndpoint(remote.sftp, root, label=remote.label, descriptor=f"sftp://{remote.label}",

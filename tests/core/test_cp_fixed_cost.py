@@ -130,3 +130,27 @@ def test_cp_starts_without_a_helper_process_and_without_ls_or_textual() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["[]", "True", "False", "False"]
+
+
+def test_cp_offers_every_conflict_choice_but_cancel() -> None:
+    from sshdeck.core.transfer import ConflictChoice
+
+    assert cp.CONFLICT_CHOICES == tuple(c.value for c in ConflictChoice if c is not ConflictChoice.CANCEL)
+
+
+def test_cp_is_parsed_and_connects_before_the_transfer_engine_is_loaded() -> None:
+    """The engine, the journal and SQLite load in a thread while the handshake waits on the server (cp._preload)."""
+    code = (
+        "import sys\n"
+        "from sshdeck import cli\n"
+        "cli.build_command_parser('cp').parse_args(['cp', '--limit', '1M', 'host:/a', '.'])\n"
+        "import sshdeck.commands.cp as cp\n"
+        "loaded = [m for m in ('sshdeck.core.transfer.engine', 'sshdeck.core.transfer.journal', 'sqlite3',\n"
+        "                      'sshdeck.commands.cp_copy') if m in sys.modules]\n"
+        "thread = cp._preload()\n"
+        "thread.join()\n"
+        "print(loaded, 'sshdeck.commands.cp_copy' in sys.modules, 'sshdeck.core.transfer.engine' in sys.modules,\n"
+        "      cp._preload())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["[]", "True", "True", "None"]

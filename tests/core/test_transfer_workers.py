@@ -82,14 +82,14 @@ async def test_sshdeck_cp_hands_ranges_of_a_big_file_to_a_worker(openssh_server,
     import functools
     import io
 
-    from sshdeck.commands import cp
+    from sshdeck.commands import cp, cp_copy
     from tests.core.test_transfer_cp_command import parse
 
     config = tmp_path / "ssh_config"
     config.write_text(f"Host box\n  HostName 127.0.0.1\n  Port {openssh_server.port}\n  User {openssh_server.username}\n"
                       f"  IdentityFile {openssh_server.client_key}\n  IdentitiesOnly yes\n")
     openssh_server.write_known_hosts(trust_store.read_files[0])
-    monkeypatch.setattr(cp, "TransferOptions", functools.partial(TransferOptions, ranged_from=MIB, range_size=MIB,
+    monkeypatch.setattr(cp_copy, "TransferOptions", functools.partial(TransferOptions, ranged_from=MIB, range_size=MIB,
                                                                   workers_from=MIB, workers_when_busy=0.0))
     workers = Workers(monkeypatch)
     here, there = tmp_path / "here", tmp_path / "there"
