@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         with _startup_without_collections():
             from sshdeck.core.ssh.quick_import import import_asyncssh
 
-            import_asyncssh()
+            import_asyncssh(without_tls=True)
             args = build_command_parser(argv[0]).parse_args(argv)
             module = importlib.import_module(f"sshdeck.commands.{args.command}")
             importlib.import_module("sshdeck.core.logs")

@@ -154,3 +154,29 @@ def test_cp_is_parsed_and_connects_before_the_transfer_engine_is_loaded() -> Non
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["[]", "True", "True", "None"]
+
+
+def test_a_subcommand_loads_asyncio_without_tls_and_the_app_keeps_it() -> None:
+    """SSH never uses TLS: a subcommand's process skips Python's `ssl` (~5-8 ms); the app's asyncio keeps it."""
+    command = (
+        "import sys\n"
+        "from sshdeck import cli\n"
+        "try:\n"
+        "    cli.main(['cp', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "import asyncio.base_events\n"
+        "print('ssl' in sys.modules, asyncio.base_events.ssl is None)\n"
+        "import ssl\n"  # nothing is left behind that would break a later import
+        "print(ssl.PROTOCOL_TLS_CLIENT is not None)\n"
+    )
+    app = (
+        "from sshdeck.core.ssh.quick_import import import_asyncssh\n"
+        "import_asyncssh()\n"
+        "import asyncio.base_events\n"
+        "print(asyncio.base_events.ssl is not None)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, check=True).stdout
+    assert out.split()[-3:] == ["False", "True", "True"]
+    out = subprocess.run([sys.executable, "-c", app], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True"]
