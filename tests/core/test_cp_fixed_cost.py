@@ -157,7 +157,8 @@ def test_cp_is_parsed_and_connects_before_the_transfer_engine_is_loaded() -> Non
 
 
 def test_a_subcommand_loads_asyncio_without_tls_and_the_app_keeps_it() -> None:
-    """SSH never uses TLS: a subcommand's process skips Python's `ssl` (~5-8 ms); the app's asyncio keeps it."""
+    """SSH never uses TLS: a subcommand's process skips Python's `ssl` (~5-8 ms), and shutil's bz2/lzma archive
+    support (~2 ms); the app's asyncio keeps TLS."""
     command = (
         "import sys\n"
         "from sshdeck import cli\n"
@@ -166,9 +167,9 @@ def test_a_subcommand_loads_asyncio_without_tls_and_the_app_keeps_it() -> None:
         "except SystemExit:\n"
         "    pass\n"
         "import asyncio.base_events\n"
-        "print('ssl' in sys.modules, asyncio.base_events.ssl is None)\n"
-        "import ssl\n"  # nothing is left behind that would break a later import
-        "print(ssl.PROTOCOL_TLS_CLIENT is not None)\n"
+        "print('ssl' in sys.modules, 'bz2' in sys.modules, 'lzma' in sys.modules, asyncio.base_events.ssl is None)\n"
+        "import ssl, bz2, lzma\n"  # nothing is left behind that would break a later import
+        "print(ssl.PROTOCOL_TLS_CLIENT is not None and bz2.compress(b'x') != b'' and lzma.compress(b'x') != b'')\n"
     )
     app = (
         "from sshdeck.core.ssh.quick_import import import_asyncssh\n"
@@ -177,6 +178,6 @@ def test_a_subcommand_loads_asyncio_without_tls_and_the_app_keeps_it() -> None:
         "print(asyncio.base_events.ssl is not None)\n"
     )
     out = subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, check=True).stdout
-    assert out.split()[-3:] == ["False", "True", "True"]
+    assert out.split()[-5:] == ["False", "False", "False", "True", "True"]
     out = subprocess.run([sys.executable, "-c", app], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True"]
