@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import signal
 import sys
 import threading
@@ -84,7 +85,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 def run(args: argparse.Namespace) -> int:
     try:
-        return asyncio.run(run_async(args))
+        return asyncio.run(run_async(args, exiting=True))
     except KeyboardInterrupt:  # before the loop's handlers were in place
         output.err(INTERRUPTED, file=sys.stderr)
         return 130
@@ -102,8 +103,12 @@ CONNECT: Callable[..., Awaitable[Remote]] = connect_with_session
 
 
 async def run_async(args: argparse.Namespace, *, stderr: IO[str] | None = None, trust=None,
-                    journal: Journal | None = None) -> int:
-    """The command; Ctrl+C, SIGTERM and SIGHUP stop it cleanly (exit 128 + signal number)."""
+                    journal: Journal | None = None, exiting: bool = False) -> int:
+    """The command; Ctrl+C, SIGTERM and SIGHUP stop it cleanly (exit 128 + signal number).
+
+    `exiting`: the process ends when this returns (the `sshdeck cp` command), so its own journal is
+    committed and left unclosed (`Journal.close(checkpoint=False)`).
+    """
     err = stderr or sys.stderr
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
@@ -122,7 +127,7 @@ async def run_async(args: argparse.Namespace, *, stderr: IO[str] | None = None, 
         except (RuntimeError, ValueError, NotImplementedError):  # not the main thread (tests), or no signals
             pass
     try:
-        return await _run(args, err, trust, journal)
+        return await _run(args, err, trust, journal, exiting)
     except asyncio.CancelledError:
         if not caught:
             raise
@@ -134,7 +139,7 @@ async def run_async(args: argparse.Namespace, *, stderr: IO[str] | None = None, 
             loop.remove_signal_handler(signum)
 
 
-async def _run(args: argparse.Namespace, err: IO[str], trust, journal: Journal | None) -> int:
+async def _run(args: argparse.Namespace, err: IO[str], trust, journal: Journal | None, exiting: bool = False) -> int:
     if len(args.paths) < 2:
         output.err("sshdeck cp: need at least one SRC and a DST", file=err)
         return 2
@@ -186,7 +191,7 @@ async def _run(args: argparse.Namespace, err: IO[str], trust, journal: Journal |
         return 1
     finally:
         if own_journal and journal is not None:
-            journal.close()
+            journal.close(checkpoint=not exiting)
         for remote_side in opened:
             try:
                 await remote_side.close()
@@ -194,16 +199,26 @@ async def _run(args: argparse.Namespace, err: IO[str], trust, journal: Journal |
                 pass
 
 
+# What connecting loads on first use that the copy step loads too: the user's name (getpass), the default
+# executor asyncssh builds its options in.
+CONNECT_LOADS = ("pwd", "concurrent.futures.thread")
+
+
 def _preload() -> threading.Thread | None:
     """Load the copy step (the transfer engine, the journal, SQLite: ~30 ms of a start) in a thread.
 
     Started just before connecting: the handshake spends most of its ~0.1 s waiting on the
     server, and the imports run in that wait instead of after it.  Everything the connection
-    itself imports is loaded before (cp_sides), so the two threads share no module in loading.
+    itself imports is loaded before (cp_sides, CONNECT_LOADS), so the two threads share no module in loading.
     A failure here is left for the real import after the connection to report.
     """
     if "sshdeck.commands.cp_copy" in sys.modules:
         return None
+    for name in CONNECT_LOADS:  # loaded here first, or the handshake would wait for the thread's import lock
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
 
     def load() -> None:
         try:

@@ -181,3 +181,43 @@ def test_a_subcommand_loads_asyncio_without_tls_and_the_app_keeps_it() -> None:
     assert out.split()[-5:] == ["False", "False", "False", "True", "True"]
     out = subprocess.run([sys.executable, "-c", app], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True"]
+
+
+def test_the_cp_command_leaves_its_journal_committed_without_a_checkpoint(tmp_path: Path) -> None:
+    """The commits stay in SQLite's write-ahead log for the next opener: no checkpoint's syncs at exit, and
+    none to create the log again at the next start; what the run recorded is all there."""
+    from sshdeck.core import paths
+    from sshdeck.core.transfer import Journal
+
+    (tmp_path / "here").mkdir()
+    (tmp_path / "here" / "a.txt").write_bytes(b"a")
+    (tmp_path / "there").mkdir()
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-m", "sshdeck", "cp", str(tmp_path / "here" / "a.txt"),
+                                 str(tmp_path / "there")], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "there" / "a.txt").read_bytes() == b"a"
+    journal_file = paths.data_dir() / "transfers.sqlite3"
+    assert journal_file.with_name("transfers.sqlite3-wal").stat().st_size > 0  # not checkpointed, not deleted
+    journal = Journal(journal_file)
+    try:
+        states = [row[0] for row in journal.db.execute("SELECT state FROM jobs ORDER BY id")]
+    finally:
+        journal.close()
+    assert states == ["done", "done"]
+
+
+def test_a_journal_closed_without_a_checkpoint_is_read_whole_by_the_next_opener(tmp_path: Path) -> None:
+    from sshdeck.core.transfer import Journal
+
+    path = tmp_path / "journal.sqlite3"
+    first = Journal(path)
+    job = first.start_job("local:/a", "local:/b", [((b"f",), (b"f",))], {})
+    first.item_started(job, (b"f",), (b".f.sshdeck-part",), 10, 1.0)  # not urgent: pending in a transaction
+    first.close(checkpoint=False)
+    second = Journal(path)
+    try:
+        assert second.partials(job) == [((b"f",), (b".f.sshdeck-part",), 10, 1.0)]
+    finally:
+        second.close()
+        first.db.close()
