@@ -185,6 +185,8 @@ async def _run(args: argparse.Namespace, err: IO[str], trust, journal: Journal |
         output.err(f"sshdeck cp: {reason}", file=err)
         return 1
     except Exception as exc:  # noqa: BLE001 - connect errors from the session layer
+        if preload is not None:
+            preload.join()  # its imports done before this one
         from sshdeck.core.transfer.errors import TransferError
 
         output.err(f"sshdeck cp: {plain(str(exc)) if isinstance(exc, TransferError) else exc}", file=err)
