@@ -1,0 +1,140 @@
+"""The folder named at start, listed by a child process while the app loads (ui/prelist.py).
+
+Real parts: Debian's sshd, a real child process (`sshdeck.ui.prelist_child`) with its own
+connection, the app's own connection.  HOME and XDG point at temp folders (conftest), so the
+child and the app read the same known_hosts and ssh_config written here.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from sshdeck.app import SshdeckApp
+from sshdeck.core.fs.base import Entry, EntryKind
+from sshdeck.core.fs.sftp import SftpFS
+from sshdeck.core.hosts.profile_store import ProfileStore
+from sshdeck.core.inert import Inert
+from sshdeck.core.trust import own_known_hosts_path
+from sshdeck.ui.early_connect import initial_connection
+from sshdeck.ui.prelist import Prelist, _entries, spawn_for
+from sshdeck.ui.prelist_child import columns
+from sshdeck.ui.screens.host_key_prompt import HostKeyPrompt
+from tests.ui.test_connecting import names, pane
+from tests.ui.waiting import until
+
+
+def listed_folder(tmp_path: Path, count: int = 30) -> Path:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    (folder / "a folder").mkdir()
+    for index in range(count):
+        (folder / f"file-{index:03d}.txt").write_text("x")
+    return folder
+
+
+def ssh_config(tmp_path: Path, server) -> Path:
+    config = tmp_path / "ssh_config"
+    config.write_text(
+        f"Host box\n  HostName {server.host}\n  Port {server.port}\n  User {server.username}\n"
+        f"  IdentityFile {server.client_key}\n  IdentitiesOnly yes\n"
+    )
+    return config
+
+
+def trust_the_server(server) -> None:
+    known = own_known_hosts_path()
+    known.parent.mkdir(parents=True, exist_ok=True)
+    server.write_known_hosts(known)
+
+
+def count_listings(monkeypatch) -> list[str]:
+    """The folders the app lists over its own connection (SftpFS.list itself runs unchanged)."""
+    listed: list[str] = []
+    original = SftpFS.list
+
+    def counted(self, path):
+        listed.append(path)
+        return original(self, path)
+
+    monkeypatch.setattr(SftpFS, "list", counted)
+    return listed
+
+
+async def test_the_start_folder_is_listed_by_the_child_while_the_app_loads(tmp_path, openssh_server, monkeypatch) -> None:
+    folder = listed_folder(tmp_path)
+    config = ssh_config(tmp_path, openssh_server)
+    trust_the_server(openssh_server)
+    listed = count_listings(monkeypatch)
+    target = f"box:{folder}"
+    app = SshdeckApp(local_path=str(tmp_path), ssh_config=str(config), initial_target=target,
+                     prelist=spawn_for(target, None, str(config)))
+    async with app.run_test(size=(140, 40)) as pilot:
+        right = await until(pilot, lambda: (p := pane(app, "right")).is_idle and p.path == str(folder) and p, "the listing")
+        assert names(right) == ["..", "a folder", *(f"file-{index:03d}.txt" for index in range(30))]
+        assert app.prelist.state == "end"
+        assert str(folder) not in listed  # the rows came from the child, not a second listing
+        assert right.model.summary().text() == "1 folder, 30 files"
+        # The next listing of the same folder is the app's own.
+        right.file_list.focus()
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: listed.count(str(folder)) == 1 and right.is_idle, "the reload")
+        assert len(names(right)) == 32
+
+
+async def test_an_unknown_host_key_is_asked_by_the_app_and_the_child_lists_nothing(tmp_path, openssh_server, monkeypatch) -> None:
+    folder = listed_folder(tmp_path)
+    config = ssh_config(tmp_path, openssh_server)
+    listed = count_listings(monkeypatch)
+    target = f"box:{folder}"
+    app = SshdeckApp(local_path=str(tmp_path), ssh_config=str(config), initial_target=target,
+                     prelist=spawn_for(target, None, str(config)))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, HostKeyPrompt), "the host-key prompt")
+        await until(pilot, lambda: app.prelist.state == "fail", "the child giving up")
+        assert not own_known_hosts_path().exists()  # the child saved nothing
+        await pilot.click("#connect-once")
+        right = await until(pilot, lambda: (p := pane(app, "right")).is_idle and p.path == str(folder) and p, "the listing")
+        assert len(names(right)) == 32
+        assert listed == [str(folder)]  # listed by the app itself
+
+
+async def test_a_child_that_stops_half_way_leaves_the_listing_to_the_app(tmp_path, openssh_server, monkeypatch) -> None:
+    folder = listed_folder(tmp_path)
+    config = ssh_config(tmp_path, openssh_server)
+    trust_the_server(openssh_server)
+    listed = count_listings(monkeypatch)
+    target = f"box:{folder}"
+    key = initial_connection(target, ProfileStore.load(), str(config))[0]
+    # A child that says it lists the folder, sends one batch, then dies before the end.
+    script = (
+        "from sshdeck.ui.prelist_child import _send, columns; from sshdeck.core.fs.base import Entry, EntryKind; "
+        f"_send(1, ('start', {key!r}, {str(folder)!r})); "
+        "_send(1, ('rows', columns([Entry(b'only-half.txt', EntryKind.FILE, 1)])))"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    app = SshdeckApp(local_path=str(tmp_path), ssh_config=str(config), initial_target=target, prelist=Prelist(child))
+    async with app.run_test(size=(140, 40)) as pilot:
+        right = await until(pilot, lambda: (p := pane(app, "right")).is_idle and p.path == str(folder) and p, "the listing")
+        assert "only-half.txt" not in names(right)
+        assert len(names(right)) == 32
+        assert listed == [str(folder)]
+
+
+def test_rows_cross_the_pipe_unchanged_inert_text_included() -> None:
+    odd = Inert("\\x1b[31mred")
+    batch = [
+        Entry(b"plain.txt", EntryKind.FILE, 12, 1700000000.0, 0o644, Inert("alice"), Inert("staff"), None, False, "plain.txt", 1000, 50),
+        Entry(b"\x1b[31mred", EntryKind.FILE, 0, None, None, None, None, None, False, odd, None, None),
+        Entry(b"link", EntryKind.LINK, 4, 1.0, 0o777, Inert("alice"), Inert("staff"), Inert("../target"), True, "link", 1000, 50),
+        Entry(b"dir", EntryKind.DIR, 0, 2.0, 0o755, Inert("bob"), Inert("staff"), None, False, "dir", 1001, 50),
+    ]
+    import marshal
+
+    rebuilt = _entries(marshal.loads(marshal.dumps(columns(batch))))
+    assert rebuilt == batch
+    assert [e.display for e in rebuilt] == [e.display for e in batch]
+    for before, after in zip(batch, rebuilt):
+        for field in ("owner", "group", "link_target", "display"):
+            assert type(getattr(after, field)) is type(getattr(before, field)), field
