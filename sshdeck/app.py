@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
-from textual.notifications import SeverityLevel
+from textual.notifications import Notification, SeverityLevel
 from textual.theme import Theme
 
 from sshdeck.core.hosts.bookmarks import Bookmarks
@@ -177,6 +177,18 @@ class SshdeckApp(App):
         super().notify(
             terminal_safe(str(message)), title=terminal_safe(str(title)), severity=severity, timeout=timeout, markup=markup
         )
+
+    def notify_until(self, message: str, *, timeout: float) -> Notification:
+        """A plain toast that `withdraw` takes down as soon as what it announces is over (or at `timeout`)."""
+        notification = Notification(terminal_safe(str(message)), "", "information", timeout, markup=False)
+        self._notifications.add(notification)  # at once (not by message): withdraw may follow right away
+        self._refresh_notifications()
+        return notification
+
+    def withdraw(self, notification: Notification) -> None:
+        """Take a toast down before its time (as Textual's own Toast does when it times out)."""
+        if notification in self._notifications:
+            self._unnotify(notification)
 
     # -- crashes -------------------------------------------------------------
     # Textual's crash report renders a traceback *with local variables*, and a
