@@ -141,6 +141,7 @@ def run_tui(args: argparse.Namespace) -> int:
     from sshdeck.core.ssh.remote_source import DemoSource
 
     gc.freeze()  # the modules' objects, out of the collector's sight for good (see COMMAND_GC_THRESHOLD)
+    gc.set_threshold(COMMAND_GC_THRESHOLD, *gc.get_threshold()[1:])
 
     remote = None
     if args.demo is not None:

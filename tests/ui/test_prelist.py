@@ -76,6 +76,8 @@ async def test_the_start_folder_is_listed_by_the_child_while_the_app_loads(tmp_p
         assert app.prelist.state == "end"
         assert str(folder) not in listed  # the rows came from the child, not a second listing
         assert right.model.summary().text() == "1 folder, 30 files"
+        # The "Connecting to box…" toast went once connected: it covered this pane's status line.
+        assert not [n for n in app._notifications if "Connecting to" in n.message]
         # The next listing of the same folder is the app's own.
         right.file_list.focus()
         await pilot.press("ctrl+r")
@@ -138,3 +140,50 @@ def test_rows_cross_the_pipe_unchanged_inert_text_included() -> None:
     for before, after in zip(batch, rebuilt):
         for field in ("owner", "group", "link_target", "display"):
             assert type(getattr(after, field)) is type(getattr(before, field)), field
+
+
+def child_messages(prelist: Prelist) -> list[tuple]:
+    """Every frame the child wrote, read to its end (the child ends by itself)."""
+    import marshal
+    import struct
+
+    data = prelist.process.stdout.read()
+    prelist.process.wait(timeout=60)
+    messages, offset = [], 0
+    while offset < len(data):
+        (length,) = struct.unpack_from(">I", data, offset)
+        messages.append(marshal.loads(data[offset + 4 : offset + 4 + length]))
+        offset += 4 + length
+    return messages
+
+
+def test_the_child_never_runs_a_proxy_command(tmp_path) -> None:
+    ran = tmp_path / "proxy-ran"
+    config = tmp_path / "ssh_config"
+    config.write_text(f"Host viaproxy\n  HostName 127.0.0.1\n  ProxyCommand sh -c 'touch {ran}; exec cat'\n")
+    prelist = spawn_for("viaproxy:/srv", None, str(config))
+    assert child_messages(prelist) == [("fail",)]
+    assert not ran.exists()  # the command could ask, or open a browser: only the app runs it
+
+
+def test_the_child_lists_nothing_for_an_unknown_host_key_and_saves_nothing(tmp_path, openssh_server) -> None:
+    folder = listed_folder(tmp_path)
+    config = ssh_config(tmp_path, openssh_server)
+    prelist = spawn_for(f"box:{folder}", None, str(config))
+    assert child_messages(prelist) == [("fail",)]
+    assert not own_known_hosts_path().exists()
+
+
+def test_the_child_lists_a_trusted_host_start_folder_in_batches(tmp_path, openssh_server) -> None:
+    folder = listed_folder(tmp_path, count=12_000)
+    config = ssh_config(tmp_path, openssh_server)
+    trust_the_server(openssh_server)
+    target = f"box:{folder}"
+    prelist = spawn_for(target, None, str(config))
+    messages = child_messages(prelist)
+    key = initial_connection(target, ProfileStore.load(), str(config))[0]
+    assert messages[0] == ("start", key, str(folder))
+    assert messages[-2:] == [("end",), ("fail",)]  # "fail" after "end" is never read
+    batches = [_entries(message[1]) for message in messages if message[0] == "rows"]
+    assert len(batches) >= 3  # streamed as they arrive, not all at the end
+    assert sorted(e.display for batch in batches for e in batch) == sorted(p.name for p in folder.iterdir())
