@@ -215,8 +215,9 @@ def _build(columns: tuple) -> list[Entry]:
     columns[1] = map(_KINDS.__getitem__, columns[1])
     for index in TEXT_FIELDS:
         values, inert = columns[index]
-        if inert == "all":
-            values = list(map(Inert, values))
+        if inert == "all":  # owners and groups: one Inert per distinct text, shared as the parser does
+            made = {text: Inert(text) for text in set(values)}
+            values = list(map(made.__getitem__, values))
         elif inert:
             for position in inert:
                 values[position] = Inert(values[position])

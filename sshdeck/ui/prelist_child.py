@@ -28,6 +28,7 @@ import marshal
 import os
 import struct
 import sys
+from operator import attrgetter
 
 from sshdeck.core.inert import Inert
 
@@ -44,24 +45,14 @@ def _send(out: int, message: tuple) -> None:
 # Entry fields that may hold `Inert` text (a str subclass marshal cannot carry): sent as plain str with
 # a note of which were Inert, and made Inert again in the app (ui/prelist.py).
 TEXT_FIELDS = (5, 6, 7, 9)  # owner, group, link_target, display
+_FIELDS = tuple(map(attrgetter, (
+    "name", "kind.value", "size", "mtime", "mode", "owner", "group", "link_target", "target_is_dir", "display", "uid", "gid",
+)))  # Entry's fields in order (read at C speed)
 
 
 def columns(batch: list) -> tuple[list, ...]:
     """One list per Entry field (the kind as its value); text fields as (values, which were Inert)."""
-    cols: list = [
-        [e.name for e in batch],
-        [e.kind.value for e in batch],
-        [e.size for e in batch],
-        [e.mtime for e in batch],
-        [e.mode for e in batch],
-        [e.owner for e in batch],
-        [e.group for e in batch],
-        [e.link_target for e in batch],
-        [e.target_is_dir for e in batch],
-        [e.display for e in batch],
-        [e.uid for e in batch],
-        [e.gid for e in batch],
-    ]
+    cols: list = [list(map(getter, batch)) for getter in _FIELDS]
     for index in TEXT_FIELDS:
         cols[index] = plain_text(cols[index])
     return tuple(cols)
@@ -69,17 +60,17 @@ def columns(batch: list) -> tuple[list, ...]:
 
 def plain_text(values: list) -> tuple:
     """(values as plain str, "all" / a list of the indices that were Inert / None)."""
-    types = list(map(type, values))
-    inert = types.count(Inert)
-    if not inert:
+    kinds = set(map(type, values))
+    if Inert not in kinds:
         return values, None
-    if inert == len(values):
-        return list(map(str, values)), "all"
-    marks = [index for index, kind in enumerate(types) if kind is Inert]
-    plain = list(values)
+    if kinds == {Inert}:  # owners and groups: a few distinct texts, each converted once
+        plain = {text: str(text) for text in set(values)}
+        return list(map(plain.__getitem__, values)), "all"
+    marks = [index for index, value in enumerate(values) if type(value) is Inert]
+    values = list(values)
     for index in marks:
-        plain[index] = str(plain[index])
-    return plain, marks
+        values[index] = str(values[index])
+    return values, marks
 
 
 async def _list(target: str, ssh_config: str | None, out: int) -> None:
