@@ -3,8 +3,8 @@
 `sshdeck HOST:/folder` spends its first second in one Python process:
 importing Textual and sshdeck, building and drawing the screen, connecting,
 then parsing 100,000 names, while the machine's second core idles.  So the
-`sshdeck` command starts a child (ui/prelist_child.py) before it imports
-Textual; the child connects on its own, finds the same start folder and
+`sshdeck` command starts a child (ui/prelist_child.py, by prelist_spawn.py)
+before it imports Textual; the child connects on its own, finds the same start folder and
 lists it, streaming the rows here over a pipe.  The app still makes its own
 connection (early_connect.py), used for everything else; when its pane opens
 the start folder of that same host, the rows come from the child instead of
@@ -20,15 +20,11 @@ another folder, or stops half-way, the pane lists the folder itself.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import gc
 import logging
 import marshal
-import os
 import struct
 import subprocess
-import sys
-from pathlib import Path
 from typing import AsyncIterator
 
 from sshdeck.core.fs.base import Entry, EntryKind
@@ -40,36 +36,11 @@ log = logging.getLogger(__name__)
 # How long a pane that wants the start folder waits for the child to say which folder it lists.
 HEADER_WAIT = 2.0
 _LENGTH = struct.Struct(">I")
-F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
-PIPE_SIZE = 1 << 20  # Linux's default most for an unprivileged process (/proc/sys/fs/pipe-max-size)
 _KINDS = {kind.value: kind for kind in EntryKind}
-_CHILD = "from sshdeck.ui.prelist_child import main; main()"
 
 
 class PrelistFailed(Exception):
     """The child stopped before the end of the listing: list the folder again."""
-
-
-def spawn_for(target: str | None, demo: object, ssh_config: str | None = "~/.ssh/config") -> Prelist | None:
-    """Start the child for the host named at start (not for the demo); None when none starts."""
-    if not target or demo is not None or not sys.executable:
-        return None
-    package_root = str(Path(__file__).resolve().parents[2])
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, env.get("PYTHONPATH"))))
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-P", "-c", _CHILD, target, ssh_config or ""],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=env, start_new_session=True,  # a Ctrl+C meant for the app is not the child's
-        )
-    except OSError:
-        return None
-    try:  # room for a few batches, so the child does not wait for the app's busy loop to read
-        fcntl.fcntl(process.stdout.fileno(), F_SETPIPE_SZ, PIPE_SIZE)
-    except OSError:
-        pass
-    return Prelist(process)
 
 
 class _Frames(asyncio.Protocol):

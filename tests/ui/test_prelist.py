@@ -18,7 +18,8 @@ from sshdeck.core.hosts.profile_store import ProfileStore
 from sshdeck.core.inert import Inert
 from sshdeck.core.trust import own_known_hosts_path
 from sshdeck.ui.early_connect import initial_connection
-from sshdeck.ui.prelist import Prelist, _entries, spawn_for
+from sshdeck.ui.prelist import Prelist, _entries
+from sshdeck.ui.prelist_spawn import spawn_for
 from sshdeck.ui.prelist_child import columns
 from sshdeck.ui.screens.host_key_prompt import HostKeyPrompt
 from tests.ui.test_connecting import names, pane
@@ -69,7 +70,7 @@ async def test_the_start_folder_is_listed_by_the_child_while_the_app_loads(tmp_p
     listed = count_listings(monkeypatch)
     target = f"box:{folder}"
     app = SshdeckApp(local_path=str(tmp_path), ssh_config=str(config), initial_target=target,
-                     prelist=spawn_for(target, None, str(config)))
+                     prelist=Prelist(spawn_for(target, None, str(config))))
     async with app.run_test(size=(140, 40)) as pilot:
         right = await until(pilot, lambda: (p := pane(app, "right")).is_idle and p.path == str(folder) and p, "the listing")
         assert names(right) == ["..", "a folder", *(f"file-{index:03d}.txt" for index in range(30))]
@@ -91,7 +92,7 @@ async def test_an_unknown_host_key_is_asked_by_the_app_and_the_child_lists_nothi
     listed = count_listings(monkeypatch)
     target = f"box:{folder}"
     app = SshdeckApp(local_path=str(tmp_path), ssh_config=str(config), initial_target=target,
-                     prelist=spawn_for(target, None, str(config)))
+                     prelist=Prelist(spawn_for(target, None, str(config))))
     async with app.run_test(size=(140, 40)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, HostKeyPrompt), "the host-key prompt")
         await until(pilot, lambda: app.prelist.state == "fail", "the child giving up")
@@ -142,13 +143,13 @@ def test_rows_cross_the_pipe_unchanged_inert_text_included() -> None:
             assert type(getattr(after, field)) is type(getattr(before, field)), field
 
 
-def child_messages(prelist: Prelist) -> list[tuple]:
+def child_messages(child: subprocess.Popen) -> list[tuple]:
     """Every frame the child wrote, read to its end (the child ends by itself)."""
     import marshal
     import struct
 
-    data = prelist.process.stdout.read()
-    prelist.process.wait(timeout=60)
+    data = child.stdout.read()
+    child.wait(timeout=60)
     messages, offset = [], 0
     while offset < len(data):
         (length,) = struct.unpack_from(">I", data, offset)
