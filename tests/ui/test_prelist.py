@@ -188,3 +188,31 @@ def test_the_child_lists_a_trusted_host_start_folder_in_batches(tmp_path, openss
     batches = [_entries(message[1]) for message in messages if message[0] == "rows"]
     assert len(batches) >= 3  # streamed as they arrive, not all at the end
     assert sorted(e.display for batch in batches for e in batch) == sorted(p.name for p in folder.iterdir())
+
+
+async def test_escape_stops_a_listing_the_child_is_still_sending_and_ends_the_child(tmp_path, openssh_server, monkeypatch) -> None:
+    folder = listed_folder(tmp_path)
+    config = ssh_config(tmp_path, openssh_server)
+    trust_the_server(openssh_server)
+    listed = count_listings(monkeypatch)
+    target = f"box:{folder}"
+    key = initial_connection(target, ProfileStore.load(), str(config))[0]
+    # A child that sends its first batch, then keeps the listing open (a slow server, say).
+    script = (
+        "import time; from sshdeck.ui.prelist_child import _send, columns; from sshdeck.core.fs.base import Entry, EntryKind; "
+        f"_send(1, ('start', {key!r}, {str(folder)!r})); "
+        "_send(1, ('rows', columns([Entry(b'first-%d.txt' % i, EntryKind.FILE, 1) for i in range(7)]))); "
+        "time.sleep(120)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    app = SshdeckApp(local_path=str(tmp_path), ssh_config=str(config), initial_target=target, prelist=Prelist(child))
+    async with app.run_test(size=(140, 40)) as pilot:
+        right = await until(pilot, lambda: (p := pane(app, "right")).loading_count == 7 and p, "the count of the first batch")
+        await until(pilot, lambda: "loading… 7" in str(right.query_one(".pane-path").content), "the count drawn")
+        right.file_list.focus()
+        await pilot.press("escape")
+        await until(pilot, lambda: right.is_idle, "the listing to stop")
+        assert names(right) == ["..", *(f"first-{i}.txt" for i in range(7))]
+        assert "incomplete: listing stopped" in right.model.summary().text()
+        assert child.wait(timeout=30) is not None  # the child was ended, not left sleeping
+        assert listed == []
