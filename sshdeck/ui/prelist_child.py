@@ -8,7 +8,7 @@ same start folder and lists it with the panes' pipelined, capped listing,
 streaming the rows to the app on stdout.  It never asks anything and never
 writes anything: the host key must already be trusted (the policy is forced
 to strict, so accept-new saves nothing here), logins that need a password,
-a passphrase or an answer are skipped, and a host reached through a
+a passphrase, an answer or the ssh-agent are skipped, and a host reached through a
 ProxyCommand is left alone (the command could ask or open a browser).
 Whatever goes wrong it says only "fail" and ends; the app then lists the
 folder itself over its own connection, and asks its questions there.
@@ -90,8 +90,9 @@ async def _list(target: str, ssh_config: str | None, out: int) -> None:
         return
     if spec.preferred_auth is not None and "publickey" not in spec.preferred_auth:
         return  # a password login: only the app may try it (and ask)
-    # Known keys only: nothing is asked (all callbacks None) and nothing is saved (strict).
-    spec = dataclasses.replace(spec, policy=TrustPolicy.STRICT)
+    # Known keys only: nothing is asked (all callbacks None) and nothing is saved (strict). No agent: it may ask
+    # the user to confirm each signature (ssh-add -c) or to touch a security key, for a login they never see.
+    spec = dataclasses.replace(spec, policy=TrustPolicy.STRICT, use_agent=False, agent_forwarding=False)
     session = Session(spec, ConnectCallbacks(), trust=TrustStore())
     try:
         await session.connect()

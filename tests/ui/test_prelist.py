@@ -22,6 +22,8 @@ from sshdeck.ui.prelist import Prelist, _entries
 from sshdeck.ui.prelist_spawn import spawn_for
 from sshdeck.ui.prelist_child import columns
 from sshdeck.ui.screens.host_key_prompt import HostKeyPrompt
+from tests.core.conftest import keygen
+from tests.core.test_session_auth import authorize, ssh_agent  # noqa: F401 -- a fixture
 from tests.ui.test_connecting import names, pane
 from tests.ui.waiting import until
 
@@ -216,3 +218,21 @@ async def test_escape_stops_a_listing_the_child_is_still_sending_and_ends_the_ch
         assert "incomplete: listing stopped" in right.model.summary().text()
         assert child.wait(timeout=30) is not None  # the child was ended, not left sleeping
         assert listed == []
+
+
+def test_the_child_never_asks_the_ssh_agent(tmp_path, openssh_server, ssh_agent, monkeypatch) -> None:
+    # An agent may ask the user to confirm each signature (ssh-add -c) or a security key to be touched: the
+    # child would make the user confirm a login they never see. Only the app's own login may use the agent.
+    folder = listed_folder(tmp_path)
+    key = keygen(tmp_path / "agent_key")
+    authorize(openssh_server, key)
+    config = tmp_path / "ssh_config"
+    config.write_text(f"Host box\n  HostName {openssh_server.host}\n  Port {openssh_server.port}\n"
+                      f"  User {openssh_server.username}\n  IdentityFile {tmp_path / 'none'}\n")
+    trust_the_server(openssh_server)
+    subprocess.run(["ssh-add", "-q", str(key)], env={"SSH_AUTH_SOCK": str(ssh_agent), "PATH": "/usr/bin:/bin"},
+                   check=True, capture_output=True)
+    key.unlink()  # only the agent holds it now
+    monkeypatch.setenv("SSH_AUTH_SOCK", str(ssh_agent))
+    prelist = spawn_for(f"box:{folder}", None, str(config))
+    assert child_messages(prelist) == [("fail",)]
