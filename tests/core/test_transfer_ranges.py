@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import subprocess
@@ -309,3 +310,35 @@ async def test_cp_forecast_counts_the_recorded_ranges_not_the_partial_length(tmp
     journal.finish_job(job, "failed")
     [partial] = await inspect_partials(journal, journal.unfinished()[0], source, dest)
     assert partial.continues and partial.size == 2 * MIB
+
+
+class NeverAnswersClose(HostileTree):
+    """Serves a file but never answers a request to close it (a slow or stuck server, or a long link)."""
+
+    LISTING = {b"/far": [(b"big.bin", "file", 4 * MIB)]}
+    DATA = {b"/far/big.bin": os.urandom(4 * MIB)}
+    closes_asked = 0
+
+    async def close(self, file_obj: object) -> None:
+        type(self).closes_asked += 1
+        await asyncio.Event().wait()
+
+
+@pytest.mark.parametrize("options", [TransferOptions(), ranged()], ids=["one channel", "in ranges"])
+async def test_download_is_committed_without_waiting_for_the_server_to_close_its_source(
+        tmp_path: Path, options: TransferOptions) -> None:
+    # Closing the source handle (and the extra channels) costs round trips the local rename does not need.
+    NeverAnswersClose.closes_asked = 0
+    async with HostileServer(NeverAnswersClose) as server:
+        conn = await server.connect()
+        try:
+            source = SftpEndpoint(await conn.start_sftp_client(), b"/", channels=conn.start_sftp_client)
+            copy = Transfer(source, LocalEndpoint(tmp_path), [((b"far",), (b"far",))], options)
+            report = await asyncio.wait_for(copy.run(), 60)  # before: waited for the close replies forever
+        finally:
+            conn.close()
+            await conn.wait_closed()
+    assert report.ok, [i.error for i in report.failed]
+    assert (tmp_path / "far" / "big.bin").read_bytes() == NeverAnswersClose.DATA[b"/far/big.bin"]
+    assert NeverAnswersClose.closes_asked >= 1  # the close was sent, only its reply not waited for
+    assert not (tmp_path / "far" / ".big.bin.sshdeck-part").exists()
