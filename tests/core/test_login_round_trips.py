@@ -80,3 +80,15 @@ async def test_without_a_key_the_login_probes_with_none_and_uses_a_password(make
                        trust=trust_store) as session:
         assert session.auth.methods_tried == ["password"]
     assert [method for method, _signed in auth_requests] == [b"none", b"password"]
+
+
+@pytest.mark.parametrize("key_type", ["rsa", "ecdsa"])
+async def test_other_key_types_also_log_in_with_one_signed_request(openssh_server, trust_store, auth_requests,
+                                                                   tmp_path: Path, key_type: str) -> None:
+    # RSA signs with the SHA-2 algorithm the server named in its server-sig-algs, without asking first.
+    key = keygen(tmp_path / f"id_{key_type}", key_type, extra=("-b", "2048") if key_type == "rsa" else ())
+    authorize(openssh_server, key)
+    openssh_server.write_known_hosts(trust_store.read_files[0])
+    async with Session(sshd_spec(openssh_server, key), trust=trust_store) as session:
+        assert session.auth.methods_tried == ["publickey"]
+    assert auth_requests == [(b"publickey", True)]
