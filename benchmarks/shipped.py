@@ -378,8 +378,8 @@ def floor_table(results: list[Case]) -> None:
             best_sound = theirs / sound
             serial_wall, serial_cpu = f"{wall:.2f} s", f"{cpu:.2f} s"
         reach = best_sound if best_sound is not None else best
-        verdict = ("met" if theirs / ours >= case.target
-                   else "out of reach at this CPU and round trip" if reach < case.target else "reachable")
+        beyond = "out of reach at this CPU and these round trips" if sound is not None else "out of reach at this CPU"
+        verdict = "met" if theirs / ours >= case.target else beyond if reach < case.target else "reachable"
         sound_text = f"{sound:.2f} s | {best_sound:.2f}" if sound is not None else "— | —"
         print(f"| {case.label} | {ours:.2f} s | {client:.2f} s | {server:.2f} s | {relay:.2f} s | {total:.2f} s "
               f"| {floor:.2f} s | {best:.2f} | {serial_wall} | {serial_cpu} | {sound_text} | {theirs:.2f} s "
