@@ -186,8 +186,13 @@ async def _copy_in_ranges(transfer: "Transfer", item: TransferItem, part: Rel, f
         item.resumed_from = already or None
         item.bytes_done = already
         transfer.meter.start_item(item.id, item.name, stat.size, already)
-        reader = await source.open_read(item.src, follow=item.follow, checked=True)
         ranged = RangedCopy(transfer, item, part, final, stat, done, far)
+        ranged.open_early(writer, channels)  # a download's extra channels open while this one opens the file
+        try:
+            reader = await source.open_read(item.src, follow=item.follow, checked=True)
+        except BaseException:
+            await ranged.drop_early()
+            raise
         try:
             await ranged.run(reader, writer, channels)
             # The range that ends the file proves the end as it is copied (one byte more is asked for).
