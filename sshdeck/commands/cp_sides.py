@@ -75,6 +75,8 @@ async def split_path(side_remote: Remote | None, path: str) -> tuple[str, str]:
     if name in ("", ".", ".."):
         full = await side_remote.sftp.realpath(path or ".")
         parent, name = posixpath.split(full)
+    if parent.startswith("/") and posixpath.normpath(parent) == parent:
+        return parent, name  # already absolute and plain: asking the server costs a round trip (0.1 s at 100 ms)
     return await side_remote.sftp.realpath(parent or "."), name
 
 
