@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TabPane, Tabs
+from textual.widgets import Footer, Input, TabbedContent, TabPane, Tabs
 
 from sshdeck.core.ssh.connect_spec import DEFAULT_SSH_CONFIG
 from sshdeck.core.fs.base import FileSystem, join
@@ -42,7 +42,7 @@ class MainScreen(Connecting, Screen):
         Binding("L", "speed_limit", "Speed limit", show=False, id="speed_limit"),
         Binding("tab", "switch_pane", "Other pane", show=False, id="switch_pane"),
         Binding("f9", "toggle_sidebar", "Hosts", id="toggle_sidebar"),
-        Binding("ctrl+k", "quick_connect", "Connect", id="quick_connect"),
+        Binding("ctrl+k", "quick_connect", "Connect", id="quick_connect", priority=True),  # as Ctrl+O
         Binding("ctrl+o", "open_shell", "Shell", id="open_shell", priority=True),  # before the keys typed behind it
         Binding("ctrl+w", "close_shell", "Close tab", show=False, id="close_shell_tab"),
         Binding("alt+l", "pick_location", "Location", show=False, id="pick_location"),
@@ -233,6 +233,8 @@ class MainScreen(Connecting, Screen):
         # While a shell has the keys, the footer shows only what works there (Ctrl+] first).
         if getattr(self.focused, "captures_all_keys", False):
             return False
+        if action == "quick_connect" and isinstance(self.focused, Input):
+            return False  # Ctrl+K in a text field deletes to the end of the line, as before it was a priority key
         return True
 
     def action_close_shell(self) -> None:
@@ -378,7 +380,7 @@ class MainScreen(Connecting, Screen):
         if not bar.display or not bar.input.has_focus:
             self._focus_before_bar = self.focused
         bar.display = True
-        bar.input.focus()
+        self.set_focus(bar.input)  # now, not on the next turn (Widget.focus): keys typed right behind Ctrl+K land here
 
     @on(QuickConnectBar.Closed)
     def _quick_connect_closed(self, event: QuickConnectBar.Closed) -> None:
