@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
-from textual.notifications import SeverityLevel
+from textual.notifications import Notification, SeverityLevel
 from textual.theme import Theme
 
 from sshdeck.core.hosts.bookmarks import Bookmarks
@@ -23,6 +23,7 @@ from sshdeck.core.ssh.remote_source import RemoteSource
 from sshdeck.core.settings import Settings, load_settings, save_settings
 from sshdeck.ui.commands import SshdeckCommands
 from sshdeck.ui.connections import Connections
+from sshdeck.ui.prelist import Prelist
 from sshdeck.ui.quitting import QuitFlow
 from sshdeck.ui.screens.main import MainScreen
 from sshdeck.ui.transfers import TransferController
@@ -56,8 +57,11 @@ class SshdeckApp(App):
         initial_target: str | None = None,
         ssh_config: str | None = DEFAULT_SSH_CONFIG,
         trust: TrustStore | None = None,
+        prelist: Prelist | None = None,
     ) -> None:
         super().__init__()
+        # The start folder listed by a child process while the app loads (ui/prelist.py), or None.
+        self.prelist = prelist
         self.local_path = local_path or os.getcwd()
         self.remote = remote
         self.initial_target = initial_target
@@ -93,6 +97,8 @@ class SshdeckApp(App):
         self.theme = wanted or (DEFAULT_THEME if DEFAULT_THEME in names else "textual-dark")
 
     def on_load(self) -> None:
+        if self.prelist is not None:
+            self.prelist.start()  # early_connect below tells it which connection its listing is for
         # The host named at start: connect while the screen is still being built (ui/early_connect.py).
         if self.remote is None and self.initial_target:
             from sshdeck.ui.early_connect import start_early
@@ -142,6 +148,8 @@ class SshdeckApp(App):
 
     async def on_unmount(self) -> None:
         self.quitting.uninstall_signal_handlers()
+        if self.prelist is not None:
+            self.prelist.close()
         if self.exit_grace is not None:
             from sshdeck.ui import stop_watchdog
 
@@ -169,6 +177,18 @@ class SshdeckApp(App):
         super().notify(
             terminal_safe(str(message)), title=terminal_safe(str(title)), severity=severity, timeout=timeout, markup=markup
         )
+
+    def notify_until(self, message: str, *, timeout: float) -> Notification:
+        """A plain toast that `withdraw` takes down as soon as what it announces is over (or at `timeout`)."""
+        notification = Notification(terminal_safe(str(message)), "", "information", timeout, markup=False)
+        self._notifications.add(notification)  # at once (not by message): withdraw may follow right away
+        self._refresh_notifications()
+        return notification
+
+    def withdraw(self, notification: Notification) -> None:
+        """Take a toast down before its time (as Textual's own Toast does when it times out)."""
+        if notification in self._notifications:
+            self._unnotify(notification)
 
     # -- crashes -------------------------------------------------------------
     # Textual's crash report renders a traceback *with local variables*, and a

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         with _startup_without_collections():
             from sshdeck.core.ssh.quick_import import import_asyncssh
 
-            import_asyncssh()
+            import_asyncssh(without_tls=True)
             args = build_command_parser(argv[0]).parse_args(argv)
             module = importlib.import_module(f"sshdeck.commands.{args.command}")
             importlib.import_module("sshdeck.core.logs")
@@ -131,11 +131,18 @@ def _startup_without_collections() -> Iterator[None]:
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    from sshdeck.ui.prelist_spawn import spawn_for  # the start folder listed on the other core (ui/prelist.py)
+
+    child = spawn_for(args.target, args.demo)
     from sshdeck.core.ssh.quick_import import import_asyncssh
 
     import_asyncssh()  # the app pays asyncssh's library probes too otherwise (~50 ms of its start)
     from sshdeck.app import SshdeckApp
     from sshdeck.core.ssh.remote_source import DemoSource
+    from sshdeck.ui.prelist import Prelist
+
+    gc.freeze()  # the modules' objects, out of the collector's sight for good (see COMMAND_GC_THRESHOLD)
+    gc.set_threshold(COMMAND_GC_THRESHOLD, *gc.get_threshold()[1:])
 
     remote = None
     if args.demo is not None:
@@ -153,6 +160,7 @@ def run_tui(args: argparse.Namespace) -> int:
         remote=remote,
         theme_name=args.theme,
         initial_target=args.target,
+        prelist=Prelist(child) if child is not None else None,
     )
     # Until the app installs its own handlers on its loop (pause transfers, exit, restore the terminal),
     # SIGTERM/SIGHUP end sshdeck through SystemExit, so the `finally` below still removes the demo sandbox.

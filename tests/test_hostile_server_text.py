@@ -56,7 +56,8 @@ CASES = [
     ("ls-kbdint-texts", ["ls", "-F", "{cfg}", "--accept-new", "evil:/evil"], 0, "Code " + SHOWN, True, b"42\n"),
     ("cp-download-open-refused", ["cp", "-F", "{cfg}", "--accept-new", "--batch", "evil:/evil/refused.txt", "{tmp}/dst"], 1,
      "quota exceeded " + SHOWN, False, b""),
-    ("cp-download-realpath-refused", ["cp", "-F", "{cfg}", "--accept-new", "--batch", "evil:/nowhere/x", "{tmp}/dst"], 1,
+    # "/nowhere/./x": a folder with "." is resolved by the server (a plain absolute one is taken as typed).
+    ("cp-download-realpath-refused", ["cp", "-F", "{cfg}", "--accept-new", "--batch", "evil:/nowhere/./x", "{tmp}/dst"], 1,
      "quota exceeded " + SHOWN, False, b""),
     ("cp-download-hostile-names", ["cp", "-r", "-F", "{cfg}", "--accept-new", "--batch", "evil:/evil", "{tmp}/dst"], 1,
      SHOWN, False, b""),

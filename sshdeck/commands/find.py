@@ -34,7 +34,7 @@ from sshdeck.core.ssh.auth import escape_server_text
 from sshdeck.core.ssh.connect_errors import ConnectError, HostKeyRefused
 from sshdeck.core.ssh.session import Session
 from sshdeck.core.trust import TrustStore
-from sshdeck.commands.ls import cli_callbacks, cli_spec
+from sshdeck.commands.cli_login import cli_callbacks, cli_spec
 
 NAME = "find"
 FOUND, NOTHING, ERROR = 0, 1, 2

@@ -23,7 +23,7 @@ import asyncssh
 
 from sshdeck.commands import output
 from sshdeck.commands.connect_flags import add_connect_flags, report_host_key_refusal
-from sshdeck.commands.ls import cli_callbacks, cli_spec
+from sshdeck.commands.cli_login import cli_callbacks, cli_spec
 from sshdeck.core.fs.names import clean_reason, display_path
 from sshdeck.core.hosts.targets import TargetError, parse_target
 from sshdeck.core.keys.authorized_keys import FILES, AuthorizedKeys, KeysError, KeysListing

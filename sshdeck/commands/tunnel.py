@@ -23,7 +23,7 @@ import dataclasses
 
 from sshdeck.commands.connect_flags import add_connect_flags, report_host_key_refusal
 from sshdeck.commands import output
-from sshdeck.commands.ls import cli_callbacks
+from sshdeck.commands.cli_login import cli_callbacks
 from sshdeck.core.hosts.profiles import Tunnel
 from sshdeck.core.hosts.ssh_config_import import preview_ssh_config
 from sshdeck.core.hosts.targets import TargetError, parse_target

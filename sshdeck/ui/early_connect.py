@@ -42,6 +42,12 @@ def start_early(app) -> None:
         found = initial_connection(app.initial_target, app.store, app.ssh_config)
     except Exception:  # the main screen meets the same problem and reports it
         log.info("not connecting early to %r", app.initial_target, exc_info=True)
-        return
+        found = None
+    prelist = getattr(app, "prelist", None)
+    if prelist is not None:  # the child listing the start folder (ui/prelist.py) lists it for this connection
+        if found is None:
+            prelist.close()
+        else:
+            prelist.expect(found[0])
     if found is not None:
         app.connections.start_early(*found)

@@ -16,6 +16,7 @@ import asyncssh
 import pytest
 
 from sshdeck.commands import cp
+from sshdeck.commands.cp_report import format_size
 from sshdeck.core.transfer import Journal
 from tests.core.transfer_servers import connect_openssh
 from tests.support.throttled_proxy import ThrottledProxy
@@ -201,7 +202,7 @@ def test_cp_rerun_after_ctrl_c_resumes_from_the_partial(openssh_server, tmp_path
     finally:
         proxy.close()
     assert second.returncode == 0, second_err
-    assert f"resuming big.bin from {cp.format_size(kept)}" in second_err
+    assert f"resuming big.bin from {format_size(kept)}" in second_err
     # Never shrinks: every size seen while the file was still a partial is at least what the first run kept.
     seen = [s for s in samples if s >= 0]
     assert all(s >= kept for s in seen), (kept, seen[:20])
@@ -212,7 +213,7 @@ def test_cp_rerun_after_ctrl_c_resumes_from_the_partial(openssh_server, tmp_path
 
 def interrupted_local_copy(tmp_path: Path) -> tuple[Path, Path, bytes]:
     """What a killed `sshdeck cp here/f.bin there` leaves: a journaled job and a partial file."""
-    from sshdeck.core.transfer import LocalEndpoint, TransferOptions
+    from sshdeck.core.transfer import ConflictChoice, LocalEndpoint, TransferOptions
 
     here, there = tmp_path / "here", tmp_path / "there"
     here.mkdir()
@@ -223,7 +224,7 @@ def interrupted_local_copy(tmp_path: Path) -> tuple[Path, Path, bytes]:
     journal = Journal()
     requests = [((b"f.bin",), (b"f.bin",))]
     job = journal.start_job(LocalEndpoint(str(here)).describe(), LocalEndpoint(str(there)).describe(), requests,
-                            TransferOptions(conflict=cp.ConflictChoice.OVERWRITE).to_journal())
+                            TransferOptions(conflict=ConflictChoice.OVERWRITE).to_journal())
     journal.item_started(job, (b"f.bin",), (b".f.bin.sshdeck-part",), len(data), (here / "f.bin").stat().st_mtime)
     journal.finish_job(job, "interrupted")
     journal.close()
@@ -234,7 +235,7 @@ async def test_cp_rerun_continues_an_interrupted_copy_and_says_so(tmp_path: Path
     here, there, data = interrupted_local_copy(tmp_path)
     err = io.StringIO()
     assert await cp.run_async(parse(str(here / "f.bin"), str(there)), stderr=err) == 0, err.getvalue()
-    assert f"sshdeck cp: resuming f.bin from {cp.format_size(600_000)}" in err.getvalue()
+    assert f"sshdeck cp: resuming f.bin from {format_size(600_000)}" in err.getvalue()
     assert (there / "f.bin").read_bytes() == data
     assert Journal().unfinished() == []
 

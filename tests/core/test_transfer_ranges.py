@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import subprocess
@@ -309,3 +310,92 @@ async def test_cp_forecast_counts_the_recorded_ranges_not_the_partial_length(tmp
     journal.finish_job(job, "failed")
     [partial] = await inspect_partials(journal, journal.unfinished()[0], source, dest)
     assert partial.continues and partial.size == 2 * MIB
+
+
+class NeverAnswersClose(HostileTree):
+    """Serves a file but never answers a request to close it (a slow or stuck server, or a long link)."""
+
+    LISTING = {b"/far": [(b"big.bin", "file", 4 * MIB)]}
+    DATA = {b"/far/big.bin": os.urandom(4 * MIB)}
+    closes_asked = 0
+
+    async def close(self, file_obj: object) -> None:
+        type(self).closes_asked += 1
+        await asyncio.Event().wait()
+
+
+@pytest.mark.parametrize("options", [TransferOptions(), ranged()], ids=["one channel", "in ranges"])
+async def test_download_is_committed_without_waiting_for_the_server_to_close_its_source(
+        tmp_path: Path, options: TransferOptions) -> None:
+    # Closing the source handle (and the extra channels) costs round trips the local rename does not need.
+    NeverAnswersClose.closes_asked = 0
+    async with HostileServer(NeverAnswersClose) as server:
+        conn = await server.connect()
+        try:
+            source = SftpEndpoint(await conn.start_sftp_client(), b"/", channels=conn.start_sftp_client)
+            copy = Transfer(source, LocalEndpoint(tmp_path), [((b"far",), (b"far",))], options)
+            report = await asyncio.wait_for(copy.run(), 60)  # before: waited for the close replies forever
+        finally:
+            conn.close()
+            await conn.wait_closed()
+    assert report.ok, [i.error for i in report.failed]
+    assert (tmp_path / "far" / "big.bin").read_bytes() == NeverAnswersClose.DATA[b"/far/big.bin"]
+    assert NeverAnswersClose.closes_asked >= 1  # the close was sent, only its reply not waited for
+    assert not (tmp_path / "far" / ".big.bin.sshdeck-part").exists()
+
+
+class MainOpenWaitsForAnother(HostileTree):
+    """The first open of the file is answered only once another channel has opened it too."""
+
+    LISTING = {b"/far": [(b"big.bin", "file", 4 * MIB)]}
+    DATA = {b"/far/big.bin": os.urandom(4 * MIB)}
+    opens = 0
+    second: asyncio.Event | None = None
+
+    async def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> object:
+        cls = type(self)
+        cls.opens += 1
+        if cls.opens == 1:
+            await cls.second.wait()
+        else:
+            cls.second.set()
+        return path
+
+
+async def test_download_in_ranges_opens_its_extra_channels_while_the_main_one_opens_the_file(tmp_path: Path) -> None:
+    # Before, the extra channels were opened only after the main channel's open was answered (a round trip later).
+    MainOpenWaitsForAnother.opens, MainOpenWaitsForAnother.second = 0, asyncio.Event()
+    async with HostileServer(MainOpenWaitsForAnother) as server:
+        conn = await server.connect()
+        try:
+            source = SftpEndpoint(await conn.start_sftp_client(), b"/", channels=conn.start_sftp_client)
+            copy = Transfer(source, LocalEndpoint(tmp_path), [((b"far",), (b"far",))], ranged())
+            report = await asyncio.wait_for(copy.run(), 60)
+        finally:
+            conn.close()
+            await conn.wait_closed()
+    assert report.ok, [i.error for i in report.failed]
+    assert (tmp_path / "far" / "big.bin").read_bytes() == MainOpenWaitsForAnother.DATA[b"/far/big.bin"]
+    assert MainOpenWaitsForAnother.opens == 3  # the main channel and two more, as ranged() asks
+
+
+class UnreadableFile(HostileTree):
+    LISTING = {b"/far": [(b"big.bin", "file", 4 * MIB)]}
+
+    def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> object:
+        raise asyncssh.SFTPPermissionDenied("not yours")
+
+
+async def test_download_whose_file_cannot_be_opened_fails_cleanly_with_its_early_channels(tmp_path: Path) -> None:
+    async with HostileServer(UnreadableFile) as server:
+        conn = await server.connect()
+        try:
+            source = SftpEndpoint(await conn.start_sftp_client(), b"/", channels=conn.start_sftp_client)
+            report = await asyncio.wait_for(
+                Transfer(source, LocalEndpoint(tmp_path), [((b"far",), (b"far",))], ranged()).run(), 60)
+        finally:
+            conn.close()
+            await conn.wait_closed()
+    [failed] = report.failed
+    assert "permission denied" in failed.error
+    assert not (tmp_path / "far" / "big.bin").exists() and not (tmp_path / "far" / ".big.bin.sshdeck-part").exists()

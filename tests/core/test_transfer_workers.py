@@ -82,14 +82,14 @@ async def test_sshdeck_cp_hands_ranges_of_a_big_file_to_a_worker(openssh_server,
     import functools
     import io
 
-    from sshdeck.commands import cp
+    from sshdeck.commands import cp, cp_copy
     from tests.core.test_transfer_cp_command import parse
 
     config = tmp_path / "ssh_config"
     config.write_text(f"Host box\n  HostName 127.0.0.1\n  Port {openssh_server.port}\n  User {openssh_server.username}\n"
                       f"  IdentityFile {openssh_server.client_key}\n  IdentitiesOnly yes\n")
     openssh_server.write_known_hosts(trust_store.read_files[0])
-    monkeypatch.setattr(cp, "TransferOptions", functools.partial(TransferOptions, ranged_from=MIB, range_size=MIB,
+    monkeypatch.setattr(cp_copy, "TransferOptions", functools.partial(TransferOptions, ranged_from=MIB, range_size=MIB,
                                                                   workers_from=MIB, workers_when_busy=0.0))
     workers = Workers(monkeypatch)
     here, there = tmp_path / "here", tmp_path / "there"
@@ -237,7 +237,7 @@ async def test_no_worker_on_a_long_link(openssh_server, trust_store, tmp_path: P
     """A worker pays off only where this process's crypto is the limit (a near, fast link): on a 20 ms link the
     benchmark's get and put were slower with one (its second connection's set-up and CPU), so none starts."""
     monkeypatch.setattr(SftpEndpoint, "measured_round_trip", property(lambda self: 0.020))
-    workers = Workers(monkeypatch)
+    workers = Workers(monkeypatch, loopback=False)  # the relay's real round trip decides
     report, data, arrived = await copy_through_workers(openssh_server, trust_store, tmp_path, "get", options())
     assert report.ok, [i.error for i in report.failed]
     assert workers.started == [] and workers.ranges == 0

@@ -46,7 +46,7 @@ class Workers:
     """Every worker process started, the ranges each copied; the parent's own channels wait until a worker
     has copied its first range or failed to start, so the worker surely gets work whatever the machine's speed."""
 
-    def __init__(self, monkeypatch, kill_in_range: int | None = None) -> None:
+    def __init__(self, monkeypatch, kill_in_range: int | None = None, loopback: bool = True) -> None:
         self.started: list[ProcWorker] = []
         self.refused: list[str] = []
         self.seen: list[bytes] = []  # each running worker's command line and environment
@@ -90,6 +90,12 @@ class Workers:
         monkeypatch.setattr(ProcWorker, "start", start)
         monkeypatch.setattr(ProcWorker, "copy", copy)
         monkeypatch.setattr(ranges_module, "pump", held_pump)
+        # Loopback, whatever the machine's load: a first request slowed past 10 ms by a busy machine
+        # would take the link for a far one, where no worker starts (the full suite failed so once).
+        if loopback:
+            import sshdeck.core.transfer.procranges as procranges
+            monkeypatch.setattr(ranges_module, "far_link", lambda _remote: False)
+            monkeypatch.setattr(procranges, "far_link", lambda _remote: False)
 
     def all_ended(self) -> bool:
         return all(w.process is not None and w.process.returncode is not None for w in self.started)

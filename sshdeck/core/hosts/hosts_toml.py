@@ -11,7 +11,6 @@ HostProfile, so wrong types and huge values become messages, never exceptions.
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import asdict, fields
 
 import tomli_w
@@ -72,7 +71,7 @@ _TYPE_MESSAGES = {
 _SECRET_KEY = re.compile(r"pass(word|phrase)?|secret|token|private_?key", re.IGNORECASE)
 # Ids of hand-written profiles without one are derived from the name, so the
 # recent list and the keyring find them again on the next start.
-_ID_NAMESPACE = uuid.UUID("6f0c2a52-8a53-4d0e-9b57-1d5a3c0e7f41")
+_ID_NAMESPACE = "6f0c2a52-8a53-4d0e-9b57-1d5a3c0e7f41"  # a UUID; `uuid` is imported only when an id is made
 
 
 def safe_label(value: object, limit: int = 60) -> str:
@@ -187,7 +186,9 @@ def read_profile_table(table: object, index: int, lines: Lines) -> tuple[HostPro
     if "name" not in values and "name" not in bad_fields:
         values["name"] = values.get("host", "")
     if "id" not in values and "id" not in bad_fields:
-        values["id"] = uuid.uuid5(_ID_NAMESPACE, str(values.get("name", ""))).hex
+        import uuid  # here: it loads `platform` (~5 ms of every `sshdeck` command's start)
+
+        values["id"] = uuid.uuid5(uuid.UUID(_ID_NAMESPACE), str(values.get("name", ""))).hex
     if isinstance(values.get("pinned_fingerprints"), list):
         values["pinned_fingerprints"] = [normalize_fingerprint(v) for v in values["pinned_fingerprints"]]  # type: ignore[union-attr]
     # Validate what had the right type too, so one look at the list shows every mistake.

@@ -187,6 +187,7 @@ async def _attempt_once(
     client = LoginClient(
         gate=gate, keys=keys, callbacks=callbacks, record=record, timer=timer,
         user=target.user, host=target.host, port=target.port,
+        preferred_auth=list(spec.preferred_auth) if spec.preferred_auth else None, gss=bool(target.gss_auth),
     )
     options = _connect_options(spec, target, algs, plain_only)
     try:

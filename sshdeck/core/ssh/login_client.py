@@ -34,6 +34,7 @@ from sshdeck.core.ssh.auth import (
 )
 from sshdeck.core.ssh.client_keys import KeyOffer
 from sshdeck.core.ssh.connect_errors import describe
+from sshdeck.core.ssh.fast_auth import sign_at_once
 from sshdeck.core.trust.gate import HostKeyGate
 
 log = logging.getLogger(__name__)
@@ -90,8 +91,13 @@ class LoginClient(asyncssh.SSHClient):
         user: str,
         host: str,
         port: int,
+        preferred_auth: list[str] | None = None,
+        gss: bool = False,
     ) -> None:
         self.gate = gate
+        # Which method goes first decides whether the login may skip asyncssh's "none" probe (fast_auth.py).
+        self.preferred_auth = preferred_auth
+        self.gss = gss
         self.keys = keys
         self.callbacks = callbacks
         self.record = record
@@ -126,6 +132,8 @@ class LoginClient(asyncssh.SSHClient):
             return keypair
 
         conn.public_key_auth_requested = offered  # type: ignore[method-assign]
+        # A key file's key is sent signed at once, and public-key goes first: two round trips fewer (fast_auth.py).
+        sign_at_once(conn, self.preferred_auth, self.gss)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.keys.close()

@@ -10,17 +10,61 @@ The UI and `sshdeck cp` use this face only:
   `discard_job(journal, record, dest)` to drop a job and its temporary files.
 """
 
-from sshdeck.core.transfer.conflicts import Conflict, ConflictCallback, ConflictChoice, ConflictDecision
-from sshdeck.core.transfer.endpoints import Endpoint, Rel, Stat
-from sshdeck.core.transfer.engine import Transfer
-from sshdeck.core.transfer.errors import ConnectionLostError, SourceChangedError, TransferError
-from sshdeck.core.transfer.journal import JobRecord, Journal, Place
-from sshdeck.core.transfer.local import LocalEndpoint
-from sshdeck.core.transfer.model import ItemState, TransferItem, TransferOptions, TransferReport
-from sshdeck.core.transfer.names import NameRules, UnsafeNameError, check_name, name_problem
-from sshdeck.core.transfer.progress import ItemProgress, TransferProgress
-from sshdeck.core.transfer.reconcile import discard_job, find_parts
-from sshdeck.core.transfer.sftp import SftpEndpoint
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+# Each name is loaded from its module on first use (PEP 562), so importing one piece
+# (`sshdeck.core.transfer.rate_limit` for `--limit`) does not load the whole engine:
+# `sshdeck cp` loads the engine while its connection's handshake waits on the server.
+_HOMES = {
+    "conflicts": ("Conflict", "ConflictCallback", "ConflictChoice", "ConflictDecision"),
+    "endpoints": ("Endpoint", "Rel", "Stat"),
+    "engine": ("Transfer",),
+    "errors": ("ConnectionLostError", "SourceChangedError", "TransferError"),
+    "journal": ("JobRecord", "Journal", "Place"),
+    "local": ("LocalEndpoint",),
+    "model": ("ItemState", "TransferItem", "TransferOptions", "TransferReport"),
+    "names": ("NameRules", "UnsafeNameError", "check_name", "name_problem"),
+    "progress": ("ItemProgress", "TransferProgress"),
+    "reconcile": ("discard_job", "find_parts"),
+    "sftp": ("SftpEndpoint",),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str) -> object:
+    module = _HOME_OF.get(name)
+    if module is None:
+        if not name.startswith("_"):  # a submodule not loaded yet (`transfer.engine`)
+            try:
+                return importlib.import_module(f"{__name__}.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{__name__}.{name}":
+                    raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME_OF})
+
+
+if TYPE_CHECKING:
+    from sshdeck.core.transfer.conflicts import Conflict, ConflictCallback, ConflictChoice, ConflictDecision
+    from sshdeck.core.transfer.endpoints import Endpoint, Rel, Stat
+    from sshdeck.core.transfer.engine import Transfer
+    from sshdeck.core.transfer.errors import ConnectionLostError, SourceChangedError, TransferError
+    from sshdeck.core.transfer.journal import JobRecord, Journal, Place
+    from sshdeck.core.transfer.local import LocalEndpoint
+    from sshdeck.core.transfer.model import ItemState, TransferItem, TransferOptions, TransferReport
+    from sshdeck.core.transfer.names import NameRules, UnsafeNameError, check_name, name_problem
+    from sshdeck.core.transfer.progress import ItemProgress, TransferProgress
+    from sshdeck.core.transfer.reconcile import discard_job, find_parts
+    from sshdeck.core.transfer.sftp import SftpEndpoint
 
 __all__ = [
     "Conflict",

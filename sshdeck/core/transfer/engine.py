@@ -76,6 +76,9 @@ class Transfer:
         self._recover_lock = asyncio.Lock()
         self._generation = 0
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        # Closing what a committed file no longer needs (its source handle, a download's extra channels): the
+        # server's replies are not waited for before the commit (filecopy.close_later).
+        self.closing: set[asyncio.Task[None]] = set()
         self._cancelled = False
         self._interrupted = False
         self._planned = False

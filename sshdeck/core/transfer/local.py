@@ -157,7 +157,11 @@ class LocalEndpoint:
         case_insensitive: bool | None = None,
         durable: bool = True,
         limits: ListingLimits | None = None,
+        group_sync: bool = True,
     ) -> None:
+        """`group_sync` False: each file is fsynced on its own, for a copy of one file (`sshdeck cp` without -r),
+        where a shared syncfs has nothing to share and writes back every dirty page of the file system
+        (measured: 145 ms on the shared machine for a 1-byte get, against ~1 ms for its fsync)."""
         self.root = os.fsencode(os.path.abspath(os.fspath(root)))
         # How much of one folder a listing takes in (settings.toml [limits]).
         self.limits = limits or configured_limits()
@@ -165,6 +169,7 @@ class LocalEndpoint:
         self.durable = durable
         self._touched: set[Rel] = set()
         self._sync_group = SyncGroup()
+        self._group_sync = group_sync
         windows = sys.platform == "win32" if windows is None else windows
         if case_insensitive is None:
             case_insensitive = windows or self._probe_case_insensitive()
@@ -326,7 +331,7 @@ class LocalEndpoint:
             # In a thread: creating a file waits for the file system's journal while other files' fsyncs run.
             part_fd, length = await asyncio.get_running_loop().run_in_executor(
                 fsync_pool(), self._in_parent, rel, open_part)
-        return LocalWriteFile(part_fd, self.durable, self._sync_group), length
+        return LocalWriteFile(part_fd, self.durable, self._sync_group if self._group_sync else None), length
 
     async def clone(self, src: Rel, dst: Rel) -> None:
         source = await self.open_read(src)

@@ -167,6 +167,8 @@ class RangedCopy:
         self._growing = True
         self._adding: asyncio.Task[None] | None = None
         self._closing: asyncio.Task[None] | None = None
+        self._early: list[asyncio.Task[bool]] = []  # a download's extra channels, opened with the main file
+        self.main_reader = self.main_writer = None  # the main channel's handles (set by `run`)
 
     def _record(self, span: Span) -> None:
         self.done = merge(self.done + [span])
@@ -267,6 +269,28 @@ class RangedCopy:
         self.channels += 1
         self.tasks.extend(asyncio.ensure_future(self._worker(reader, writer)) for _ in range(self.copies))
 
+    def open_early(self, main_writer, start_with: int) -> None:
+        """A download's extra channels start opening now, while the main channel opens the file.
+
+        A channel costs several round trips (open, subsystem, SFTP version, limits, the file's
+        open); begun before the main channel's open instead of after it, the extra channels
+        copy one round trip sooner (0.1 s at 100 ms), and each starts on its ranges at once.
+        `run` (or `drop_early`, when the main open fails) takes them over.
+        """
+        if not self.transfer.source.is_remote or self.transfer.dest.is_remote:
+            return
+        self.main_writer = main_writer
+        more = min(start_with, self.pending.count()) - 1
+        self._early = [asyncio.ensure_future(self._add_channel()) for _ in range(max(more, 0))]
+
+    async def drop_early(self) -> None:
+        """The main channel could not open the file: stop what `open_early` began and close it."""
+        for task in self._early + self.tasks:
+            task.cancel()
+        await asyncio.gather(*self._early, *self.tasks, return_exceptions=True)
+        self._early = []
+        await self._close_extra()
+
     async def run(self, main_reader, main_writer, start_with: int) -> None:
         """Copy every missing range; returns when all are written (the caller finishes and commits)."""
         self.main_reader, self.main_writer = main_reader, main_writer
@@ -278,10 +302,13 @@ class RangedCopy:
                 main_writer.threaded = False
         self._start_channel(main_reader, main_writer)
         helpers = WorkerHelp(self)  # worker processes, when this thread's CPU is the limit (procranges.py)
+        adding: list[asyncio.Task[bool]] = []
         try:
             # The first channel copies while the others open (a channel costs a few round trips): all at once.
             more = min(start_with, self.pending.count()) - 1
-            if more > 0 and not all(await asyncio.gather(*(self._add_channel() for _ in range(more)))):
+            adding = self._early or [asyncio.ensure_future(self._add_channel()) for _ in range(max(more, 0))]
+            self._early = []
+            if adding and not all(await asyncio.gather(*adding)):
                 self._growing = False
             self._new_level()
             helpers.begin()
@@ -302,6 +329,7 @@ class RangedCopy:
                 raise TransferError(f"{self.item.name}: some ranges were not copied")
         finally:
             growing = [self._adding] if self._adding is not None else []
+            growing += [task for task in adding if not task.done()]
             for task in self.tasks + growing:
                 task.cancel()
             await asyncio.gather(*self.tasks, *growing, return_exceptions=True)

@@ -40,15 +40,18 @@ class Connecting:
         sidebar = self.query_one(HostSidebar)
         if profile is not None:
             sidebar.set_status(profile.id, "connecting")
-        self.notify(f"Connecting to {label}…", timeout=2, markup=False)
+        # Taken down once connected (or failed): left up, it hid the pane's status line for up to 2 s.
+        connecting = self.app.notify_until(f"Connecting to {label}…", timeout=2)
         try:
             connection = await self.connections.connect(key, label, spec)
         except ConnectionFailed as exc:
+            self.app.withdraw(connecting)
             if profile is not None:
                 sidebar.set_status(profile.id, "error", str(exc))
             if not exc.shown:
                 self.notify(str(exc), title=f"Cannot connect to {label}", severity="error", markup=False)
             return
+        self.app.withdraw(connecting)
         if profile is not None:
             sidebar.set_status(profile.id, "connected", certificate_note(connection))
             self.store.mark_connected(profile.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import AsyncIterator
 
 from textual import work
 from textual.binding import Binding
@@ -19,6 +20,7 @@ from sshdeck.core.fs.base import Entry, FileSystem, FileSystemError
 from sshdeck.core.fs.limits import ListingLimitError
 from sshdeck.core.fs.names import display_path
 from sshdeck.core.pane_model import PaneModel
+from sshdeck.ui.prelist import PrelistFailed
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ class PaneListing:
     """Needs: self.fs, self.model, self.file_list, _draw_path, _redraw, Loaded, notify, workers."""
 
     fs: FileSystem
+    location_key: str
     model: PaneModel
     loading_path: str | None
     loading_count: int
@@ -61,7 +64,10 @@ class PaneListing:
         self._arrived = entries
         self.loading_count = 0
         try:
-            async for batch in self.fs.list(path):
+            async for batch in self._batches(path):
+                if batch is None:  # the child's listing stopped half-way: listed here from the start
+                    entries.clear()
+                    continue
                 entries.extend(batch)
                 self.loading_count = len(entries)
                 self._progress()
@@ -78,6 +84,21 @@ class PaneListing:
             self._load_failed(f"{path}: the listing failed ({type(exc).__name__}); see the log")
             return
         self._show_listing(path, entries, keep, remember, history)
+
+    async def _batches(self, path: str) -> AsyncIterator[list[Entry] | None]:
+        """The folder's batches: from the child that listed the start folder (ui/prelist.py) when it did, else
+        from the file system; None when the child's stopped half-way and the listing starts over."""
+        prelist = getattr(self.app, "prelist", None)
+        prelisted = await prelist.claim(self.location_key, path) if prelist is not None else None
+        if prelisted is not None:
+            try:
+                async for batch in prelisted:
+                    yield batch
+                return
+            except PrelistFailed:
+                yield None
+        async for batch in self.fs.list(path):
+            yield batch
 
     def _progress(self) -> None:
         """Show the count now, or within PROGRESS_INTERVAL: never one redraw per batch."""
