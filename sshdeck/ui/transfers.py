@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING, Callable
 from sshdeck.core.dropped_paths import local_entries, parse_dropped_paths
 from sshdeck.core.fs.base import Entry, FileSystem, join
 from sshdeck.core.fs.local import LocalFS
-from sshdeck.core.fs.sftp import SftpFS
-from sshdeck.core.ssh.bulk_routes import BulkRecipe, BulkRoutes, shared_reconnector
+from sshdeck.core.ssh.bulk_routes import BulkRoutes
 from sshdeck.core.transfer import (Conflict, ConflictChoice, ConflictDecision, Endpoint, JobRecord,
-                                   Journal, LocalEndpoint, SftpEndpoint, Transfer, TransferOptions,
-                                   TransferProgress, TransferReport)
+                                   Journal, LocalEndpoint, Transfer, TransferOptions, TransferProgress,
+                                   TransferReport)
 from sshdeck.core.transfer.errors import describe
 from sshdeck.ui.screens.conflict_dialog import ConflictDialog
 from sshdeck.ui.screens.copy_dialog import CopyDialog, CopySummary, place
 from sshdeck.ui.speed_limit import SpeedLimits
+from sshdeck.ui.transfer_endpoints import pane_endpoint
 from sshdeck.ui.transfer_resume import ResumeFlow
 from sshdeck.ui.widgets.transfer_panel import format_bytes
 
@@ -106,23 +106,8 @@ class TransferController:
                 panel.show_progress(job.key, job.progress)
 
     def endpoint_for(self, fs: FileSystem, folder: str, connection: "Connection | None" = None) -> Endpoint:
-        """The transfer endpoint for a pane's folder; with an SSH connection it can reconnect."""
-        if isinstance(fs, LocalFS):
-            return LocalEndpoint(folder)
-        if not isinstance(fs, SftpFS):
-            raise TypeError(f"cannot transfer with {type(fs).__name__}")
-        opened = self.connections.open.values() if self.connections is not None else []
-        connection = connection or next((c for c in opened if c.fs is fs), None)
-        places = self.connections.locations() if self.connections is not None else []
-        key = connection.key if connection else next((p.key for p in places if p.fs is fs), fs.label)
-        endpoint = SftpEndpoint(fs.sftp, folder, label=fs.label, descriptor=f"sftp://{key}",
-                                reconnect=_reconnector(connection, fs) if connection is not None else None,
-                                channels=connection.session.start_sftp_client if connection is not None else None,
-                                commands=connection.session.create_process if connection is not None else None)
-        if connection is not None and connection.bulk is not None:
-            self.bulk.remember(endpoint, BulkRecipe(connection.bulk, folder, fs.label, f"sftp://{key}",
-                                                    shared_reconnector(connection.session, _reconnector(connection, fs))))
-        return endpoint
+        """The transfer endpoint for a pane's folder; with an SSH connection it can reconnect (transfer_endpoints.py)."""
+        return pane_endpoint(fs, folder, self.connections, self.bulk, connection)
 
     # -- starting ----------------------------------------------------------------------
 
@@ -394,14 +379,3 @@ def done_text(report: TransferReport | None) -> str:
     resumed = len(report.resumed)
     return text + (f", {resumed} resumed from a partial file)" if resumed else ")")
 
-
-def _reconnector(connection: "Connection", fs: SftpFS):
-    """The engine's reconnect: a fresh session and SFTP client, which the panes then browse through too."""
-
-    async def reconnect():
-        await connection.session.reconnect()
-        sftp = await connection.session.sftp()
-        fs.sftp = sftp
-        return sftp
-
-    return reconnect

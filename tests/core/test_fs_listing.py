@@ -117,18 +117,18 @@ def _count_readdirs(monkeypatch) -> dict[str, int]:
     NAME replies is how many were still out when the end (EOF) came: the depth.
     """
     seen = {"sent": 0, "names": 0}
-    send, parse = sftp_listing._request, sftp_listing._NameParser.parse
+    send, parse = sftp_listing._request, sftp_listing.parse_names
 
     def counting_send(handler, pkttype, *args):
         seen["sent"] += pkttype == sftp_listing._FXP_READDIR
         return send(handler, pkttype, *args)
 
-    def counting_parse(self, *args):
+    def counting_parse(*args):
         seen["names"] += 1
-        return parse(self, *args)
+        return parse(*args)
 
     monkeypatch.setattr(sftp_listing, "_request", counting_send)
-    monkeypatch.setattr(sftp_listing._NameParser, "parse", counting_parse)
+    monkeypatch.setattr(sftp_listing, "parse_names", counting_parse)
     return seen
 
 

@@ -35,6 +35,32 @@ def small_files(root: Path, count: int = COUNT) -> dict[str, bytes]:
     return files
 
 
+def prepared(tmp_path: Path, count: int = COUNT, there: str = "there", here: str = "here") -> tuple[Path, Path, dict[str, bytes]]:
+    """(the source folder, an empty target folder, the small files in the source's `tree`)."""
+    source, target = tmp_path / there, tmp_path / here
+    files = small_files(source / "tree", count)
+    target.mkdir()
+    return source, target, files
+
+
+def received(report, target: Path) -> dict[str, bytes]:
+    """The files the transfer left in `target`'s `tree`, once it says it went well."""
+    assert report.ok, [i.error for i in report.failed]
+    return {p.name: p.read_bytes() for p in (target / "tree").iterdir()}
+
+
+def replace_syncfs(monkeypatch: pytest.MonkeyPatch, body) -> list[int]:
+    """durable's syncfs(2) replaced by `body(fd, call number)`; the list holds the calls' numbers."""
+    calls: list[int] = []
+
+    def syncfs(fd: int) -> None:
+        calls.append(len(calls) + 1)
+        body(fd, len(calls))
+
+    monkeypatch.setattr(durable, "_syncfs", syncfs)
+    return calls
+
+
 def fd_name(fd: int) -> str:
     return os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))
 
@@ -64,17 +90,11 @@ def count_part_fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 async def test_small_downloaded_files_reach_their_names_only_after_a_shared_syncfs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    there, here = tmp_path / "there", tmp_path / "here"
-    files = small_files(there / "tree")
-    here.mkdir()
+    there, here, files = prepared(tmp_path)
     events: list[tuple[str, object]] = []
     real_syncfs, real_replace, real_sync = durable._syncfs, os.replace, durable.SyncGroup.sync
-    calls = 0
 
-    def syncfs(fd: int) -> None:
-        nonlocal calls
-        calls += 1
-        number = calls
+    def syncfs(fd: int, number: int) -> None:
         events.append(("begin", number))
         real_syncfs(fd)
         events.append(("end", number))
@@ -87,7 +107,7 @@ async def test_small_downloaded_files_reach_their_names_only_after_a_shared_sync
         events.append(("replace", os.fsdecode(src)))
         real_replace(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(durable, "_syncfs", syncfs)
+    calls = replace_syncfs(monkeypatch, syncfs)
     monkeypatch.setattr(durable.SyncGroup, "SLOW", 3600.0)  # a loaded test machine must not turn syncfs off here
     monkeypatch.setattr(durable.SyncGroup, "sync", sync)
     monkeypatch.setattr(os, "replace", replace)
@@ -95,10 +115,9 @@ async def test_small_downloaded_files_reach_their_names_only_after_a_shared_sync
 
     report = await download(there, here)
 
-    assert report.ok, [i.error for i in report.failed]
-    assert {p.name: p.read_bytes() for p in (here / "tree").iterdir()} == files
+    assert received(report, here) == files
     assert fsynced == []  # no small file was fsynced on its own
-    assert 1 <= calls < len(files)  # the files shared their syncfs calls
+    assert 1 <= len(calls) < len(files)  # the files shared their syncfs calls
     for name in files:
         part = f".{name}.sshdeck-part"
         asked = events.index(("ask", part))
@@ -112,64 +131,50 @@ async def test_small_downloaded_files_reach_their_names_only_after_a_shared_sync
 async def test_when_syncfs_fails_each_small_file_is_fsynced_on_its_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    there, here = tmp_path / "there", tmp_path / "here"
-    files = small_files(there / "tree")
-    here.mkdir()
-    failures = 0
+    there, here, files = prepared(tmp_path)
 
-    def failing(fd: int) -> None:
-        nonlocal failures
-        failures += 1
+    def failing(fd: int, number: int) -> None:
         raise OSError(errno.EIO, os.strerror(errno.EIO))
 
-    monkeypatch.setattr(durable, "_syncfs", failing)
+    failures = replace_syncfs(monkeypatch, failing)
     fsynced = count_part_fsyncs(monkeypatch)
 
     report = await download(there, here)
 
-    assert report.ok, [i.error for i in report.failed]
-    assert {p.name: p.read_bytes() for p in (here / "tree").iterdir()} == files
-    assert failures >= 1
+    assert received(report, here) == files
+    assert len(failures) >= 1
     assert sorted(fsynced) == sorted(f".{name}.sshdeck-part" for name in files)
 
 
 async def test_without_syncfs_each_small_file_is_fsynced_on_its_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    there, here = tmp_path / "there", tmp_path / "here"
-    files = small_files(there / "tree")
-    here.mkdir()
+    there, here, files = prepared(tmp_path)
     monkeypatch.setattr(durable, "_syncfs", None)  # e.g. not Linux
     fsynced = count_part_fsyncs(monkeypatch)
 
     report = await download(there, here)
 
-    assert report.ok, [i.error for i in report.failed]
-    assert {p.name: p.read_bytes() for p in (here / "tree").iterdir()} == files
+    assert received(report, here) == files
     assert sorted(fsynced) == sorted(f".{name}.sshdeck-part" for name in files)
 
 
 async def test_a_file_bigger_than_a_megabyte_is_fsynced_on_its_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    there, here = tmp_path / "there", tmp_path / "here"
-    (there / "tree").mkdir(parents=True)
+    there, here, _none = prepared(tmp_path, count=0)
     data = os.urandom(local.LocalWriteFile.GROUP_SYNC_UP_TO + 1)
     (there / "tree" / "big").write_bytes(data)
-    here.mkdir()
     fsynced = count_part_fsyncs(monkeypatch)
 
     report = await download(there, here)
 
-    assert report.ok, [i.error for i in report.failed]
-    assert (here / "tree" / "big").read_bytes() == data
+    assert received(report, here)["big"] == data
     assert fsynced == [".big.sshdeck-part"]
 
 
 async def test_requests_of_one_turn_leave_in_one_socket_write(tmp_path: Path) -> None:
-    there, here = tmp_path / "there", tmp_path / "here"
-    files = small_files(there / "tree")
-    here.mkdir()
+    there, here, files = prepared(tmp_path)
     async with crafted_server(lambda chan: asyncssh.SFTPServer(chan, chroot=os.fsencode(there))) as (conn, sftp):
         source = SftpEndpoint(sftp, "/")  # joins the connection's packets from here on
         transport = conn._transport  # noqa: SLF001 - counting the socket writes
@@ -187,8 +192,7 @@ async def test_requests_of_one_turn_leave_in_one_socket_write(tmp_path: Path) ->
         packets = conn._send_seq - packets_before  # noqa: SLF001
         # The connection still works afterwards, and closes cleanly.
         assert (await sftp.stat("/tree/f000")).size == len(files["f000"])
-    assert report.ok, [i.error for i in report.failed]
-    assert {p.name: p.read_bytes() for p in (here / "tree").iterdir()} == files
+    assert received(report, here) == files
     assert packets >= 3 * len(files)  # open, read, close per file at least
     assert writes <= packets // 2, (writes, packets)
 
@@ -196,10 +200,8 @@ async def test_requests_of_one_turn_leave_in_one_socket_write(tmp_path: Path) ->
 async def test_a_folder_of_small_files_has_four_times_parallel_files_in_flight(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    src, dst = tmp_path / "src", tmp_path / "dst"
-    files = small_files(src / "tree", count=24)
+    src, dst, files = prepared(tmp_path, 24, "src", "dst")
     (src / "tree" / "big").write_bytes(os.urandom(engine.SMALL_FILE))  # not small: only the first workers take it
-    dst.mkdir()
     wanted = 4 * engine.SMALL_FILES_FACTOR
     active = 0
     peak = 0
@@ -221,18 +223,16 @@ async def test_a_folder_of_small_files_has_four_times_parallel_files_in_flight(
     monkeypatch.setattr(engine, "copy_file", held)
     report = await Transfer(LocalEndpoint(src), LocalEndpoint(dst), [((b"tree",), (b"tree",))],
                             TransferOptions(parallel_files=4)).run()
-    assert report.ok, [i.error for i in report.failed]
+    got = received(report, dst)
     assert peak == wanted
-    assert {p.name: p.read_bytes() for p in (dst / "tree").iterdir() if p.name != "big"} == files
+    assert {name: data for name, data in got.items() if name != "big"} == files
     assert (dst / "tree" / "big").stat().st_size == engine.SMALL_FILE
 
 
 async def test_a_fresh_job_looks_nothing_up_in_the_journal_per_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    src, dst = tmp_path / "src", tmp_path / "dst"
-    files = small_files(src / "tree")
-    dst.mkdir()
+    src, dst, files = prepared(tmp_path, there="src", here="dst")
     journal = Journal(tmp_path / "journal.sqlite3")
     looked_up = 0
     real = Journal.record
@@ -246,8 +246,7 @@ async def test_a_fresh_job_looks_nothing_up_in_the_journal_per_file(
     report = await Transfer(LocalEndpoint(src), LocalEndpoint(dst), [((b"tree",), (b"tree",))],
                             journal=journal).run()
     journal.close()
-    assert report.ok, [i.error for i in report.failed]
-    assert {p.name: p.read_bytes() for p in (dst / "tree").iterdir()} == files
+    assert received(report, dst) == files
     assert looked_up == 0
 
 
@@ -257,26 +256,20 @@ async def test_after_a_slow_syncfs_the_later_small_files_are_fsynced_on_their_ow
     """A syncfs slower than SyncGroup.SLOW (another program filling the disk): its files are done, the rest fsync."""
     import time
 
-    there, here = tmp_path / "there", tmp_path / "here"
-    files = small_files(there / "tree")
-    here.mkdir()
-    calls = 0
+    there, here, files = prepared(tmp_path)
 
-    def slow(fd: int) -> None:
-        nonlocal calls
-        calls += 1
+    def slow(fd: int, number: int) -> None:
         time.sleep(durable.SyncGroup.SLOW + 0.05)
         os.fsync(fd)  # stands in for the real call's durability of this file at least
 
-    monkeypatch.setattr(durable, "_syncfs", slow)
+    calls = replace_syncfs(monkeypatch, slow)
     monkeypatch.setattr(durable.SyncGroup, "AT_ONCE", 1)
     fsynced = count_part_fsyncs(monkeypatch)
 
     report = await download(there, here)
 
-    assert report.ok, [i.error for i in report.failed]
-    assert {p.name: p.read_bytes() for p in (here / "tree").iterdir()} == files
-    assert calls == 1  # none after the slow one
+    assert received(report, here) == files
+    assert len(calls) == 1  # none after the slow one
     assert 1 <= len(fsynced) <= len(files) and len(set(fsynced)) == len(fsynced)
 
 
@@ -288,9 +281,7 @@ async def test_request_debug_lines_are_made_only_when_debug_logging_is_on(
 
     from asyncssh.logging import SSHLogger
 
-    there, here = tmp_path / "there", tmp_path / "here"
-    files = small_files(there / "tree", count=5)
-    here.mkdir()
+    there, here, files = prepared(tmp_path, count=5)
     made: list[str] = []
     real_log = SSHLogger.log
 
@@ -307,8 +298,7 @@ async def test_request_debug_lines_are_made_only_when_debug_logging_is_on(
         report = await download(there, here)
     finally:
         asyncssh_logger.setLevel(was)
-    assert report.ok, [i.error for i in report.failed]
-    assert {p.name: p.read_bytes() for p in (here / "tree").iterdir()} == files
+    assert received(report, here) == files
     assert bool(made) == debug, sorted(set(made))[:5]
 
 

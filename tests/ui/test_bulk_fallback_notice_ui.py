@@ -8,14 +8,11 @@ import socket
 import time
 from pathlib import Path
 
-from sshdeck.app import SshdeckApp
-from sshdeck.core.trust import TrustStore
-from sshdeck.ui.screens.auth_prompts import PasswordPrompt
-from sshdeck.ui.screens.host_key_prompt import HostKeyPrompt
 from tests.core.conftest import PASSWORD, make_asyncssh_server  # noqa: F401  (a fixture)
 from tests.core.test_bulk_fallback_notice import refuse_new_logins
-from tests.ui.test_bulk_transfers import file_entry, pane
-from tests.ui.waiting import until
+from tests.ui.uploads_app import (
+    app_for_openssh, app_for_password_account, local_and_served, log_in_with_password, open_on_openssh, upload,
+)
 
 NOTICE = "share the shell's connection"
 
@@ -27,30 +24,17 @@ def notices(app) -> list[str]:
 async def test_a_host_refusing_the_transfer_connection_is_said_once_per_session_with_its_reason_escaped(
     tmp_path: Path, make_asyncssh_server, monkeypatch
 ) -> None:
-    served = tmp_path / "served"
-    served.mkdir()
-    local = tmp_path / "local"
-    local.mkdir()
-    (local / "one.bin").write_bytes(os.urandom(512 * 1024))
-    (local / "two.bin").write_bytes(os.urandom(1000))
+    local, served = local_and_served(tmp_path, {"one.bin": os.urandom(512 * 1024), "two.bin": os.urandom(1000)})
     server = await make_asyncssh_server(password=PASSWORD, sftp_root=served)
-    trust = TrustStore(own_file=tmp_path / "kh", read_files=[])
-    trust.own_file.write_text(server.known_hosts_line())
-    app = SshdeckApp(local_path=str(local), trust=trust, ssh_config=None)
+    app = app_for_password_account(tmp_path, server, local)
     async with app.run_test(size=(140, 40), notifications=True) as pilot:
-        await until(pilot, lambda: pane(app, "left").is_idle, "the local pane")
-        await pilot.press("ctrl+k", *f"tester@{server.host}:{server.port}", "enter")
-        await until(pilot, lambda: isinstance(app.screen, PasswordPrompt), "the password prompt")
-        await pilot.press(*PASSWORD, "enter")
-        right = await until(pilot, lambda: (p := pane(app, "right")).is_idle and p.fs.label != "local" and p, "the listing")
+        right = await log_in_with_password(pilot, app, server)
         first = server.connections
         refuse_new_logins(server, monkeypatch)
-        left, done = pane(app, "left"), []
+        done: list = []
         for name in ("one.bin", "two.bin"):
-            app.transfers.start(left.fs, left.path, [file_entry(local / name)], right.fs, right.path,
-                                on_done=done.append, confirm=False)
-            await until(pilot, lambda: len(done) == ("one.bin", "two.bin").index(name) + 1, f"the upload of {name}",
-                        tries=2000)
+            await upload(pilot, app, local / name, right, done)
+            assert len(done) == ("one.bin", "two.bin").index(name) + 1
             assert done[-1] is not None and not done[-1].failed
         assert server.connections == first + 2  # each transfer tried its own connection, and was refused
         (shown,) = notices(app)  # said once, not once per transfer
@@ -77,31 +61,19 @@ async def test_sshd_past_maxstartups_gets_the_uploads_on_the_shared_connection_a
     tmp_path: Path, make_openssh_server
 ) -> None:
     server = make_openssh_server()
-    served = tmp_path / "served"
-    served.mkdir()
-    local = tmp_path / "local"
-    local.mkdir()
-    (local / "one.bin").write_bytes(os.urandom(256 * 1024))
-    (local / "two.bin").write_bytes(b"two\n")
-    config = tmp_path / "cfg"
-    config.write_text(f"Host *\n  IdentityFile {server.client_key}\n")
-    app = SshdeckApp(local_path=str(local), trust=TrustStore(own_file=tmp_path / "kh", read_files=[]), ssh_config=str(config))
+    local, served = local_and_served(tmp_path, {"one.bin": os.urandom(256 * 1024), "two.bin": b"two\n"})
+    app = app_for_openssh(tmp_path, server, local)
     async with app.run_test(size=(140, 40), notifications=True) as pilot:
-        await until(pilot, lambda: pane(app, "left").is_idle, "the local pane")
-        await pilot.press("ctrl+k", *f"sftp://{server.username}@{server.host}:{server.port}/{served}", "enter")
-        await until(pilot, lambda: isinstance(app.screen, HostKeyPrompt), "the host-key prompt")
-        await pilot.click("#connect-once")
-        right = await until(pilot, lambda: (p := pane(app, "right")).is_idle and p.path == str(served) and p, "the listing")
+        right = await open_on_openssh(pilot, app, server, served)
         # From now on one login waiting to authenticate is all sshd takes (our own connection is already in),
         # and someone else's sits there: every new connection is dropped.
         restart_with(server, "MaxStartups 1")
         with socket.create_connection((server.host, server.port)) as waiting:
             assert waiting.recv(4) == b"SSH-"
-            left, done = pane(app, "left"), []
+            done: list = []
             for count, name in enumerate(("one.bin", "two.bin"), 1):
-                app.transfers.start(left.fs, left.path, [file_entry(local / name)], right.fs, right.path,
-                                    on_done=done.append, confirm=False)
-                await until(pilot, lambda: len(done) == count, f"the upload of {name}", tries=2000)
+                await upload(pilot, app, local / name, right, done)
+                assert len(done) == count
                 assert done[-1] is not None and not done[-1].failed
             assert server.log.read_text().count("past MaxStartups") == 2
         (shown,) = notices(app)

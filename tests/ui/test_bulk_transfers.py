@@ -7,25 +7,15 @@ from pathlib import Path
 
 from textual.widgets import TabbedContent
 
-from sshdeck.app import SshdeckApp
-from sshdeck.core.fs.base import Entry, EntryKind
-from sshdeck.core.trust import TrustStore
 from sshdeck.ui.screens.auth_prompts import PasswordPrompt
 from sshdeck.ui.screens.host_key_prompt import HostKeyPrompt
-from sshdeck.ui.widgets.file_pane import FilePane
 from sshdeck.ui.widgets.shell_tab import ShellTab
 from sshdeck.ui.widgets.terminal_view import TerminalView
 from tests.core.conftest import PASSWORD, make_asyncssh_server  # noqa: F401  (a fixture)
+from tests.ui.uploads_app import (
+    app_for_openssh, app_for_password_account, local_and_served, log_in_with_password, open_on_openssh, pane, upload,
+)
 from tests.ui.waiting import until
-
-
-def pane(app, side: str) -> FilePane:
-    screen = app.screen if not app.screen.is_modal else app.screen_stack[-2]
-    return screen.query_one(f"#{side}", FilePane)
-
-
-def file_entry(path: Path) -> Entry:
-    return Entry(os.fsencode(path.name), EntryKind.FILE, path.stat().st_size)
 
 
 def accepted(server) -> int:
@@ -50,30 +40,17 @@ async def test_an_upload_while_a_shell_tab_is_open_runs_on_a_second_connection_c
     tmp_path: Path, make_openssh_server
 ) -> None:
     server = make_openssh_server()
-    served = tmp_path / "served"
-    served.mkdir()
-    local = tmp_path / "local"
-    local.mkdir()
     data = os.urandom(5 * 1024 * 1024 + 3)
-    (local / "big.bin").write_bytes(data)
-    config = tmp_path / "cfg"
-    config.write_text(f"Host *\n  IdentityFile {server.client_key}\n")
-    app = SshdeckApp(local_path=str(local), trust=TrustStore(own_file=tmp_path / "kh", read_files=[]), ssh_config=str(config))
+    local, served = local_and_served(tmp_path, {"big.bin": data})
+    app = app_for_openssh(tmp_path, server, local)
     async with app.run_test(size=(140, 40)) as pilot:
-        await until(pilot, lambda: pane(app, "left").is_idle, "the local pane")
-        await pilot.press("ctrl+k", *f"sftp://{server.username}@{server.host}:{server.port}/{served}", "enter")
-        await until(pilot, lambda: isinstance(app.screen, HostKeyPrompt), "the host-key prompt")
-        await pilot.click("#connect-once")
-        right = await until(pilot, lambda: (p := pane(app, "right")).is_idle and p.path == str(served) and p, "the listing")
+        right = await open_on_openssh(pilot, app, server, served)
         tab = await open_shell(pilot, app)
         (connection,) = app.connections.open.values()
         assert accepted(server) == 1 and connection.session.connection_count == 1
 
         done: list = []
-        left = pane(app, "left")
-        app.transfers.start(left.fs, left.path, [file_entry(local / "big.bin")], right.fs, right.path,
-                            on_done=done.append, confirm=False)
-        await until(pilot, lambda: done, "the upload", tries=2000)
+        await upload(pilot, app, local / "big.bin", right, done)
         assert done[0] is not None and not done[0].failed
         assert (served / "big.bin").read_bytes() == data
         # One more login at the server, and it was the transfer's: the shell's connection carried none of it.
@@ -81,9 +58,8 @@ async def test_an_upload_while_a_shell_tab_is_open_runs_on_a_second_connection_c
         assert not isinstance(app.screen, (HostKeyPrompt, PasswordPrompt))  # nothing asked the second time
         assert connection.bulk.idle_seconds == 60 and connection.bulk.is_open  # closed after a minute idle
         (local / "small.txt").write_text("next\n")
-        app.transfers.start(left.fs, left.path, [file_entry(local / "small.txt")], right.fs, right.path,
-                            on_done=done.append, confirm=False)
-        await until(pilot, lambda: len(done) == 2, "the second upload")
+        await upload(pilot, app, local / "small.txt", right, done)
+        assert len(done) == 2
         assert (served / "small.txt").read_text() == "next\n"
         assert accepted(server) == 2 and connection.bulk.opened == 1  # the next transfer shared it
         await pilot.press(*"echo still-$((6*7))", "enter")
@@ -101,28 +77,15 @@ async def test_an_upload_while_a_shell_tab_is_open_runs_on_a_second_connection_c
 async def test_password_only_account_uploads_over_a_second_connection_with_one_prompt(
     tmp_path: Path, make_asyncssh_server
 ) -> None:
-    served = tmp_path / "served"
-    served.mkdir()
-    local = tmp_path / "local"
-    local.mkdir()
     data = os.urandom(1024 * 1024 + 1)
-    (local / "up.bin").write_bytes(data)
+    local, served = local_and_served(tmp_path, {"up.bin": data})
     server = await make_asyncssh_server(password=PASSWORD, sftp_root=served)
-    trust = TrustStore(own_file=tmp_path / "kh", read_files=[])
-    trust.own_file.write_text(server.known_hosts_line())
-    app = SshdeckApp(local_path=str(local), trust=trust, ssh_config=None)
+    app = app_for_password_account(tmp_path, server, local)
     async with app.run_test(size=(140, 40)) as pilot:
-        await until(pilot, lambda: pane(app, "left").is_idle, "the local pane")
-        await pilot.press("ctrl+k", *f"tester@{server.host}:{server.port}", "enter")
-        await until(pilot, lambda: isinstance(app.screen, PasswordPrompt), "the password prompt")
-        await pilot.press(*PASSWORD, "enter")
-        right = await until(pilot, lambda: (p := pane(app, "right")).is_idle and p.fs.label != "local" and p, "the listing")
+        right = await log_in_with_password(pilot, app, server)
         first = server.connections
         done: list = []
-        left = pane(app, "left")
-        app.transfers.start(left.fs, left.path, [file_entry(local / "up.bin")], right.fs, right.path,
-                            on_done=done.append, confirm=False)
-        await until(pilot, lambda: done, "the upload", tries=2000)
+        await upload(pilot, app, local / "up.bin", right, done)
         assert done[0] is not None and not done[0].failed
         assert not isinstance(app.screen, PasswordPrompt)
     assert (served / "up.bin").read_bytes() == data
@@ -135,29 +98,16 @@ async def test_a_server_refusing_a_second_connection_gets_the_upload_on_the_shar
 ) -> None:
     from tests.core.test_bulk_connection import Refusing
 
-    served = tmp_path / "served"
-    served.mkdir()
-    local = tmp_path / "local"
-    local.mkdir()
     data = os.urandom(1024 * 1024 + 7)
-    (local / "up.bin").write_bytes(data)
+    local, served = local_and_served(tmp_path, {"up.bin": data})
     server = await make_asyncssh_server(password=PASSWORD, sftp_root=served)
-    trust = TrustStore(own_file=tmp_path / "kh", read_files=[])
-    trust.own_file.write_text(server.known_hosts_line())
-    app = SshdeckApp(local_path=str(local), trust=trust, ssh_config=None)
+    app = app_for_password_account(tmp_path, server, local)
     async with app.run_test(size=(140, 40)) as pilot:
-        await until(pilot, lambda: pane(app, "left").is_idle, "the local pane")
-        await pilot.press("ctrl+k", *f"tester@{server.host}:{server.port}", "enter")
-        await until(pilot, lambda: isinstance(app.screen, PasswordPrompt), "the password prompt")
-        await pilot.press(*PASSWORD, "enter")
-        right = await until(pilot, lambda: (p := pane(app, "right")).is_idle and p.fs.label != "local" and p, "the listing")
+        right = await log_in_with_password(pilot, app, server)
         first = server.connections
         server.server_connections = Refusing()  # every new connection is hung up on from now on
         done: list = []
-        left = pane(app, "left")
-        app.transfers.start(left.fs, left.path, [file_entry(local / "up.bin")], right.fs, right.path,
-                            on_done=done.append, confirm=False)
-        await until(pilot, lambda: done, "the upload", tries=2000)
+        await upload(pilot, app, local / "up.bin", right, done)
         assert done[0] is not None and not done[0].failed
         (connection,) = app.connections.open.values()
         assert connection.session.connected and not connection.bulk.is_open and connection.bulk.opened == 0

@@ -9,28 +9,20 @@ from pathlib import Path
 from textual.widgets import TabbedContent
 
 from sshdeck.app import SshdeckApp
-from sshdeck.core.ssh.remote_source import DemoSource
 from sshdeck.ui.widgets.file_pane import FilePane
 from sshdeck.ui.widgets.shell_tab import ShellTab
 from sshdeck.ui.widgets.terminal_view import TerminalView
+from tests.ui.demo_shells import demo_app, first_shell_tab, screen_text
 from tests.ui.waiting import until
 
 
-
-def screen_text(tab: ShellTab) -> str:
-    return "\n".join(tab.view.terminal.display())
-
-
 async def test_ctrl_o_opens_a_shell_in_the_remote_folder_and_ctrl_q_goes_to_the_shell(tmp_path: Path, demo_root: Path) -> None:
-    app = SshdeckApp(local_path=str(tmp_path), remote=DemoSource(demo_root))
-    async with app.run_test(size=(120, 36)) as pilot:
-        right = await until(pilot, lambda: (p := app.screen.query_one("#right", FilePane)).is_idle and p, "demo")
-        right.file_list.focus()
+    async with demo_app(tmp_path, demo_root) as (app, pilot, right):
         right.file_list.cursor = [e.display for e in right.file_list.entries].index("projects")
         await pilot.press("enter")
         await until(pilot, lambda: right.is_idle and right.path == "/projects", "projects")
         await pilot.press("ctrl+o")
-        tab = await until(pilot, lambda: app.screen.query(ShellTab).first(None), "a shell tab")
+        tab = await first_shell_tab(app, pilot)
         assert app.screen.query_one("#tabs", TabbedContent).active == tab.id
         await until(pilot, lambda: isinstance(app.focused, TerminalView), "the terminal to take the keys")
         await pilot.press(*"pwd; echo done-$((6*7))", "enter")
@@ -55,7 +47,7 @@ async def test_ctrl_o_without_a_host_opens_a_local_shell_in_the_local_folder(tmp
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: all(p.is_idle for p in app.screen.query(FilePane)), "panes")
         await pilot.press("ctrl+o")
-        tab = await until(pilot, lambda: app.screen.query(ShellTab).first(None), "a local shell tab")
+        tab = await first_shell_tab(app, pilot, "a local shell tab")
         assert tab.host_label == "this computer"
         await until(pilot, lambda: isinstance(app.focused, TerminalView), "the terminal to take the keys")
         await pilot.press(*"ls; echo done-$((6*7))", "enter")
@@ -66,12 +58,9 @@ async def test_ctrl_o_without_a_host_opens_a_local_shell_in_the_local_folder(tmp
 
 
 async def test_ctrl_o_shows_the_hosts_shell_again_and_from_a_shell_opens_a_second(tmp_path: Path, demo_root: Path) -> None:
-    app = SshdeckApp(local_path=str(tmp_path), remote=DemoSource(demo_root))
-    async with app.run_test(size=(120, 36)) as pilot:
-        right = await until(pilot, lambda: (p := app.screen.query_one("#right", FilePane)).is_idle and p, "demo")
-        right.file_list.focus()
+    async with demo_app(tmp_path, demo_root) as (app, pilot, right):
         await pilot.press("ctrl+o")
-        first = await until(pilot, lambda: app.screen.query(ShellTab).first(None), "a shell tab")
+        first = await first_shell_tab(app, pilot)
         await until(pilot, lambda: isinstance(app.focused, TerminalView), "the terminal")
         # In a shell the footer offers only what works there: the key that gives the keys back.
         shown = [b.binding.id for b in app.screen.active_bindings.values() if b.binding.show and b.enabled]

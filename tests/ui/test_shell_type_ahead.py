@@ -13,23 +13,16 @@ import asyncio
 import logging
 from pathlib import Path
 
-import asyncssh
 from textual import events
 from textual.widgets import TabbedContent
 
-from sshdeck.app import SshdeckApp
-from sshdeck.core.ssh.remote_source import DemoSource
 from sshdeck.core.ssh.session import ConnectSpec, Session
 from sshdeck.core.trust import TrustStore
-from sshdeck.ui.widgets.file_pane import FilePane
 from sshdeck.ui.widgets.shell_tab import ShellTab, shell_start_for_connection, shell_start_for_session
+from tests.ui.demo_shells import connect_to_demo, demo_app, first_shell_tab, screen_text, shell_at_its_prompt
 from tests.ui.waiting import until
 
 LINE = "echo typed-$((6*7))"
-
-
-def screen_text(tab: ShellTab) -> str:
-    return "\n".join(tab.view.terminal.display())
 
 
 def keys_of(text: str) -> list[events.Key]:
@@ -55,14 +48,11 @@ def type_when_a_shell_tab_shows(app, text: str) -> list[str]:
 
 
 async def test_keys_typed_as_a_new_shell_tab_appears_reach_the_shell(tmp_path: Path, demo_root: Path) -> None:
-    app = SshdeckApp(local_path=str(tmp_path), remote=DemoSource(demo_root))
-    async with app.run_test(size=(120, 36)) as pilot:
-        right = await until(pilot, lambda: (p := app.screen.query_one("#right", FilePane)).is_idle and p, "demo")
-        right.file_list.focus()
+    async with demo_app(tmp_path, demo_root) as (app, pilot, right):
         await pilot.pause()
         seen = type_when_a_shell_tab_shows(app, LINE)
         await pilot.press("ctrl+o")
-        tab = await until(pilot, lambda: app.screen.query(ShellTab).first(None), "a shell tab")
+        tab = await first_shell_tab(app, pilot)
         assert seen == [tab.id]
         await until(pilot, lambda: "\ntyped-42" in screen_text(tab) or tab.ended, "the shell to run the typed line")
         assert tab.ended is None
@@ -70,28 +60,20 @@ async def test_keys_typed_as_a_new_shell_tab_appears_reach_the_shell(tmp_path: P
 
 
 async def test_keys_typed_right_after_ctrl_o_before_the_tab_exists_reach_the_new_shell(tmp_path: Path, demo_root: Path) -> None:
-    app = SshdeckApp(local_path=str(tmp_path), remote=DemoSource(demo_root))
-    async with app.run_test(size=(120, 36)) as pilot:
-        right = await until(pilot, lambda: (p := app.screen.query_one("#right", FilePane)).is_idle and p, "demo")
-        right.file_list.focus()
+    async with demo_app(tmp_path, demo_root) as (app, pilot, right):
         await pilot.pause()
         # One burst, as a terminal sends it: Ctrl+O and the line behind it, before any tab is mounted.
         for key in [events.Key("ctrl+o", None), *keys_of(LINE)]:
             app.post_message(key)
-        tab = await until(pilot, lambda: app.screen.query(ShellTab).first(None), "a shell tab")
+        tab = await first_shell_tab(app, pilot)
         await until(pilot, lambda: "\ntyped-42" in screen_text(tab), "the shell to run the typed line")
         assert screen_text(tab).count("echo typed-") == 1
         assert right.path == "/"  # Enter did not open anything in the pane
 
 
 async def test_keys_typed_as_an_existing_shell_tab_is_shown_again_reach_it(tmp_path: Path, demo_root: Path) -> None:
-    app = SshdeckApp(local_path=str(tmp_path), remote=DemoSource(demo_root))
-    async with app.run_test(size=(120, 36)) as pilot:
-        right = await until(pilot, lambda: (p := app.screen.query_one("#right", FilePane)).is_idle and p, "demo")
-        right.file_list.focus()
-        await pilot.press("ctrl+o")
-        tab = await until(pilot, lambda: app.screen.query(ShellTab).first(None), "a shell tab")
-        await until(pilot, lambda: screen_text(tab).rstrip().endswith(("$", "#")), "the prompt")
+    async with demo_app(tmp_path, demo_root) as (app, pilot, right):
+        tab = await shell_at_its_prompt(app, pilot)
         await pilot.press("ctrl+right_square_bracket")
         tabs = app.screen.query_one("#tabs", TabbedContent)
         tabs.active = "files-tab"
@@ -121,10 +103,7 @@ async def run_typed_ahead(start, tries: int) -> list[bytes]:
 
 
 async def test_a_line_written_as_the_demo_shell_channel_opens_reaches_the_shell(demo_server) -> None:
-    async with asyncssh.connect(
-        demo_server.host, port=demo_server.port, username=demo_server.username,
-        client_keys=[demo_server.client_key], known_hosts=demo_server.known_hosts(),
-    ) as conn:
+    async with connect_to_demo(demo_server) as conn:
         assert await run_typed_ahead(shell_start_for_connection(conn), 5) == []
 
 
@@ -140,10 +119,7 @@ async def test_a_line_written_as_a_login_shell_channel_opens_on_openssh_reaches_
 
 
 async def test_closing_a_demo_shell_channel_while_it_prints_logs_no_error(demo_server, caplog) -> None:
-    async with asyncssh.connect(
-        demo_server.host, port=demo_server.port, username=demo_server.username,
-        client_keys=[demo_server.client_key], known_hosts=demo_server.known_hosts(),
-    ) as conn:
+    async with connect_to_demo(demo_server) as conn:
         process = await shell_start_for_connection(conn, "yes sshdeck")("xterm-256color", 80, 24)
         assert await process.stdout.read(100)
         process.close()
@@ -163,10 +139,7 @@ SLOW_SHELL = "sleep 1; env PS1='slow$ ' HISTFILE=/dev/null bash --norc --noprofi
 async def test_keys_typed_before_a_slow_shell_prints_its_prompt_are_sent_after_it_and_shown_once(demo_server) -> None:
     from tests.ui.test_shell_tab import ShellApp
 
-    async with asyncssh.connect(
-        demo_server.host, port=demo_server.port, username=demo_server.username,
-        client_keys=[demo_server.client_key], known_hosts=demo_server.known_hosts(),
-    ) as conn:
+    async with connect_to_demo(demo_server) as conn:
         tab = ShellTab("slow", shell_start_for_connection(conn, SLOW_SHELL))
         app = ShellApp(tab)
         async with app.run_test(size=(100, 30)) as pilot:
@@ -182,10 +155,7 @@ async def test_keys_typed_before_a_slow_shell_prints_its_prompt_are_sent_after_i
 async def test_a_program_that_prints_nothing_still_gets_the_keys_typed_ahead(demo_server) -> None:
     from tests.ui.test_shell_tab import ShellApp
 
-    async with asyncssh.connect(
-        demo_server.host, port=demo_server.port, username=demo_server.username,
-        client_keys=[demo_server.client_key], known_hosts=demo_server.known_hosts(),
-    ) as conn:
+    async with connect_to_demo(demo_server) as conn:
         tab = ShellTab("cat", shell_start_for_connection(conn, "stty -echo; cat -n"))
         app = ShellApp(tab)
         async with app.run_test(size=(100, 30)) as pilot:
@@ -197,13 +167,8 @@ async def test_a_program_that_prints_nothing_still_gets_the_keys_typed_ahead(dem
 
 
 async def test_ctrl_o_typed_in_a_shell_goes_to_the_shell_not_to_a_new_tab(tmp_path: Path, demo_root: Path) -> None:
-    app = SshdeckApp(local_path=str(tmp_path), remote=DemoSource(demo_root))
-    async with app.run_test(size=(120, 36)) as pilot:
-        right = await until(pilot, lambda: (p := app.screen.query_one("#right", FilePane)).is_idle and p, "demo")
-        right.file_list.focus()
-        await pilot.press("ctrl+o")
-        tab = await until(pilot, lambda: app.screen.query(ShellTab).first(None), "a shell tab")
-        await until(pilot, lambda: screen_text(tab).rstrip().endswith(("$", "#")), "the prompt")
+    async with demo_app(tmp_path, demo_root) as (app, pilot, right):
+        tab = await shell_at_its_prompt(app, pilot)
         await pilot.press(*"cat -v", "enter", "ctrl+o", "enter")
         await until(pilot, lambda: "\n^O" in screen_text(tab), "cat to show the Ctrl+O it got")
         assert len(app.screen.query(ShellTab)) == 1

@@ -35,9 +35,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sshdeck.core.fs.limits import ListingLimitError
 from sshdeck.core.fs.names import display_path
-from sshdeck.core.sync.tree import Excludes, Tree, inert, list_rows, stopped, take_listing
+from sshdeck.core.sync.tree import Excludes, Tree, inert, list_into, stopped
 from sshdeck.core.transfer.endpoints import Endpoint, Rel
 from sshdeck.core.transfer.errors import TransferError, describe
 from sshdeck.core.transfer.local import LocalEndpoint
@@ -75,17 +74,7 @@ async def _scan_here(
     """Folders listed in this process, depth first, until the tree holds more than `threshold` entries; what is left."""
     while pending and (threshold is None or tree.count <= threshold):
         folder = pending.pop()
-        try:
-            listing = await list_rows(endpoint, folder)
-        except ListingLimitError as exc:
-            tree.incomplete.add(folder)
-            tree.problems.append(inert(str(exc)))
-            continue
-        except Exception as exc:  # noqa: BLE001 - the folder fails, the scan goes on
-            tree.incomplete.add(folder)
-            tree.problems.append(inert(f"{endpoint.label}: {show(folder)}: cannot list: {describe(exc)}"))
-            continue
-        children = take_listing(tree, endpoint.label, folder, listing, excludes)
+        children = await list_into(tree, endpoint, folder, excludes)
         if tree.count > limit:
             stopped(tree, endpoint, folder, limit)
             return []

@@ -211,6 +211,26 @@ async def list_rows(endpoint: Endpoint, folder: Rel) -> Listing:
     return [name for name, _ in found], [(codes[s.kind], s.size, s.mtime, s.mode) for _, s in found]
 
 
+async def list_into(tree: Tree, endpoint: Endpoint, folder: Rel, excludes: Excludes) -> list[Rel]:
+    """One folder listed into `tree`, every name checked; the folders below it to list next.
+
+    A folder that cannot be listed, or passes a listing limit, is marked
+    incomplete with its problem (nothing below it will be deleted), and the
+    scan goes on.
+    """
+    try:
+        listing = await list_rows(endpoint, folder)
+    except ListingLimitError as exc:
+        tree.incomplete.add(folder)
+        tree.problems.append(inert(str(exc)))
+        return []
+    except Exception as exc:  # noqa: BLE001 - the folder fails, the scan goes on
+        tree.incomplete.add(folder)
+        tree.problems.append(inert(f"{endpoint.label}: {show(folder)}: cannot list: {describe(exc)}"))
+        return []
+    return take_listing(tree, endpoint.label, folder, listing, excludes)
+
+
 async def scan_tree(
     endpoint: Endpoint,
     excludes: Excludes | None = None,
@@ -245,17 +265,7 @@ async def _scan_in_process(
         if full:
             return
         async with gate:
-            try:
-                listing = await list_rows(endpoint, folder)
-            except ListingLimitError as exc:
-                tree.incomplete.add(folder)
-                tree.problems.append(inert(str(exc)))
-                return
-            except Exception as exc:  # noqa: BLE001 - the folder fails, the scan goes on
-                tree.incomplete.add(folder)
-                tree.problems.append(inert(f"{endpoint.label}: {show(folder)}: cannot list: {describe(exc)}"))
-                return
-        children = take_listing(tree, endpoint.label, folder, listing, excludes)
+            children = await list_into(tree, endpoint, folder, excludes)
         if tree.count > limit:
             # The whole tree is then incomplete: nothing will be deleted on this side's account.
             if not full:

@@ -101,45 +101,51 @@ class Scrolling:
             if len(self.dirty) < self.rows:  # not already all dirty
                 self.dirty.update(range(top, bottom + 1))
             return
-        if count == bottom - top + 1 and self._cleared_again(top, bottom, erase):
-            if top == 0 and buf is self.primary:  # the same blank lines pass into the scrollback
+        gone = self._shift(top, bottom, count, erase, up=True)
+        if top == 0 and buf is self.primary:
+            if gone is None:  # the same blank lines pass into the scrollback
                 blank = "" if erase is DEFAULT else (" " * self.cols, erase)
                 self.history.extend([blank] * count)
-                self.scroll_count += count
-            return
-        self.work += bottom - top + 1
-        gone = buf[top : top + count]
-        del buf[top : top + count]
-        buf[bottom - count + 1 : bottom - count + 1] = [Line.blank(self.cols, erase) for _ in range(count)]
-        if top == 0 and buf is self.primary:
-            self.history.extend([line.pack() for line in gone])
+            else:
+                self.history.extend([line.pack() for line in gone])
             self.scroll_count += count
-        if len(self.dirty) < self.rows:  # not already all dirty
-            self.dirty.update(range(top, bottom + 1))
-        if count == bottom - top + 1:
-            self._mark_done(("clear", top, bottom, erase, id(buf)))
-
-    def _cleared_again(self, top: int, bottom: int, erase: Style) -> bool:
-        """Would blanking rows top..bottom find them blanked so already, with nothing drawn since?"""
-        return self._unchanged_since(("clear", top, bottom, erase, id(self.buffer)))
 
     def scroll_down(self, count: int) -> None:
         top, bottom = self.top, self.bottom
         count = min(count, bottom - top + 1)
-        if count <= 0:
-            return
+        if count > 0:
+            self._shift(top, bottom, count, self.erase_style(), up=False)
+
+    def _shift(self, top: int, bottom: int, count: int, erase: Style, *, up: bool) -> list[Line] | None:
+        """Rows top..bottom moved `count` lines up (or down), blank lines in `erase` coming in at the other end.
+
+        Returns the lines moved out at the top (none when moving down), or
+        None when the move blanked the whole region again with nothing drawn
+        since: that costs only a comparison.
+        """
         buf = self.buffer
-        erase = self.erase_style()
         whole = count == bottom - top + 1
         if whole and self._cleared_again(top, bottom, erase):
-            return
+            return None
         self.work += bottom - top + 1
-        del buf[bottom - count + 1 : bottom + 1]
-        buf[top:top] = [Line.blank(self.cols, erase) for _ in range(count)]
+        blanks = [Line.blank(self.cols, erase) for _ in range(count)]
+        if up:
+            gone = buf[top : top + count]
+            del buf[top : top + count]
+            buf[bottom - count + 1 : bottom - count + 1] = blanks
+        else:
+            gone = []
+            del buf[bottom - count + 1 : bottom + 1]
+            buf[top:top] = blanks
         if len(self.dirty) < self.rows:  # not already all dirty
             self.dirty.update(range(top, bottom + 1))
         if whole:
             self._mark_done(("clear", top, bottom, erase, id(buf)))
+        return gone
+
+    def _cleared_again(self, top: int, bottom: int, erase: Style) -> bool:
+        """Would blanking rows top..bottom find them blanked so already, with nothing drawn since?"""
+        return self._unchanged_since(("clear", top, bottom, erase, id(self.buffer)))
 
     def insert_lines(self, count: int) -> None:
         """IL: open blank lines at the cursor, pushing the region's lines down."""
@@ -156,18 +162,7 @@ class Scrolling:
         if not self.top <= self.y <= self.bottom:
             return
         top, bottom = self.y, self.bottom
-        count = min(count, bottom - top + 1)
-        buf = self.buffer
-        erase = self.erase_style()
-        whole = count == bottom - top + 1
-        if not (whole and self._cleared_again(top, bottom, erase)):
-            self.work += bottom - top + 1
-            del buf[top : top + count]
-            buf[bottom - count + 1 : bottom - count + 1] = [Line.blank(self.cols, erase) for _ in range(count)]
-            if len(self.dirty) < self.rows:  # not already all dirty
-                self.dirty.update(range(top, bottom + 1))
-            if whole:
-                self._mark_done(("clear", top, bottom, erase, id(buf)))
+        self._shift(top, bottom, min(count, bottom - top + 1), self.erase_style(), up=True)
         self.x = 0
         self.pending_wrap = False
 

@@ -1,8 +1,8 @@
 """TerminalView: the widget that shows one `Terminal` and sends the user's input to it.
 
-It is a Line-API widget: `render_line` builds a `Strip` per row from the
-emulator's runs and keeps it until the emulator reports the row dirty, so a
-frame costs only the rows that changed.  Output is fed as it arrives, but the
+It is a Line-API widget: `render_line` draws a `Strip` per row from the
+emulator's runs, kept until the emulator reports the row dirty
+(terminal_lines.py), so a frame costs only the rows that changed.  Output is fed as it arrives, but the
 screen is refreshed at most 60 times a second (`FRAME`), so a flood of
 output costs parsing time, not rendering time.
 
@@ -44,8 +44,9 @@ from sshdeck.core.terminal import (
     encode_key,
     encode_paste,
 )
+from sshdeck.ui.widgets.terminal_lines import TerminalLines
 from sshdeck.ui.widgets.terminal_mouse import MouseHandler
-from sshdeck.ui.widgets.terminal_render import StyleMapper, clean_label, corner_label, line_strip, restyle
+from sshdeck.ui.widgets.terminal_render import clean_label, corner_label, restyle
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +134,7 @@ class TerminalView(Widget, can_focus=True):
         self.mouse = MouseHandler(self)
         self.back = 0
         """Lines scrolled back from the live screen (0 = following the output)."""
-        self._rows: dict[int, Strip] = {}
-        self._history: dict[int, Strip] = {}
-        self._mapper: StyleMapper | None = None
+        self.lines = TerminalLines(self)
         self._seen_scrolls = 0
         self._flush_handle: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
@@ -206,7 +205,7 @@ class TerminalView(Widget, can_focus=True):
             self._handle_events()
         except Exception:  # noqa: BLE001 - a drawing bug must not take the app down
             log.exception("terminal view: refreshing failed")
-            self._rows.clear()
+            self.lines.clear(history=False)
             self.refresh()
 
     def _apply_dirty(self) -> None:
@@ -214,8 +213,7 @@ class TerminalView(Widget, can_focus=True):
         dirty = terminal.take_dirty()
         scrolled = terminal.scroll_count - self._seen_scrolls
         self._seen_scrolls = terminal.scroll_count
-        for row in dirty:
-            self._rows.pop(row, None)
+        self.lines.forget_rows(dirty)
         if not self.is_mounted:
             return
         if self.back:
@@ -260,15 +258,7 @@ class TerminalView(Widget, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._mapper = None
-        self._rows.clear()
-        self._history.clear()
-
-    @property
-    def mapper(self) -> StyleMapper:
-        if self._mapper is None:
-            self._mapper = StyleMapper(self.rich_style)
-        return self._mapper
+        self.lines.clear(styles=True)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -279,7 +269,7 @@ class TerminalView(Widget, can_focus=True):
         try:
             if y >= terminal.rows or index >= terminal.line_count:
                 return Strip.blank(width, self.rich_style)
-            strip = self._line_strip(index, history, width)
+            strip = self.lines.strip(index, history, width)
             strip = self.mouse.overlay(strip, index, width)
             cursor = terminal.cursor
             if cursor.visible and index == history + cursor.y:
@@ -293,30 +283,13 @@ class TerminalView(Widget, can_focus=True):
             log.exception("terminal view: drawing line %d failed", index)
             return Strip.blank(width, self.rich_style)
 
-    def _line_strip(self, index: int, history: int, width: int) -> Strip:
-        terminal = self.terminal
-        if index >= history:
-            row = index - history
-            strip = self._rows.get(row)
-            if strip is None or strip.cell_length != width:
-                strip = self._rows[row] = line_strip(terminal.line_at(index), width, self.mapper)
-            return strip
-        key = terminal.scroll_count - history + index
-        strip = self._history.get(key)
-        if strip is None or strip.cell_length != width:
-            if len(self._history) > 4 * max(terminal.rows, 25):
-                self._history.clear()
-            strip = self._history[key] = line_strip(terminal.line_at(index), width, self.mapper)
-        return strip
-
     # -- size -----------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
         cols, rows = max(2, self.size.width), max(1, self.size.height)
         if (cols, rows) != (self.terminal.cols, self.terminal.rows):
             self.terminal.resize(cols, rows)
-            self._rows.clear()
-            self._history.clear()
+            self.lines.clear()
             self.back = min(self.back, self.terminal.history_size)
             self.refresh()
             if self.on_terminal_resize is not None:
