@@ -10,7 +10,6 @@ calls.  Starting `cp` runs no helper process (`ldconfig`) and loads neither
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import subprocess
@@ -21,30 +20,7 @@ import pytest
 
 import sshdeck.core.transfer.durable as durable
 from sshdeck.commands import cp
-from tests.core.transfer_servers import connect_openssh
-
-
-def parse(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    cp.add_parser(parser.add_subparsers(dest="command"))
-    return parser.parse_args(["cp", *argv])
-
-
-@pytest.fixture
-def explicit_connect(openssh_server, monkeypatch):
-    async def connect(target, args, err, trust=None):
-        conn = await connect_openssh(openssh_server)
-
-        async def reconnect():
-            return await (await connect_openssh(openssh_server)).start_sftp_client()
-
-        async def close():
-            conn.close()
-
-        return cp.Remote(await conn.start_sftp_client(), reconnect, close, "test")
-
-    monkeypatch.setattr(cp, "CONNECT", connect)
-    return openssh_server
+from tests.core.cp_support import explicit_connect, parse  # noqa: F401 -- explicit_connect is a fixture
 
 
 @pytest.fixture

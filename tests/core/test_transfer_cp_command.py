@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import os
@@ -18,31 +17,8 @@ import pytest
 from sshdeck.commands import cp
 from sshdeck.commands.cp_report import format_size
 from sshdeck.core.transfer import Journal
-from tests.core.transfer_servers import connect_openssh
+from tests.core.cp_support import explicit_connect, parse  # noqa: F401 -- explicit_connect is a fixture
 from tests.support.throttled_proxy import ThrottledProxy
-
-
-def parse(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    cp.add_parser(parser.add_subparsers(dest="command"))
-    return parser.parse_args(["cp", *argv])
-
-
-@pytest.fixture
-def explicit_connect(openssh_server, monkeypatch):
-    async def connect(target, args, err, trust=None):
-        conn = await connect_openssh(openssh_server)
-
-        async def reconnect():
-            return await (await connect_openssh(openssh_server)).start_sftp_client()
-
-        async def close():
-            conn.close()
-
-        return cp.Remote(await conn.start_sftp_client(), reconnect, close, "test")
-
-    monkeypatch.setattr(cp, "CONNECT", connect)
-    return openssh_server
 
 
 async def test_cp_uploads_a_tree_and_downloads_it_back(explicit_connect, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Keys typed right behind the key that opens a bar land in the bar (a fast typist, a paste, a macro).
+"""Keys typed right behind the key that opens the quick-connect bar land in the bar (a fast typist, a macro).
 
 The keys are queued together, as a terminal delivers them in one read: none may reach the pane
 while the bar's focus is still on its way.
@@ -6,9 +6,9 @@ while the bar's focus is still on its way.
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-import pytest
 from textual import events
 from textual.widgets import Input
 
@@ -17,10 +17,9 @@ from sshdeck.core.ssh.remote_source import DemoSource
 from tests.ui.waiting import both_panes_idle
 
 
-@pytest.mark.parametrize(("opener", "field"), [("ctrl+k", "#quick-connect-input"), ])
-async def test_keys_typed_behind_the_opener_land_in_the_bar(
-    tmp_path: Path, demo_root: Path, opener: str, field: str
-) -> None:
+@asynccontextmanager
+async def panes_ready(tmp_path: Path, demo_root: Path):
+    """(app, pilot) with both panes listed and the keys in the left pane."""
     local = tmp_path / "local"
     local.mkdir()
     app = SshdeckApp(local_path=str(local), remote=DemoSource(demo_root))
@@ -28,23 +27,22 @@ async def test_keys_typed_behind_the_opener_land_in_the_bar(
         left, _right = await both_panes_idle(pilot, app)
         left.file_list.focus()
         await pilot.pause()
-        character = {"slash": "/"}.get(opener)
-        app.post_message(events.Key(opener, character))
+        yield app, pilot
+
+
+async def test_keys_typed_behind_ctrl_k_land_in_the_bar(tmp_path: Path, demo_root: Path) -> None:
+    async with panes_ready(tmp_path, demo_root) as (app, pilot):
+        app.post_message(events.Key("ctrl+k", None))
         for letter in "nowhere":
             app.post_message(events.Key(letter, letter))
         await pilot.pause()
         await pilot.pause()
-        assert app.screen.query_one(field, Input).value == "nowhere"
+        assert app.screen.query_one("#quick-connect-input", Input).value == "nowhere"
 
 
 async def test_ctrl_k_in_a_text_field_still_deletes_to_the_end_of_the_line(tmp_path: Path, demo_root: Path) -> None:
     # Ctrl+K is a priority key for the bar's sake; in a text field it keeps its editing meaning.
-    local = tmp_path / "local"
-    local.mkdir()
-    app = SshdeckApp(local_path=str(local), remote=DemoSource(demo_root))
-    async with app.run_test(size=(120, 30)) as pilot:
-        left, _right = await both_panes_idle(pilot, app)
-        left.file_list.focus()
+    async with panes_ready(tmp_path, demo_root) as (app, pilot):
         await pilot.press("slash", *"abcdef", "home", "right", "right", "ctrl+k")
         assert app.screen.query_one("#left .pane-filter", Input).value == "ab"
         assert not app.screen.query_one("QuickConnectBar").display

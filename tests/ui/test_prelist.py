@@ -105,21 +105,28 @@ async def test_an_unknown_host_key_is_asked_by_the_app_and_the_child_lists_nothi
         assert listed == [str(folder)]  # listed by the app itself
 
 
-async def test_a_child_that_stops_half_way_leaves_the_listing_to_the_app(tmp_path, openssh_server, monkeypatch) -> None:
+def app_with_a_scripted_child(tmp_path, server, monkeypatch, rows: str, then: str = ""):
+    """(app, folder, the app's own listings, child): a child that announces the start folder and sends `rows`
+    (a Python expression of Entry objects), then runs `then`, instead of the real child."""
     folder = listed_folder(tmp_path)
-    config = ssh_config(tmp_path, openssh_server)
-    trust_the_server(openssh_server)
+    config = ssh_config(tmp_path, server)
+    trust_the_server(server)
     listed = count_listings(monkeypatch)
     target = f"box:{folder}"
     key = initial_connection(target, ProfileStore.load(), str(config))[0]
-    # A child that says it lists the folder, sends one batch, then dies before the end.
     script = (
-        "from sshdeck.ui.prelist_child import _send, columns; from sshdeck.core.fs.base import Entry, EntryKind; "
-        f"_send(1, ('start', {key!r}, {str(folder)!r})); "
-        "_send(1, ('rows', columns([Entry(b'only-half.txt', EntryKind.FILE, 1)])))"
+        "import time; from sshdeck.ui.prelist_child import _send, columns; from sshdeck.core.fs.base import Entry, EntryKind; "
+        f"_send(1, ('start', {key!r}, {str(folder)!r})); _send(1, ('rows', columns({rows}))); {then}"
     )
     child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
     app = SshdeckApp(local_path=str(tmp_path), ssh_config=str(config), initial_target=target, prelist=Prelist(child))
+    return app, folder, listed, child
+
+
+async def test_a_child_that_stops_half_way_leaves_the_listing_to_the_app(tmp_path, openssh_server, monkeypatch) -> None:
+    # A child that says it lists the folder, sends one batch, then dies before the end.
+    app, folder, listed, _child = app_with_a_scripted_child(
+        tmp_path, openssh_server, monkeypatch, "[Entry(b'only-half.txt', EntryKind.FILE, 1)]")
     async with app.run_test(size=(140, 40)) as pilot:
         right = await until(pilot, lambda: (p := pane(app, "right")).is_idle and p.path == str(folder) and p, "the listing")
         assert "only-half.txt" not in names(right)
@@ -193,21 +200,10 @@ def test_the_child_lists_a_trusted_host_start_folder_in_batches(tmp_path, openss
 
 
 async def test_escape_stops_a_listing_the_child_is_still_sending_and_ends_the_child(tmp_path, openssh_server, monkeypatch) -> None:
-    folder = listed_folder(tmp_path)
-    config = ssh_config(tmp_path, openssh_server)
-    trust_the_server(openssh_server)
-    listed = count_listings(monkeypatch)
-    target = f"box:{folder}"
-    key = initial_connection(target, ProfileStore.load(), str(config))[0]
     # A child that sends its first batch, then keeps the listing open (a slow server, say).
-    script = (
-        "import time; from sshdeck.ui.prelist_child import _send, columns; from sshdeck.core.fs.base import Entry, EntryKind; "
-        f"_send(1, ('start', {key!r}, {str(folder)!r})); "
-        "_send(1, ('rows', columns([Entry(b'first-%d.txt' % i, EntryKind.FILE, 1) for i in range(7)]))); "
-        "time.sleep(120)"
-    )
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    app = SshdeckApp(local_path=str(tmp_path), ssh_config=str(config), initial_target=target, prelist=Prelist(child))
+    app, _folder, listed, child = app_with_a_scripted_child(
+        tmp_path, openssh_server, monkeypatch, "[Entry(b'first-%d.txt' % i, EntryKind.FILE, 1) for i in range(7)]",
+        then="time.sleep(120)")
     async with app.run_test(size=(140, 40)) as pilot:
         right = await until(pilot, lambda: (p := pane(app, "right")).loading_count == 7 and p, "the count of the first batch")
         await until(pilot, lambda: "loading… 7" in str(right.query_one(".pane-path").content), "the count drawn")

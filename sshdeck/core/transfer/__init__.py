@@ -12,8 +12,9 @@ The UI and `sshdeck cp` use this face only:
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from sshdeck.core.lazy_names import lazy_names
 
 # Each name is loaded from its module on first use (PEP 562), so importing one piece
 # (`sshdeck.core.transfer.rate_limit` for `--limit`) does not load the whole engine:
@@ -31,27 +32,7 @@ _HOMES = {
     "reconcile": ("discard_job", "find_parts"),
     "sftp": ("SftpEndpoint",),
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
-
-
-def __getattr__(name: str) -> object:
-    module = _HOME_OF.get(name)
-    if module is None:
-        if not name.startswith("_"):  # a submodule not loaded yet (`transfer.engine`)
-            try:
-                return importlib.import_module(f"{__name__}.{name}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{__name__}.{name}":
-                    raise
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME_OF})
-
+__getattr__, __dir__ = lazy_names(__name__, _HOMES, globals())
 
 if TYPE_CHECKING:
     from sshdeck.core.transfer.conflicts import Conflict, ConflictCallback, ConflictChoice, ConflictDecision
