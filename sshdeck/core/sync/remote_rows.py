@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import contextlib
 
-from sshdeck.core.fs.errors import ConnectionLostError as FsConnectionLost
-from sshdeck.core.fs.errors import FileSystemError
-from sshdeck.core.fs.limits import ListingLimitError, ListingTally
+from sshdeck.core.fs.limits import ListingTally
 from sshdeck.core.fs.sftp_listing import FIRST_READ_AHEAD, fast_path_available, listing_errors, name_replies
 from sshdeck.core.fs.sftp_names import RowSink, parse_names
 from sshdeck.core.sync.tree import DIR, FILE, LINK, OTHER, Listing
 from sshdeck.core.transfer.endpoints import Rel
-from sshdeck.core.transfer.errors import ConnectionLostError, TransferError
-from sshdeck.core.transfer.sftp import SftpEndpoint
+from sshdeck.core.transfer.sftp import SftpEndpoint, listing_failures_as_transfer_errors
 
 _CODES = {0o040000: DIR, 0o100000: FILE, 0o120000: LINK}
 
@@ -39,14 +36,8 @@ def lean_listing(endpoint: object) -> bool:
 async def remote_rows(endpoint: SftpEndpoint, rel: Rel) -> Listing:
     """Every entry of a remote folder as raw names and their rows, capped by the endpoint's listing limits."""
     path = endpoint.path(rel).decode("utf-8", "surrogateescape")
-    try:
+    with listing_failures_as_transfer_errors():
         return await _list(endpoint, path)
-    except ListingLimitError:
-        raise
-    except FsConnectionLost as exc:
-        raise ConnectionLostError(str(exc)) from None
-    except FileSystemError as exc:
-        raise TransferError(str(exc)) from None
 
 
 async def _list(endpoint: SftpEndpoint, path: str) -> Listing:

@@ -10,8 +10,9 @@ asked is caught here).  Request size stays asyncssh's default: the server's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import stat as st
-from typing import Awaitable, Callable, Hashable
+from typing import Awaitable, Callable, Hashable, Iterator
 
 import asyncssh
 from asyncssh import FXF_CREAT, FXF_EXCL, FXF_READ, FXF_WRITE, SFTPAttrs
@@ -120,6 +121,20 @@ DEFAULT_WINDOW = 16
 # Small requests whose time is taken as a sample of the round trip (the smallest counts).
 ROUND_TRIP_SAMPLES = 4
 
+@contextlib.contextmanager
+def listing_failures_as_transfer_errors() -> Iterator[None]:
+    """A remote folder listing's failures as a transfer's: a lost link stays "connection lost" (it may be
+    resumed), any other failure is the transfer's error; a listing limit passes through as it is."""
+    try:
+        yield
+    except ListingLimitError:
+        raise
+    except FsConnectionLost as exc:
+        raise ConnectionLostError(str(exc)) from None
+    except FileSystemError as exc:
+        raise TransferError(str(exc)) from None
+
+
 class SftpEndpoint:
     """A folder on one SFTP session; `reconnect` returns a fresh SFTPClient after a lost link."""
 
@@ -219,16 +234,10 @@ class SftpEndpoint:
         """
         path = self.path(rel).decode("utf-8", "surrogateescape")
         out = []
-        try:
+        with listing_failures_as_transfer_errors():
             limits = lowered(self.limits, max_entries)
             async for batch in capped(path, list_folder(self.sftp, path, resolve_links=False, keep_unsafe=True), limits):
                 out.extend((entry.name, Stat(entry.kind, entry.size, entry.mtime, entry.mode)) for entry in batch)
-        except ListingLimitError:
-            raise
-        except FsConnectionLost as exc:
-            raise ConnectionLostError(str(exc)) from None
-        except FileSystemError as exc:
-            raise TransferError(str(exc)) from None
         return out
 
     async def identity(self, rel: Rel) -> Hashable:
