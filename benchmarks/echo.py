@@ -27,7 +27,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `sshdeck` importable from the checkout
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.terminal import COLS, LATENCY_TARGET_MS, ROWS, SHELL, stats  # noqa: E402
+from benchmarks.terminal import COLS, ROWS  # noqa: E402
+from benchmarks.terminal_ssh import LATENCY_TARGET_MS, SHELL, stats  # noqa: E402
 
 MIB = 1 << 20
 
