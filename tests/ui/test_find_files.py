@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from textual.widgets import Input, OptionList
+import pytest
+from textual.geometry import Region
+from textual.widgets import Input, OptionList, Static
 
 from sshdeck.app import SshdeckApp
 from sshdeck.core.ssh.remote_source import DemoSource
@@ -111,3 +113,17 @@ async def test_space_selects_results_and_f5_copies_them_to_the_other_pane(demo_r
         await pilot.click("#confirm-yes")
         await until(pilot, lambda: (local / "target.cfg").exists() and (local / "other.cfg").exists(), "the copies")
         assert (local / "target.cfg").read_text() == "port = 22\n"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 24)])
+async def test_the_key_hint_is_read_in_full_on_a_small_terminal(size, demo_root: Path, hermetic_home: Path) -> None:
+    """At 80×24 the hint under the results lost its end ("…copy the selected to"); it now fits or wraps."""
+    app = SshdeckApp(local_path=str(hermetic_home), remote=DemoSource(demo_root))
+    async with app.run_test(size=size) as pilot:
+        await both_panes_idle(pilot, app)
+        screen = await open_find(pilot, app)
+        await pilot.pause()
+        hint = screen.query_one("#find-hint", Static)
+        width, height = hint.outer_size
+        drawn = " ".join(" ".join(strip.text.split()) for strip in hint.render_lines(Region(0, 0, width, height)))
+        assert drawn.strip() == str(hint.render()).strip() and drawn.strip().endswith("F5: copy to the other pane")

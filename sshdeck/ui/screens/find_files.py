@@ -67,8 +67,7 @@ class FindFiles(ModalScreen[str | None]):
                 yield Input(placeholder="text the file contains (optional)", id="find-content")
             yield Static(Content("Enter searches · Escape stops, then closes"), id="find-status")
             yield OptionList(id="find-results")
-            yield Static(Content("Enter: go to the file · Space: select · F5: copy the selected to the other pane"),
-                         id="find-hint")
+            yield Static(Content("Enter: go to the file · Space: select · F5: copy to the other pane"), id="find-hint")
 
     def on_mount(self) -> None:
         self.query_one("#find-name", Input).focus()
