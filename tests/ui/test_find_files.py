@@ -127,3 +127,25 @@ async def test_the_key_hint_is_read_in_full_on_a_small_terminal(size, demo_root:
         width, height = hint.outer_size
         drawn = " ".join(" ".join(strip.text.split()) for strip in hint.render_lines(Region(0, 0, width, height)))
         assert drawn.strip() == str(hint.render()).strip() and drawn.strip().endswith("F5: copy to the other pane")
+
+
+async def test_down_from_the_search_fields_goes_to_the_results(demo_root: Path, hermetic_home: Path) -> None:
+    """Type, Enter, Down, Enter: the keyboard path a FileZilla or WinSCP user takes, without Tab Tab."""
+    make_remote_tree(demo_root)
+    app = SshdeckApp(local_path=str(hermetic_home), remote=DemoSource(demo_root))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await both_panes_idle(pilot, app)
+        await pilot.press("tab")
+        screen = await open_find(pilot, app)
+        results = screen.query_one("#find-results", OptionList)
+        await pilot.press("down")  # nothing found yet: the field keeps the focus
+        assert screen.query_one("#find-name", Input).has_focus
+        await search(pilot, screen, "*.cfg", content="port")
+        screen.query_one("#find-content", Input).focus()
+        await pilot.press("down")
+        assert results.has_focus and results.highlighted == 0
+        await pilot.press("enter")
+        await until(pilot, lambda: not isinstance(app.screen, FindFiles), "the find screen to close")
+        pane = app.screen.query_one("#right", FilePane)
+        await until(pilot, lambda: pane.is_idle and pane.path.endswith("/proj/src/deep"), "the result's folder")
+        assert pane.file_list.current is not None and pane.file_list.current.name == b"target.cfg"

@@ -41,6 +41,7 @@ class FindFiles(ModalScreen[str | None]):
         Binding("escape", "stop_or_close", "Stop / close", id="find_stop"),
         Binding("space", "toggle_result", "Select", id="find_select"),
         Binding("f5", "copy_selected", "Copy selected", id="find_copy"),
+        Binding("down", "to_results", "To the results", show=False, id="find_to_results"),
     ]
 
     def __init__(self, fs: FileSystem, folder: str, *, on_copy: Callable[[list[Found]], None] | None = None) -> None:
@@ -157,6 +158,14 @@ class FindFiles(ModalScreen[str | None]):
             self.dismiss(None)
 
     # -- results -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "to_results":  # Down in a search field, once something is found
+            return isinstance(self.focused, Input) and bool(self.results)
+        return True
+
+    def action_to_results(self) -> None:
+        self.query_one("#find-results", OptionList).focus()
 
     @on(OptionList.OptionSelected, "#find-results")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
