@@ -31,7 +31,7 @@ KEY_TABLE: tuple[tuple[str, str, str], ...] = (
     ('`Ctrl+]`', '(in a shell) give the keys back to sshdeck', '`leave_terminal`'),
     ('`Ctrl+W`', 'close the shell tab', '`close_shell_tab`'),
     ('`Shift+PgUp` / `Shift+PgDn`', '(in a shell) scroll back', '`terminal_page_up`, `terminal_page_down`'),
-    ('`Ctrl+F`', 'find files below this folder, by name and content (`Escape` stops, again closes; `Enter` goes to the file; `Space` selects; `F5` copies the selected)', '`find`, `find_stop`, `find_select`, `find_copy`'),
+    ('`Ctrl+F`', 'find files below this folder, by name and content (`Enter` searches, `Down` goes to the results, `Escape` stops, again closes; `Enter` on a result goes to the file; `Space` selects; `F5` copies the selected)', '`find`, `find_stop`, `find_to_results`, `find_select`, `find_copy`'),
     ('`Alt+L`', 'what this pane shows (this computer, a connected host, or a saved host: connects it here)', '`pick_location`'),
     ('`F9`', 'host list', '`toggle_sidebar`'),
     ('`Ctrl+K`', 'quick connect (`Ctrl+S` in the bar: save as profile, `Escape` closes it)', '`quick_connect`, `quick_connect_save`, `quick_connect_close`'),
