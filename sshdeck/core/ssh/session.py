@@ -25,6 +25,7 @@ from sshdeck.core.ssh.client_keys import KeyCache
 from sshdeck.core.ssh.connect import AcceptedKeys, Connected, open_connection
 from sshdeck.core.ssh.connect_errors import ConnectError, describe
 from sshdeck.core.ssh.connect_spec import ConnectSpec, ResolvedTarget
+from sshdeck.core.ssh.quick_ack import opened_promptly
 from sshdeck.core.trust.check import HostKeyCheck
 from sshdeck.core.trust.known_hosts import TrustStore
 
@@ -215,7 +216,7 @@ class Session:
 
     async def start_sftp_client(self) -> asyncssh.SFTPClient:
         """A new SFTP client (its own channel), e.g. for a transfer worker."""
-        return await self._on_any_connection(lambda conn: conn.start_sftp_client())
+        return await self._on_any_connection(lambda conn: opened_promptly(conn, conn.start_sftp_client()))
 
     async def sftp(self) -> asyncssh.SFTPClient:
         """The session's shared SFTP client, started on first use."""
@@ -231,7 +232,7 @@ class Session:
         if self.spec.force_pty:
             kwargs.setdefault("request_pty", "force")
             kwargs.setdefault("term_type", "xterm-256color")
-        return await self._on_any_connection(lambda conn: conn.create_process(command, **kwargs))
+        return await self._on_any_connection(lambda conn: opened_promptly(conn, conn.create_process(command, **kwargs)))
 
     async def run(self, command: str, **kwargs: Any) -> asyncssh.SSHCompletedProcess:
         """Run one command to completion (its own channel)."""
