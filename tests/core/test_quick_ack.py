@@ -60,3 +60,19 @@ async def test_a_proxy_command_connection_is_not_touched(openssh_server, trust_s
     async with Session(spec, ConnectCallbacks(), trust=trust_store) as session:
         assert await (await session.sftp()).exists("/")
     assert events == ["channel open", ("quick ack", False)]
+
+
+@pytest.mark.skipif(quick_ack.TCP_QUICKACK is None, reason="TCP_QUICKACK is Linux's")
+async def test_the_bulk_connections_first_channel_is_opened_the_same_way(openssh_server, trust_store, events) -> None:
+    from sshdeck.core.ssh.bulk import BulkLink
+
+    openssh_server.write_known_hosts(trust_store.read_files[0])
+    async with Session(sshd_spec(openssh_server, openssh_server.client_key), ConnectCallbacks(),
+                       trust=trust_store) as session:
+        await session.sftp()
+        link = BulkLink(session)
+        try:
+            assert await link.sftp() is not None and link.opened == 1
+        finally:
+            await link.close()
+    assert events == ["channel open", ("quick ack", True)] * 2

@@ -33,6 +33,7 @@ from sshdeck.core.ssh.auth import ConnectCallbacks
 from sshdeck.core.ssh.connect import Connected
 from sshdeck.core.ssh.connect_errors import ConnectError
 from sshdeck.core.ssh.login_secrets import LoginSecrets
+from sshdeck.core.ssh.quick_ack import opened_promptly
 from sshdeck.core.inert import Inert, inert, plain
 from sshdeck.core.ssh.session import Session
 from sshdeck.core.ssh.worker_ticket import ticket_for
@@ -104,7 +105,8 @@ class BulkLink:
                 if self._connected is None:
                     return None
             try:
-                self._sftp = await self._connected.conn.start_sftp_client()
+                conn = self._connected.conn
+                self._sftp = await opened_promptly(conn, conn.start_sftp_client())  # no delayed-ACK stall
             except (asyncssh.Error, OSError) as exc:
                 log.info("no SFTP on the bulk connection to %s (%s); using the shared one", self.session.spec.host, exc)
                 await self._drop()

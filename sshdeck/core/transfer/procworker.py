@@ -102,7 +102,10 @@ class Worker:
 
         self.hello = hello
         self.connected = await connect_ticket(hello.pop("ticket"))
-        sftp = await self.connected.conn.start_sftp_client()
+        from sshdeck.core.ssh.quick_ack import opened_promptly
+
+        conn = self.connected.conn
+        sftp = await opened_promptly(conn, conn.start_sftp_client())  # no delayed-ACK stall after the login
         path = hello["remote"].encode("utf-8", "surrogateescape")
         fd = int(hello["fd"])
         if hello["direction"] == "get":
