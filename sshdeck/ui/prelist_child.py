@@ -15,7 +15,9 @@ folder itself over its own connection, and asks its questions there.
 
 Frames on stdout: a 4-byte big-endian length, then `marshal` of one tuple:
 ("start", key, folder), ("rows", columns) — one list per `Entry` field in
-field order, the kind as its value — then ("end",) or ("fail",).
+field order, the kind as its value — then ("end", order, hidden) or ("fail",):
+`order` lists the indices of all rows sent in the panes' name order (worked
+out while waiting for sshd, prelist_order.py), `hidden` counts the dotfiles.
 No Textual here (this process must start fast).
 """
 
@@ -31,6 +33,7 @@ import sys
 from operator import attrgetter
 
 from sshdeck.core.inert import Inert
+from sshdeck.ui.prelist_order import NameOrder
 
 _LENGTH = struct.Struct(">I")
 
@@ -107,9 +110,11 @@ async def _list(target: str, ssh_config: str | None, out: int) -> None:
         coalesce_writes(sftp)
         fs = SftpFS(sftp, label)
         _send(out, ("start", key, account.start_folder))
+        order = NameOrder()
         async for batch in fs.list(account.start_folder):
             _send(out, ("rows", columns(batch)))
-        _send(out, ("end",))
+            order.add(batch)  # while sshd works on the next replies (prelist_order.py)
+        _send(out, ("end", order.order(), order.hidden))
     finally:
         await session.close()
 
