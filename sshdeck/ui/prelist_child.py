@@ -49,8 +49,8 @@ def _send(out: int, message: tuple) -> None:
 # a note of which were Inert, and made Inert again in the app (ui/prelist.py).
 TEXT_FIELDS = (5, 6, 7, 9)  # owner, group, link_target, display
 _FIELDS = tuple(map(attrgetter, (
-    "name", "kind.value", "size", "mtime", "mode", "owner", "group", "link_target", "target_is_dir", "display", "uid", "gid",
-)))  # Entry's fields in order (read at C speed)
+    "name", "kind._value_", "size", "mtime", "mode", "owner", "group", "link_target", "target_is_dir", "display", "uid", "gid",
+)))  # Entry's fields in order (read at C speed; `_value_`, Enum's plain attribute: `value` is a Python property)
 
 
 def columns(batch: list) -> tuple[list, ...]:
