@@ -19,14 +19,14 @@ server) in arrival order.  No Textual here (the child must start fast).
 from __future__ import annotations
 
 from itertools import compress
-from operator import attrgetter, methodcaller, not_
+from operator import attrgetter, itemgetter, not_
 
 from sshdeck.core.fs.base import Entry, EntryKind
 
 _by_kind = attrgetter("kind")
 _by_display = attrgetter("display")
 _by_name = attrgetter("name")
-_hidden = methodcaller("startswith", b".")
+_first_byte = itemgetter(slice(0, 1))  # b"" for an empty name
 _DIR = EntryKind.DIR
 _LINK = EntryKind.LINK
 
@@ -51,8 +51,8 @@ class NameOrder:
         self.count += len(batch)
         self._entries += batch
         self._folded += map(str.casefold, map(_by_display, batch))
-        self.hidden += sum(map(_hidden, map(_by_name, batch)))
-        kinds = set(map(_by_kind, batch))
+        self.hidden += list(map(_first_byte, map(_by_name, batch))).count(b".")
+        kinds = list(map(_by_kind, batch))  # a list: `in` compares by identity first, a set hashes each member
         if _DIR in kinds or _LINK in kinds:
             is_folder = (entry.kind is _DIR or (entry.kind is _LINK and entry.target_is_dir) for entry in batch)
             self._folders += compress(range(start, start + len(batch)), is_folder)
