@@ -255,3 +255,41 @@ def test_the_child_never_asks_the_ssh_agent(tmp_path, openssh_server, ssh_agent,
     monkeypatch.setenv("SSH_AUTH_SOCK", str(ssh_agent))
     prelist = spawn_for(f"box:{folder}", None, str(config))
     assert child_messages(prelist) == [("fail",)]
+
+
+async def test_the_child_queues_its_frames_when_the_app_is_not_reading_and_delivers_them_whole() -> None:
+    # The app reads the pipe between its own work; a blocking write to the full pipe stopped the child's listing.
+    import asyncio
+    import fcntl
+    import marshal
+    import os
+    import struct
+
+    from sshdeck.ui.prelist_child import _Pipe, columns
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), 4096)
+    batch = [Entry(f"caf\u00e9-{index:05d}".encode(), EntryKind.FILE, index) for index in range(3000)]
+    messages = [("start", "key", "/big"), *(("rows", columns(batch)) for _ in range(4)), ("end", [0], 0)]
+    try:
+        pipe = await _Pipe.open(write_end)
+        for message in messages:
+            pipe.send(message)  # returns at once: nobody has read a byte yet
+        assert pipe.transport.get_write_buffer_size() > 100_000  # queued in the child, not blocking it
+
+        received = bytearray()
+
+        def read_all() -> None:
+            while len(received) < sum(len(marshal.dumps(m)) + 4 for m in messages):
+                received.extend(os.read(read_end, 1 << 16))
+
+        await asyncio.gather(pipe.flush(), asyncio.to_thread(read_all))
+        frames, offset = [], 0
+        while offset < len(received):
+            (length,) = struct.unpack_from(">I", received, offset)
+            frames.append(marshal.loads(bytes(received[offset + 4 : offset + 4 + length])))
+            offset += 4 + length
+        assert frames == messages
+    finally:
+        os.close(read_end)
+        os.close(write_end)

@@ -98,3 +98,4 @@ def test_a_pane_sorted_by_name_shows_the_given_order_and_any_other_sort_sorts_it
     backwards.set_sort("name", reverse=True)
     backwards.set_listing("/srv/x", entries, by_name=by_name)
     assert backwards.rows[1:] == [e for e in sort_entries(entries, "name", reverse=True) if not e.is_hidden]
+
