@@ -50,33 +50,54 @@ def _send(out: int, message: tuple) -> None:
         view = view[os.write(out, view) :]
 
 
-class _Pipe:
-    """The frames of the listing, queued without ever blocking it.
+class _Pipe(asyncio.Protocol):
+    """The frames of the listing, queued rather than blocking it.
 
     The app reads them between its own work (importing Textual, building and
     drawing its screen): a blocking write to the full pipe stopped this process,
     and with it the READDIR requests that keep sshd busy (40-80 ms of each start
-    on a busy machine).  Queued here, the rows wait in memory instead.
+    on a busy machine).  Queued here, the rows wait in memory instead, up to
+    QUEUE_MOST bytes (a folder of millions of names and an app slow to start
+    must not fill this process); past that the listing waits for the app.
     """
 
     opened = False  # once frames went this way, a failure is said by closing the pipe, never mid-frame
+    QUEUE_MOST = 32 << 20
 
-    def __init__(self, transport: asyncio.WriteTransport) -> None:
-        self.transport = transport
+    def __init__(self) -> None:
+        self.transport: asyncio.WriteTransport | None = None
+        self._room = asyncio.Event()
+        self._room.set()
 
     @classmethod
     async def open(cls, out: int) -> "_Pipe":
         loop = asyncio.get_running_loop()
-        transport, _ = await loop.connect_write_pipe(asyncio.Protocol, open(out, "wb", buffering=0, closefd=False))
-        transport.set_write_buffer_limits(high=1 << 30)  # never "pause": the rows are queued, the listing goes on
+        pipe = cls()
+        await loop.connect_write_pipe(lambda: pipe, open(out, "wb", buffering=0, closefd=False))
         _Pipe.opened = True
-        return cls(transport)
+        return pipe
 
-    def send(self, message: tuple) -> None:
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.transport.set_write_buffer_limits(high=self.QUEUE_MOST, low=self.QUEUE_MOST // 4)
+
+    def pause_writing(self) -> None:
+        self._room.clear()
+
+    def resume_writing(self) -> None:
+        self._room.set()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._room.set()  # the app stopped reading: nobody waits for it
+
+    async def send(self, message: tuple) -> None:
+        assert self.transport is not None
         self.transport.write(_frame(message))
+        await self._room.wait()
 
     async def flush(self) -> None:
         """Until every queued frame is in the pipe (or the app stopped reading)."""
+        assert self.transport is not None
         while self.transport.get_write_buffer_size() and not self.transport.is_closing():
             await asyncio.sleep(0.002)
 
@@ -117,7 +138,7 @@ async def _run(target: str, ssh_config: str | None, out: int) -> None:
     try:
         await _list(target, ssh_config, pipe)
     finally:
-        pipe.send(("fail",))  # after "end" it is never read
+        pipe.transport.write(_frame(("fail",)))  # after "end" it is never read
         await pipe.flush()
 
 
@@ -154,12 +175,12 @@ async def _list(target: str, ssh_config: str | None, pipe: _Pipe) -> None:
 
         coalesce_writes(sftp)
         fs = SftpFS(sftp, label)
-        pipe.send(("start", key, account.start_folder))
+        await pipe.send(("start", key, account.start_folder))
         order = NameOrder()
         async for batch in fs.list(account.start_folder):
-            pipe.send(("rows", columns(batch)))
+            await pipe.send(("rows", columns(batch)))
             order.add(batch)  # while sshd works on the next replies (prelist_order.py)
-        pipe.send(("end", order.order(), order.hidden))
+        await pipe.send(("end", order.order(), order.hidden))
         await pipe.flush()  # the app has it all before this connection's goodbyes
     finally:
         await session.close()

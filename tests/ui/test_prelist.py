@@ -257,8 +257,9 @@ def test_the_child_never_asks_the_ssh_agent(tmp_path, openssh_server, ssh_agent,
     assert child_messages(prelist) == [("fail",)]
 
 
-async def test_the_child_queues_its_frames_when_the_app_is_not_reading_and_delivers_them_whole() -> None:
+async def test_the_child_queues_its_frames_while_the_app_is_not_reading_up_to_a_bound(monkeypatch) -> None:
     # The app reads the pipe between its own work; a blocking write to the full pipe stopped the child's listing.
+    # Frames wait in the child instead, up to _Pipe.QUEUE_MOST bytes; past that the listing waits for the app.
     import asyncio
     import fcntl
     import marshal
@@ -267,29 +268,42 @@ async def test_the_child_queues_its_frames_when_the_app_is_not_reading_and_deliv
 
     from sshdeck.ui.prelist_child import _Pipe, columns
 
+    monkeypatch.setattr(_Pipe, "QUEUE_MOST", 300_000)
     read_end, write_end = os.pipe()
     fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), 4096)
     batch = [Entry(f"caf\u00e9-{index:05d}".encode(), EntryKind.FILE, index) for index in range(3000)]
-    messages = [("start", "key", "/big"), *(("rows", columns(batch)) for _ in range(4)), ("end", [0], 0)]
+    messages = [("start", "key", "/big"), *(("rows", columns(batch)) for _ in range(6)), ("end", [0], 0)]
+    size = sum(len(marshal.dumps(m)) + 4 for m in messages)
     try:
         pipe = await _Pipe.open(write_end)
-        for message in messages:
-            pipe.send(message)  # returns at once: nobody has read a byte yet
-        assert pipe.transport.get_write_buffer_size() > 100_000  # queued in the child, not blocking it
+        await pipe.send(messages[0])
+        await pipe.send(messages[1])  # nobody has read a byte, yet the listing goes on: queued
+        assert pipe.transport.get_write_buffer_size() > 100_000
+        rest = asyncio.ensure_future(_send_all(pipe, messages[2:]))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not rest.done()  # past the bound the listing waits for the app to read
+        assert pipe.transport.get_write_buffer_size() < 300_000 + 200_000  # one frame past the bound at most
 
         received = bytearray()
 
         def read_all() -> None:
-            while len(received) < sum(len(marshal.dumps(m)) + 4 for m in messages):
+            while len(received) < size:
                 received.extend(os.read(read_end, 1 << 16))
 
-        await asyncio.gather(pipe.flush(), asyncio.to_thread(read_all))
+        await asyncio.gather(rest, asyncio.to_thread(read_all))
+        await pipe.flush()
         frames, offset = [], 0
         while offset < len(received):
             (length,) = struct.unpack_from(">I", received, offset)
             frames.append(marshal.loads(bytes(received[offset + 4 : offset + 4 + length])))
             offset += 4 + length
-        assert frames == messages
+        assert frames == messages  # whole and in order
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+async def _send_all(pipe, messages: list[tuple]) -> None:
+    for message in messages:
+        await pipe.send(message)
