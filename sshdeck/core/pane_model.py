@@ -85,12 +85,16 @@ class PaneModel:
     # -- listing -----------------------------------------------------------------
 
     def set_listing(
-        self, path: str, entries: list[Entry], *, remember: bool = True, incomplete: str | None = None
+        self, path: str, entries: list[Entry], *, remember: bool = True, incomplete: str | None = None,
+        by_name: tuple[list[Entry], int] | None = None,
     ) -> None:
         """Show a fresh listing of `path`; a refresh of the same folder keeps the selection.
 
         `incomplete`: the listing stopped early (limit reached, or stopped by
         the user); the entries are what arrived before, and the reason is kept.
+        `by_name`: (`entries` as `sort_entries(entries, "name")` orders them, the
+        count of dotfiles), when whoever listed them worked that out already;
+        used when this pane sorts by name, ascending.
         """
         if path != self.path:
             if remember:
@@ -103,6 +107,10 @@ class PaneModel:
         self.incomplete = incomplete
         if self.selected:
             self.selected &= set(map(_names, entries))
+        if by_name is not None and (self.sort_key, self.reverse) == ("name", False):
+            self._sorted, self._hidden_count = by_name
+            self._rows = None
+            return
         self._hidden_count = sum(_hidden_flags(entries))
         self._resort()
 

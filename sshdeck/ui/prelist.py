@@ -78,6 +78,9 @@ class Prelist:
         self._transport: asyncio.ReadTransport | None = None
         self._claimed = False
         self._dropped = False
+        # From the child's "end": the rows' order by name and the count of dotfiles (prelist_order.py).
+        self._order: list[int] | None = None
+        self._hidden = 0
 
     def start(self) -> None:
         """Read the child's frames on the running loop (the app's on_load)."""
@@ -104,6 +107,8 @@ class Prelist:
             self.header = (message[1], message[2])
         else:
             self.state = "end" if kind == "end" else "fail"
+            if kind == "end" and len(message) == 3:
+                self._order, self._hidden = message[1], message[2]
         if self._changed is not None:
             self._changed.set()
 
@@ -150,6 +155,20 @@ class Prelist:
                 await self._wait()
         finally:
             self.close()
+
+    def by_name(self, entries: list[Entry]) -> tuple[list[Entry], int] | None:
+        """(`entries` in the panes' name order, the count of dotfiles among them), as the child worked them out.
+
+        `entries`: every row claimed, in the order they came.  None when the child sent no order
+        or one that does not fit them: the pane sorts them itself.
+        """
+        order = self._order
+        if order is None or len(order) != len(entries) or self.state != "end":
+            return None
+        try:
+            return list(map(entries.__getitem__, order)), self._hidden
+        except (IndexError, TypeError):
+            return None
 
     def close(self) -> None:
         """Stop the child (if it still runs) and forget what it sent."""

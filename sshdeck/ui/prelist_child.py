@@ -15,7 +15,9 @@ folder itself over its own connection, and asks its questions there.
 
 Frames on stdout: a 4-byte big-endian length, then `marshal` of one tuple:
 ("start", key, folder), ("rows", columns) — one list per `Entry` field in
-field order, the kind as its value — then ("end",) or ("fail",).
+field order, the kind as its value — then ("end", order, hidden) or ("fail",):
+`order` lists the indices of all rows sent in the panes' name order (worked
+out while waiting for sshd, prelist_order.py), `hidden` counts the dotfiles.
 No Textual here (this process must start fast).
 """
 
@@ -31,23 +33,81 @@ import sys
 from operator import attrgetter
 
 from sshdeck.core.inert import Inert
+from sshdeck.ui.prelist_order import NameOrder
 
 _LENGTH = struct.Struct(">I")
 
 
-def _send(out: int, message: tuple) -> None:
+def _frame(message: tuple) -> bytes:
     data = marshal.dumps(message)
-    view = memoryview(_LENGTH.pack(len(data)) + data)
+    return _LENGTH.pack(len(data)) + data
+
+
+def _send(out: int, message: tuple) -> None:
+    """One frame, written at once (blocking while the pipe is full)."""
+    view = memoryview(_frame(message))
     while view:
         view = view[os.write(out, view) :]
+
+
+class _Pipe(asyncio.Protocol):
+    """The frames of the listing, queued rather than blocking it.
+
+    The app reads them between its own work (importing Textual, building and
+    drawing its screen): a blocking write to the full pipe stopped this process,
+    and with it the READDIR requests that keep sshd busy (40-80 ms of each start
+    on a busy machine).  Queued here, the rows wait in memory instead, up to
+    QUEUE_MOST bytes (a folder of millions of names and an app slow to start
+    must not fill this process); past that the listing waits for the app.
+    """
+
+    opened = False  # once frames went this way, a failure is said by closing the pipe, never mid-frame
+    QUEUE_MOST = 32 << 20
+
+    def __init__(self) -> None:
+        self.transport: asyncio.WriteTransport | None = None
+        self._room = asyncio.Event()
+        self._room.set()
+
+    @classmethod
+    async def open(cls, out: int) -> "_Pipe":
+        loop = asyncio.get_running_loop()
+        pipe = cls()
+        await loop.connect_write_pipe(lambda: pipe, open(out, "wb", buffering=0, closefd=False))
+        _Pipe.opened = True
+        return pipe
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.transport.set_write_buffer_limits(high=self.QUEUE_MOST, low=self.QUEUE_MOST // 4)
+
+    def pause_writing(self) -> None:
+        self._room.clear()
+
+    def resume_writing(self) -> None:
+        self._room.set()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._room.set()  # the app stopped reading: nobody waits for it
+
+    async def send(self, message: tuple) -> None:
+        assert self.transport is not None
+        self.transport.write(_frame(message))
+        await self._room.wait()
+
+    async def flush(self) -> None:
+        """Until every queued frame is in the pipe (or the app stopped reading)."""
+        assert self.transport is not None
+        while self.transport.get_write_buffer_size() and not self.transport.is_closing():
+            await asyncio.sleep(0.002)
 
 
 # Entry fields that may hold `Inert` text (a str subclass marshal cannot carry): sent as plain str with
 # a note of which were Inert, and made Inert again in the app (ui/prelist.py).
 TEXT_FIELDS = (5, 6, 7, 9)  # owner, group, link_target, display
 _FIELDS = tuple(map(attrgetter, (
-    "name", "kind.value", "size", "mtime", "mode", "owner", "group", "link_target", "target_is_dir", "display", "uid", "gid",
-)))  # Entry's fields in order (read at C speed)
+    "name", "kind._value_", "size", "mtime", "mode", "owner", "group", "link_target", "target_is_dir", "display", "uid", "gid",
+)))  # Entry's fields in order (read at C speed; `_value_`, Enum's plain attribute: `value` is a Python property)
 
 
 def columns(batch: list) -> tuple[list, ...]:
@@ -73,7 +133,16 @@ def plain_text(values: list) -> tuple:
     return values, marks
 
 
-async def _list(target: str, ssh_config: str | None, out: int) -> None:
+async def _run(target: str, ssh_config: str | None, out: int) -> None:
+    pipe = await _Pipe.open(out)
+    try:
+        await _list(target, ssh_config, pipe)
+    finally:
+        pipe.transport.write(_frame(("fail",)))  # after "end" it is never read
+        await pipe.flush()
+
+
+async def _list(target: str, ssh_config: str | None, pipe: _Pipe) -> None:
     from sshdeck.core.fs.sftp import SftpFS
     from sshdeck.core.hosts.profile_store import ProfileStore
     from sshdeck.core.ssh.auth import ConnectCallbacks
@@ -106,10 +175,13 @@ async def _list(target: str, ssh_config: str | None, out: int) -> None:
 
         coalesce_writes(sftp)
         fs = SftpFS(sftp, label)
-        _send(out, ("start", key, account.start_folder))
+        await pipe.send(("start", key, account.start_folder))
+        order = NameOrder()
         async for batch in fs.list(account.start_folder):
-            _send(out, ("rows", columns(batch)))
-        _send(out, ("end",))
+            await pipe.send(("rows", columns(batch)))
+            order.add(batch)  # while sshd works on the next replies (prelist_order.py)
+        await pipe.send(("end", order.order(), order.hidden))
+        await pipe.flush()  # the app has it all before this connection's goodbyes
     finally:
         await session.close()
 
@@ -124,11 +196,11 @@ def main() -> None:
         from sshdeck.core.ssh.quick_import import import_asyncssh
 
         import_asyncssh()
-        asyncio.run(_list(target, ssh_config, out))
+        asyncio.run(_run(target, ssh_config, out))
     except BaseException:  # noqa: BLE001 -- any failure: the app lists the folder itself
-        pass
-    try:
-        _send(out, ("fail",))  # after "end" it is never read
-    except OSError:
-        pass
-    os._exit(0)
+        if not _Pipe.opened:
+            try:
+                _send(out, ("fail",))
+            except OSError:
+                pass
+    os._exit(0)  # a frame cut short by a failure ends with the pipe: the app reads that as "fail" too

@@ -62,3 +62,9 @@ async def test_a_listing_that_ends_while_the_app_takes_the_pane_down_is_dropped(
         left._show_listing(str(tmp_path / "local"), [], None, False, "")  # must not raise
         left._redraw()
         await pilot.pause()
+
+
+def test_the_readme_promise_of_at_most_four_count_redraws_a_second_holds() -> None:
+    # README, "Built for size": the count is "redrawn at most four times a second"; the test above shows the
+    # interval is what limits the redraws.
+    assert pane_listing.PROGRESS_INTERVAL >= 0.25

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sshdeck.app import SshdeckApp
 from sshdeck.core.fs.base import Entry, EntryKind
+from sshdeck.core.fs.listing import sort_entries
 from sshdeck.core.fs.sftp import SftpFS
 from sshdeck.core.hosts.profile_store import ProfileStore
 from sshdeck.core.inert import Inert
@@ -65,11 +66,27 @@ def count_listings(monkeypatch) -> list[str]:
     return listed
 
 
+def count_sorts(monkeypatch) -> set[bytes]:
+    """The names of every entry a pane's model sorted itself (sort_entries runs unchanged)."""
+    from sshdeck.core import pane_model
+
+    sorted_names: set[bytes] = set()
+    original = pane_model.sort_entries
+
+    def counted(entries, *args, **kwargs):
+        sorted_names.update(e.name for e in entries)
+        return original(entries, *args, **kwargs)
+
+    monkeypatch.setattr(pane_model, "sort_entries", counted)
+    return sorted_names
+
+
 async def test_the_start_folder_is_listed_by_the_child_while_the_app_loads(tmp_path, openssh_server, monkeypatch) -> None:
     folder = listed_folder(tmp_path)
     config = ssh_config(tmp_path, openssh_server)
     trust_the_server(openssh_server)
     listed = count_listings(monkeypatch)
+    sorted_here = count_sorts(monkeypatch)
     target = f"box:{folder}"
     app = SshdeckApp(local_path=str(tmp_path), ssh_config=str(config), initial_target=target,
                      prelist=Prelist(spawn_for(target, None, str(config))))
@@ -77,6 +94,7 @@ async def test_the_start_folder_is_listed_by_the_child_while_the_app_loads(tmp_p
         right = await until(pilot, lambda: (p := pane(app, "right")).is_idle and p.path == str(folder) and p, "the listing")
         assert names(right) == ["..", "a folder", *(f"file-{index:03d}.txt" for index in range(30))]
         assert app.prelist.state == "end"
+        assert b"file-000.txt" not in sorted_here  # in the order the child worked out (ui/prelist_order.py)
         assert str(folder) not in listed  # the rows came from the child, not a second listing
         assert right.model.summary().text() == "1 folder, 30 files"
         # The "Connecting to box…" toast went once connected: it covered this pane's status line.
@@ -193,10 +211,15 @@ def test_the_child_lists_a_trusted_host_start_folder_in_batches(tmp_path, openss
     messages = child_messages(prelist)
     key = initial_connection(target, ProfileStore.load(), str(config))[0]
     assert messages[0] == ("start", key, str(folder))
-    assert messages[-2:] == [("end",), ("fail",)]  # "fail" after "end" is never read
+    assert messages[-1] == ("fail",)  # "fail" after "end" is never read
     batches = [_entries(message[1]) for message in messages if message[0] == "rows"]
     assert len(batches) >= 3  # streamed as they arrive, not all at the end
-    assert sorted(e.display for batch in batches for e in batch) == sorted(p.name for p in folder.iterdir())
+    rows = [e for batch in batches for e in batch]
+    assert sorted(e.display for e in rows) == sorted(p.name for p in folder.iterdir())
+    # The end says in which order a pane sorted by name shows the rows, and how many are dotfiles.
+    end, order, hidden = messages[-2]
+    assert end == "end" and hidden == 0
+    assert [rows[index] for index in order] == sort_entries(rows, "name")
 
 
 async def test_escape_stops_a_listing_the_child_is_still_sending_and_ends_the_child(tmp_path, openssh_server, monkeypatch) -> None:
@@ -232,3 +255,55 @@ def test_the_child_never_asks_the_ssh_agent(tmp_path, openssh_server, ssh_agent,
     monkeypatch.setenv("SSH_AUTH_SOCK", str(ssh_agent))
     prelist = spawn_for(f"box:{folder}", None, str(config))
     assert child_messages(prelist) == [("fail",)]
+
+
+async def test_the_child_queues_its_frames_while_the_app_is_not_reading_up_to_a_bound(monkeypatch) -> None:
+    # The app reads the pipe between its own work; a blocking write to the full pipe stopped the child's listing.
+    # Frames wait in the child instead, up to _Pipe.QUEUE_MOST bytes; past that the listing waits for the app.
+    import asyncio
+    import fcntl
+    import marshal
+    import os
+    import struct
+
+    from sshdeck.ui.prelist_child import _Pipe, columns
+
+    monkeypatch.setattr(_Pipe, "QUEUE_MOST", 300_000)
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), 4096)
+    batch = [Entry(f"caf\u00e9-{index:05d}".encode(), EntryKind.FILE, index) for index in range(3000)]
+    messages = [("start", "key", "/big"), *(("rows", columns(batch)) for _ in range(6)), ("end", [0], 0)]
+    size = sum(len(marshal.dumps(m)) + 4 for m in messages)
+    try:
+        pipe = await _Pipe.open(write_end)
+        await pipe.send(messages[0])
+        await pipe.send(messages[1])  # nobody has read a byte, yet the listing goes on: queued
+        assert pipe.transport.get_write_buffer_size() > 100_000
+        rest = asyncio.ensure_future(_send_all(pipe, messages[2:]))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not rest.done()  # past the bound the listing waits for the app to read
+        assert pipe.transport.get_write_buffer_size() < 300_000 + 200_000  # one frame past the bound at most
+
+        received = bytearray()
+
+        def read_all() -> None:
+            while len(received) < size:
+                received.extend(os.read(read_end, 1 << 16))
+
+        await asyncio.gather(rest, asyncio.to_thread(read_all))
+        await pipe.flush()
+        frames, offset = [], 0
+        while offset < len(received):
+            (length,) = struct.unpack_from(">I", received, offset)
+            frames.append(marshal.loads(bytes(received[offset + 4 : offset + 4 + length])))
+            offset += 4 + length
+        assert frames == messages  # whole and in order
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+async def _send_all(pipe, messages: list[tuple]) -> None:
+    for message in messages:
+        await pipe.send(message)

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, TabbedContent, TabPane, Tabs
+from textual.widgets import Input, TabbedContent, TabPane, Tabs
 
 from sshdeck.core.ssh.connect_spec import DEFAULT_SSH_CONFIG
 from sshdeck.core.fs.base import FileSystem, join
@@ -23,6 +23,7 @@ from sshdeck.ui.widgets.file_list import FileList
 from sshdeck.ui.widgets.file_pane import FilePane
 from sshdeck.ui.widgets.host_sidebar import HostSidebar
 from sshdeck.ui.widgets.transfer_panel import TransferPanel
+from sshdeck.ui.widgets.steady_footer import SteadyFooter
 from sshdeck.ui.widgets.quick_connect import QuickConnectBar, profile_from_target
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ class MainScreen(Connecting, Screen):
                         yield TransferPanel(self.app.transfers, id="transfer-panel")
         # Compact, and without the palette hint, so 80 columns show every key a newcomer needs;
         # F1 lists the rest (F7, F8, F2 …) and names Ctrl+P.
-        yield Footer(compact=True, show_command_palette=False)
+        yield SteadyFooter(compact=True, show_command_palette=False)  # rebuilt only when its keys change
 
     def on_mount(self) -> None:
         from sshdeck.ui.tunnels import TunnelsController

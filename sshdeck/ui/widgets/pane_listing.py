@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 # The path bar's count is redrawn at most this often while a folder loads: a 100,000-entry
 # folder arrives in ~20 batches, and drawing each one cost the event loop more than parsing it.
-PROGRESS_INTERVAL = 0.1
+# Each redraw is a frame (~5 ms of the app's process): four a second are enough to see it count.
+PROGRESS_INTERVAL = 0.25
 
 # Only while a listing is under way (check_action); otherwise the keys go on as usual.
 LISTING_BINDINGS = [
@@ -63,8 +64,9 @@ class PaneListing:
         self._loading = (path, keep, remember, history)
         self._arrived = entries
         self.loading_count = 0
+        prelisted: list = []  # the child's listing, when the rows came from it (ui/prelist.py)
         try:
-            async for batch in self._batches(path):
+            async for batch in self._batches(path, prelisted):
                 if batch is None:  # the child's listing stopped half-way: listed here from the start
                     entries.clear()
                     continue
@@ -83,17 +85,21 @@ class PaneListing:
             log.warning("listing %r failed: %s", path, type(exc).__name__)
             self._load_failed(f"{path}: the listing failed ({type(exc).__name__}); see the log")
             return
-        self._show_listing(path, entries, keep, remember, history)
+        # The child sorted by name while it waited for sshd: no sort of 100,000 entries here before the frame.
+        by_name = prelisted[0].by_name(entries) if prelisted else None
+        self._show_listing(path, entries, keep, remember, history, by_name=by_name)
 
-    async def _batches(self, path: str) -> AsyncIterator[list[Entry] | None]:
+    async def _batches(self, path: str, prelisted: list) -> AsyncIterator[list[Entry] | None]:
         """The folder's batches: from the child that listed the start folder (ui/prelist.py) when it did, else
-        from the file system; None when the child's stopped half-way and the listing starts over."""
+        from the file system; None when the child's stopped half-way and the listing starts over.
+        When all came from the child, it is appended to `prelisted`."""
         prelist = getattr(self.app, "prelist", None)
-        prelisted = await prelist.claim(self.location_key, path) if prelist is not None else None
-        if prelisted is not None:
+        claimed = await prelist.claim(self.location_key, path) if prelist is not None else None
+        if claimed is not None:
             try:
-                async for batch in prelisted:
+                async for batch in claimed:
                     yield batch
+                prelisted.append(prelist)
                 return
             except PrelistFailed:
                 yield None
@@ -123,13 +129,13 @@ class PaneListing:
 
     def _show_listing(
         self, path: str, entries: list[Entry], keep: bytes | None, remember: bool, history: str,
-        incomplete: str | None = None,
+        incomplete: str | None = None, by_name: tuple[list[Entry], int] | None = None,
     ) -> None:
         if history == "back":
             self.model.went_back()
         elif history == "forward":
             self.model.went_forward()
-        self.model.set_listing(path, entries, remember=remember and not history, incomplete=incomplete)
+        self.model.set_listing(path, entries, remember=remember and not history, incomplete=incomplete, by_name=by_name)
         self.loading_path = None
         self._loading = None
         self._arrived = []
