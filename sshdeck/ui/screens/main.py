@@ -18,6 +18,7 @@ from sshdeck.core.ssh.remote_source import RemoteSource
 from sshdeck.core.hosts.targets import TargetError, parse_target
 from sshdeck.ui.commands import PaletteCommand, main_screen_commands
 from sshdeck.ui.screens.main_connecting import Connecting
+from sshdeck.ui.screens.main_pane_actions import PaneActions
 from sshdeck.ui.connections import Connections, Location
 from sshdeck.ui.widgets.file_list import FileList
 from sshdeck.ui.widgets.file_pane import FilePane
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 # frame needs only the panes, the host list and the footer.
 
 
-class MainScreen(Connecting, Screen):
+class MainScreen(Connecting, PaneActions, Screen):
     """Two file panes; Tab moves between them, F9 shows the hosts, Ctrl+K quick-connects."""
 
     BINDINGS = [
@@ -261,28 +262,7 @@ class MainScreen(Connecting, Screen):
     def action_cd_shell_here(self) -> None:
         self.shells.cd_here()
 
-    # -- copy and move (F5, F6, drag and drop, pasted paths) ----------------------------------
-
-    def _transfer(self, source: FilePane, entries, dest: FilePane, dest_folder: str, *, move: bool) -> None:
-        def refresh(report) -> None:
-            if report is not None and not report.failed and source.is_mounted:
-                source.model.selected.clear()  # done with them, as in mc and FileZilla
-            for pane in (source, dest):
-                if pane.is_mounted:
-                    pane.action_reload()
-
-        self.app.transfers.start(source.fs, source.path, entries, dest.fs, dest_folder, move=move, on_done=refresh)
-
-    def action_copy(self, move: bool = False) -> None:
-        source = self._active_pane()
-        dest = self._other(source)
-        if dest.query_one(".pane-note").display:
-            self.notify("The other pane shows no files here", severity="warning")
-            return
-        self._transfer(source, source.model.targets(source.file_list.current), dest, dest.path, move=move)
-
-    def action_move(self) -> None:
-        self.action_copy(move=True)
+    # -- a drop and pasted paths (copy and move themselves: main_pane_actions.py) ------------
 
     @on(FileList.Dropped)
     def _dropped(self, event: FileList.Dropped) -> None:
@@ -304,22 +284,7 @@ class MainScreen(Connecting, Screen):
 
         self.app.transfers.upload_paths(event.paths, pane.fs, pane.path, on_done=refresh)
 
-    def action_toggle_transfers(self) -> None:
-        self.query_one(TransferPanel).toggle()
-
-    def action_speed_limit(self) -> None:
-        self.app.transfers.limits.prompt()
-
-    # -- synchronised browsing and compare --------------------------------------------------
-
-    def _other(self, pane: FilePane) -> FilePane:
-        left = self.query_one("#left", FilePane)
-        return self.right if pane is left else left
-
-    def action_toggle_sync(self) -> None:
-        self.sync_browsing = not self.sync_browsing
-        state = "on: entering a folder on one side enters it on the other" if self.sync_browsing else "off"
-        self.notify(f"Synchronised browsing {state}", timeout=3)
+    # -- synchronised browsing ----------------------------------------------------------------
 
     @on(FilePane.Navigated)
     def _follow(self, event: FilePane.Navigated) -> None:
@@ -332,24 +297,6 @@ class MainScreen(Connecting, Screen):
         else:
             other.load(join(other.path, event.name))
 
-    def action_compare(self) -> None:
-        from sshdeck.core.compare import compare_listings
-
-        left, right = self.query_one("#left", FilePane), self.right
-        result = compare_listings(left.model.entries, right.model.entries)
-        left.model.selected = set(result.left)
-        right.model.selected = set(result.right)
-        for pane in (left, right):
-            pane.refresh_view()
-        self.notify(f"Compared: {result.summary()}. Differences are selected.", timeout=6, markup=False)
-
-    def action_synchronise(self) -> None:
-        """Make the other pane's folder like this one's, after a preview (ui/sync.py)."""
-        from sshdeck.ui.sync import SyncController
-
-        source = self._active_pane()
-        SyncController(self.app, source, self._other(source)).open()
-
     # -- the command palette ---------------------------------------------------------------
 
     def palette_commands(self) -> list[PaletteCommand]:
@@ -357,11 +304,6 @@ class MainScreen(Connecting, Screen):
         return main_screen_commands(self)
 
     # -- actions -----------------------------------------------------------------------------
-
-    def action_find(self) -> None:
-        from sshdeck.ui.find import open_find
-
-        open_find(self)
 
     def action_switch_pane(self) -> None:
         left, right = self.query_one("#left", FilePane), self.query_one("#right", FilePane)
