@@ -8,8 +8,10 @@ import traceback
 from pathlib import Path
 
 from rich.text import Text
+from textual import constants
 from textual.app import App
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.notifications import Notification, SeverityLevel
 from textual.theme import Theme
 
@@ -84,6 +86,14 @@ class SshdeckApp(App):
         self._install_themes(theme_name or self.settings.theme)
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
+
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        if constants.DRIVER is None and driver.__name__ == "LinuxDriver":  # not one chosen with TEXTUAL_DRIVER
+            from sshdeck.ui.terminal_driver import SshdeckDriver  # stops using a terminal that has gone
+
+            return SshdeckDriver
+        return driver
 
     def _install_themes(self, wanted: str | None) -> None:
         loaded = load_themes()

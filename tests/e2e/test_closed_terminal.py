@@ -1,0 +1,127 @@
+"""The real `sshdeck --demo` whose terminal is closed under it while it draws: it quits the normal way.
+
+A closed terminal (an xterm closed, tmux killing its pane) hangs up: every
+write to it fails with EIO from then on, and the app gets SIGHUP.  Textual's
+output thread died at the first failed write, the app's next frames filled its
+queue and blocked the event loop, and the app lingered until the stop watchdog
+ended it 15 s later.  Here the two events are taken apart so the order is
+certain: the terminal (a pty this test owns, not the app's controlling
+terminal, so closing it sends no signal) is closed while a shell tab prints
+without pause, the app goes on drawing frames into the dead terminal, and
+only then does the test send the SIGHUP the window's closing would have sent.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import select
+import signal
+import struct
+import subprocess
+import termios
+import threading
+import time
+from pathlib import Path
+
+from sshdeck.core.logs import log_file
+from tests.e2e.test_demo_in_tmux import sshdeck_command
+
+WATCHDOG_AND_MORE = 40.0  # only so a broken build cannot hang the test: the watchdog ends the app 15 s after SIGHUP
+
+
+class Terminal:
+    """A pty of 100x30 the app draws on; its output is read (and dropped) so the app never blocks on a full pty."""
+
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+        fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        self.output = bytearray()
+        self._closing = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while not self._closing.is_set():
+            if select.select([self.master], [], [], 0.05)[0]:
+                try:
+                    data = os.read(self.master, 65536)
+                except OSError:
+                    return
+                if not data:
+                    return
+                self.output += data
+
+    def wait_for(self, text: bytes, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            assert time.monotonic() < deadline, f"{text!r} never drawn"
+            time.sleep(0.05)
+
+    def type(self, text: str) -> None:
+        os.write(self.master, text.encode())
+
+    def close(self) -> None:
+        """The window closes: the terminal hangs up under the app."""
+        self._closing.set()
+        self._reader.join()
+        os.close(self.master)
+
+
+def wait_until(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def count(path: Path) -> int:
+    try:
+        return int(path.read_text().strip() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def test_closing_the_terminal_while_the_app_draws_quits_the_normal_way_not_by_the_watchdog(tmp_path: Path) -> None:
+    local = tmp_path / "local-side"
+    local.mkdir()
+    (tmp_path / "tmp").mkdir()
+    counter = tmp_path / "lines-printed"
+    env = dict(os.environ, TERM="xterm-256color", SHELL="/bin/sh", TMPDIR=str(tmp_path / "tmp"), LANG="C.UTF-8")
+    env.pop("TEXTUAL_DRIVER", None)
+    terminal = Terminal()
+    # A session of its own without a controlling terminal: closing the pty signals nobody.
+    app = subprocess.Popen([*sshdeck_command().split(), "--demo"], cwd=local, env=env, start_new_session=True,
+                           stdin=terminal.slave, stdout=terminal.slave, stderr=terminal.slave)
+    os.close(terminal.slave)
+    try:
+        terminal.wait_for(b"disk-image.bin")
+        sandboxes = list((tmp_path / "tmp").glob("sshdeck-demo-*"))
+        assert len(sandboxes) == 1
+        # A shell tab printing without pause: the app draws a frame after frame.
+        terminal.type("\x0f")
+        time.sleep(1.0)  # the shell tab opens and its shell starts
+        terminal.type(f"i=0; while [ $i -lt 100000 ]; do i=$((i+1)); echo $i; echo $i > {counter}; sleep 0.01; done\r")
+        assert wait_until(lambda: count(counter) >= 10, 60), "the shell tab's loop did not start"
+
+        terminal.close()
+        closed_at = count(counter)
+        # Many frames drawn into the dead terminal (before the fix, 30 of them blocked the app for good).
+        wait_until(lambda: count(counter) >= closed_at + 300, 30)
+
+        app.send_signal(signal.SIGHUP)
+        status = app.wait(timeout=WATCHDOG_AND_MORE)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+
+    log = log_file().read_text()
+    assert "still running" not in log  # the watchdog did not have to end it
+    assert "signal SIGHUP: pausing transfers and quitting" in log
+    assert "sshdeck quit (exit status 129)" in log  # the normal way out, clean-ups done
+    assert status == 128 + signal.SIGHUP
+    assert not sandboxes[0].exists()
+    assert "Traceback" not in log
