@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from sshdeck.core.logs import log_file
-from tests.e2e.test_demo_in_tmux import sshdeck_command
+from tests.e2e.test_demo_in_tmux import Tmux, sshdeck_command, tmux  # noqa: F401 - the fixture
 
 WATCHDOG_AND_MORE = 40.0  # only so a broken build cannot hang the test: the watchdog ends the app 15 s after SIGHUP
 
@@ -123,5 +123,45 @@ def test_closing_the_terminal_while_the_app_draws_quits_the_normal_way_not_by_th
     assert "signal SIGHUP: pausing transfers and quitting" in log
     assert "sshdeck quit (exit status 129)" in log  # the normal way out, clean-ups done
     assert status == 128 + signal.SIGHUP
+    assert not sandboxes[0].exists()
+    assert "Traceback" not in log
+
+
+def ended(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")
+
+
+def test_killing_its_tmux_session_while_the_app_draws_quits_the_normal_way(tmux: Tmux, tmp_path: Path) -> None:
+    """As users close a terminal: the app leads the pane's session, so the kernel sends it SIGHUP and SIGCONT.
+
+    Textual restarted on that SIGCONT over the dead terminal, with an output thread that died at once.
+    """
+    local = tmp_path / "local-side"
+    local.mkdir()
+    counter = tmp_path / "lines-printed"
+    tmux.run("new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30",
+             f"cd {local} && SHELL=/bin/sh exec {sshdeck_command()} --demo")
+    pid = int(tmux.run("display", "-p", "-t", "e2e", "#{pane_pid}").strip())
+    tmux.wait_for("demo:/", "disk-image.bin")
+    sandboxes = list((tmp_path / "tmp").glob("sshdeck-demo-*"))
+    assert len(sandboxes) == 1
+    tmux.keys("C-o")
+    tmux.wait_for("Files")  # the shell tab is open
+    tmux.run("send-keys", "-t", "e2e", "-l",
+             f"i=0; while [ $i -lt 100000 ]; do i=$((i+1)); echo $i; echo $i > {counter}; sleep 0.01; done")
+    tmux.keys("Enter")
+    assert wait_until(lambda: count(counter) >= 10, 60), "the shell tab's loop did not start"
+
+    tmux.kill()  # the window closes
+    assert wait_until(lambda: ended(pid), WATCHDOG_AND_MORE), "sshdeck outlived its terminal even past the watchdog"
+
+    log = log_file().read_text()
+    assert "still running" not in log  # the watchdog did not have to end it
+    assert "signal SIGHUP: pausing transfers and quitting" in log
+    assert "sshdeck quit (exit status 129)" in log
     assert not sandboxes[0].exists()
     assert "Traceback" not in log
