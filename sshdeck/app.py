@@ -131,6 +131,10 @@ class SshdeckApp(App):
             self.notify(problem, title="Settings", severity="warning", timeout=8, markup=False)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
 
+    def on_terminal_gone(self) -> None:
+        """The driver found the terminal gone (ui/terminal_driver.py): quit as on SIGHUP."""
+        self.quitting.on_terminal_gone()
+
     async def action_quit(self) -> None:
         """Quit; with transfers running, ask first (finish, pause for next time, or cancel)."""
         await self.quitting.request()

@@ -104,6 +104,15 @@ class QuitFlow:
         log.info("signal %s: pausing transfers and quitting", signal.Signals(signum).name)
         self.app.run_worker(self._stop(signum), group="quit", exit_on_error=False)
 
+    def on_terminal_gone(self) -> None:
+        """The terminal went away with no signal to say so (yet): stop as its SIGHUP would have."""
+        if self.stopping:
+            return
+        self.stopping = True
+        log.info("the terminal has gone: pausing transfers and quitting")
+        stop_watchdog.arm(signal.SIGHUP, SIGNAL_GRACE + WATCHDOG_SLACK)
+        self.app.run_worker(self._stop(signal.SIGHUP), group="quit", exit_on_error=False)
+
     async def _stop(self, signum: int) -> None:
         try:
             await asyncio.wait_for(interrupt_all(self.app.transfers), SIGNAL_GRACE)

@@ -18,8 +18,11 @@ first failed write it reports the terminal gone, and from then on drops what
 it is given, so the output thread keeps draining its queue and nothing
 blocks.  A gone terminal (found by that write, by a stop signal's check, or by
 a SIGCONT's) also stops the input thread, turns off the restart on SIGCONT,
-and points the process's output descriptors on that terminal at /dev/null, so
-that nothing printed later (Python's final flush of stderr included) fails.
+points the process's output descriptors on that terminal at /dev/null, so
+that nothing printed later (Python's final flush of stderr included) fails,
+and tells the app (`TerminalGone`), which quits as on SIGHUP: a terminal can
+go without the signal reaching sshdeck (`nohup`, a shell that does not pass
+it on), and nobody can use the app any more.
 A terminal still there (`kill -HUP` from elsewhere) is left alone: the app
 restores it on the way out as usual.
 """
@@ -35,6 +38,7 @@ import threading
 from typing import IO, Callable
 
 from textual.drivers.linux_driver import LinuxDriver
+from textual.message import Message
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,10 @@ def terminal_gone(fd: int) -> bool:
     except (OSError, ValueError):
         return False
     return False
+
+
+class TerminalGone(Message):
+    """Sent to the app when its terminal has gone: there is nobody left to use it, so it should quit."""
 
 
 class TerminalOutput:
@@ -120,6 +128,10 @@ class SshdeckDriver(LinuxDriver):
         try:
             log.info("the terminal has gone: no more output to it")
         except Exception:  # noqa: BLE001 - from a signal handler, logging must not get in the way
+            pass
+        try:
+            self.send_message(TerminalGone())  # thread-safe: through the loop's call_soon_threadsafe
+        except RuntimeError:  # the loop has closed: the app is over anyway
             pass
 
     def _output_fd(self) -> int:
