@@ -2,8 +2,9 @@
 
 Once a terminal has hung up, writing to it fails with EIO and reading it
 returns end-of-file at once, for ever.  Textual's driver was not made for
-that, and sshdeck lingered until its stop watchdog ended it (15 s), seen in
-one closed terminal in three:
+that, and sshdeck lingered until its stop watchdog ended it (15 s after the
+SIGHUP), in one closed terminal in three to six during start-up or a big
+listing's load:
 
 - its output thread dies at the first write that fails, and the app's next
   writes fill the thread's queue (30 frames) then block the event loop for
@@ -98,9 +99,9 @@ class SshdeckDriver(LinuxDriver):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self._gone = threading.Event()
         self._terminal = sys.__stderr__  # where Textual draws
         self._file = TerminalOutput(self._terminal, self.terminal_lost)
-        self._gone = threading.Event()
 
     @property
     def is_gone(self) -> bool:

@@ -48,9 +48,10 @@ class Terminal:
                     return
                 self.output += data
 
-    def wait_for(self, text: bytes, timeout: float = 60.0) -> None:
+    def wait_for(self, text: bytes, since: int = 0, timeout: float = 60.0) -> None:
+        """Until `text` is drawn (after the first `since` bytes of output)."""
         deadline = time.monotonic() + timeout
-        while text not in self.output:
+        while text not in self.output[since:]:
             assert time.monotonic() < deadline, f"{text!r} never drawn"
             time.sleep(0.05)
 
@@ -100,13 +101,15 @@ def test_a_terminal_closed_while_the_app_draws_is_noticed_and_the_app_quits_the_
         sandboxes = list((tmp_path / "tmp").glob("sshdeck-demo-*"))
         assert len(sandboxes) == 1
         # A shell tab printing without pause: the app draws frame after frame.
+        drawn = len(terminal.output)
         terminal.type("\x0f")
-        time.sleep(1.0)  # the shell tab opens and its shell starts
+        terminal.wait_for(b"Files", since=drawn)  # the tab bar appears with the shell's tab
         terminal.type(f"i=0; while [ $i -lt 100000 ]; do i=$((i+1)); echo $i; echo $i > {counter}; sleep 0.01; done\r")
         assert wait_until(lambda: count(counter) >= 10, 60), "the shell tab's loop did not start"
 
         terminal.close()  # and no SIGHUP
-        status = app.wait(timeout=WATCHDOG_AND_MORE)
+        assert wait_until(lambda: app.poll() is not None, WATCHDOG_AND_MORE), "sshdeck outlived its closed terminal"
+        status = app.returncode
     finally:
         if app.poll() is None:
             app.kill()
@@ -119,6 +122,7 @@ def test_a_terminal_closed_while_the_app_draws_is_noticed_and_the_app_quits_the_
     assert status == 128 + signal.SIGHUP  # as if the hang-up's signal had come
     assert not sandboxes[0].exists()
     assert "Traceback" not in log
+
 
 def ended(pid: int) -> bool:
     try:
