@@ -110,7 +110,8 @@ class QuitFlow:
             return
         self.stopping = True
         log.info("the terminal has gone: pausing transfers and quitting")
-        stop_watchdog.arm(signal.SIGHUP, SIGNAL_GRACE + WATCHDOG_SLACK)
+        if self.app.exit_grace is not None:  # the `sshdeck` command's own process (not a test's)
+            stop_watchdog.arm(signal.SIGHUP, SIGNAL_GRACE + WATCHDOG_SLACK)
         self.app.run_worker(self._stop(signal.SIGHUP), group="quit", exit_on_error=False)
 
     async def _stop(self, signum: int) -> None:
