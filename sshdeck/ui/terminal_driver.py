@@ -22,8 +22,8 @@ a SIGCONT's) also stops the input thread, turns off the restart on SIGCONT,
 points the process's output descriptors on that terminal at /dev/null, so
 that nothing printed later (Python's final flush of stderr included) fails,
 and tells the app (`TerminalGone`), which quits as on SIGHUP: a terminal can
-go without the signal reaching sshdeck (`nohup`, a shell that does not pass
-it on), and nobody can use the app any more.
+go without the signal reaching sshdeck (a program in between that does not
+pass it on), and nobody can use the app any more.
 A terminal still there (`kill -HUP` from elsewhere) is left alone: the app
 restores it on the way out as usual.
 """
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 # What a terminal that has hung up answers to tcgetattr (EIO), or a pty whose other side is gone.
 GONE_ERRNOS = (errno.EIO, errno.ENXIO)
+# What a write answers when nobody will ever read it: a hung-up terminal, a pipe without reader, a closed descriptor.
+WRITE_GONE_ERRNOS = (errno.EIO, errno.ENXIO, errno.EPIPE, errno.EBADF)
 
 
 def terminal_gone(fd: int) -> bool:
@@ -75,19 +77,27 @@ class TerminalOutput:
             return
         try:
             self._file.write(text)
-        except (OSError, ValueError):
-            self._lost()
+        except (OSError, ValueError) as exc:
+            self._failed(exc)
 
     def flush(self) -> None:
         if self.gone:
             return
         try:
             self._file.flush()
-        except (OSError, ValueError):
+        except (OSError, ValueError) as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: Exception) -> None:
+        # Another error (EAGAIN on a terminal another program left non-blocking) costs this frame only.
+        if isinstance(exc, ValueError) or exc.errno in WRITE_GONE_ERRNOS or terminal_gone(self.fileno()):
             self._lost()
 
     def fileno(self) -> int:
-        return self._file.fileno()
+        try:
+            return self._file.fileno()
+        except (OSError, ValueError):
+            return -1
 
     def _lost(self) -> None:
         self.gone = True
@@ -102,6 +112,10 @@ class SshdeckDriver(LinuxDriver):
         self._gone = threading.Event()
         self._terminal = sys.__stderr__  # where Textual draws
         self._file = TerminalOutput(self._terminal, self.terminal_lost)
+        try:  # the output thread exists to wait on a slow terminal: one left non-blocking would drop frames
+            os.set_blocking(self._output_fd(), True)
+        except (OSError, ValueError):
+            pass
 
     @property
     def is_gone(self) -> bool:

@@ -84,7 +84,7 @@ def count(path: Path) -> int:
 def test_a_terminal_closed_while_the_app_draws_is_noticed_and_the_app_quits_the_normal_way(tmp_path: Path) -> None:
     """The terminal is a pty this test owns, not the app's controlling terminal: closing it sends no signal.
 
-    Nothing but the failed writes tells the app its terminal has gone (as under `nohup`).
+    Nothing but the failed writes tells the app its terminal has gone (as when a program in between does not pass the SIGHUP on).
     """
     local = tmp_path / "local-side"
     local.mkdir()

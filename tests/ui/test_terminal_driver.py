@@ -41,3 +41,36 @@ def test_output_to_a_closed_terminal_is_dropped_from_the_first_failed_write_on()
             stream.close()
         except OSError:
             pass  # what the failed writes left in the stream's buffer
+
+
+def test_a_terminal_that_is_only_slow_is_not_taken_for_gone() -> None:
+    """Another program can leave the terminal non-blocking: a full terminal then answers EAGAIN, which is not a hang-up."""
+    master, slave = os.openpty()
+    told = []
+    os.set_blocking(slave, False)
+    stream = os.fdopen(slave, "w")
+    try:
+        output = TerminalOutput(stream, lambda: told.append("gone"))
+        for _ in range(1000):  # nobody reads the other side: the terminal's buffer fills up
+            output.write("x" * 4096)
+            output.flush()
+        assert not output.gone and told == []
+        # The terminal catches up: frames go through again.
+        os.set_blocking(master, False)
+        output.write("next frame")
+        seen = b""
+        for _ in range(1000):
+            try:
+                seen = (seen + os.read(master, 1 << 16))[-100:]
+            except BlockingIOError:
+                output.flush()  # what the output thread does when its queue is empty
+            if b"next frame" in seen:
+                break
+        assert b"next frame" in seen
+        assert not output.gone
+    finally:
+        os.close(master)
+        try:
+            stream.close()
+        except OSError:
+            pass
