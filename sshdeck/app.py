@@ -8,8 +8,10 @@ import traceback
 from pathlib import Path
 
 from rich.text import Text
+from textual import constants
 from textual.app import App
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.notifications import Notification, SeverityLevel
 from textual.theme import Theme
 
@@ -85,6 +87,14 @@ class SshdeckApp(App):
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
 
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        if constants.DRIVER is None and driver.__name__ == "LinuxDriver":  # not one chosen with TEXTUAL_DRIVER
+            from sshdeck.ui.terminal_driver import SshdeckDriver  # stops using a terminal that has gone
+
+            return SshdeckDriver
+        return driver
+
     def _install_themes(self, wanted: str | None) -> None:
         loaded = load_themes()
         self._startup_problems.extend(loaded.problems)
@@ -120,6 +130,10 @@ class SshdeckApp(App):
         for problem in self._startup_problems:
             self.notify(problem, title="Settings", severity="warning", timeout=8, markup=False)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def on_terminal_gone(self) -> None:
+        """The driver found the terminal gone (ui/terminal_driver.py): quit as on SIGHUP."""
+        self.quitting.on_terminal_gone()
 
     async def action_quit(self) -> None:
         """Quit; with transfers running, ask first (finish, pause for next time, or cancel)."""

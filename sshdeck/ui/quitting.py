@@ -6,8 +6,11 @@ the QuitDialog asks whether to finish the transfers, pause them for the next
 start (partial files kept, journal "interrupted"), or cancel them (partial
 files deleted).  A SIGTERM or SIGHUP takes the pause path without asking and
 then exits through Textual, which restores the terminal; the app's unmount
-closes the demo (removing its sandbox).  If that cannot happen (a busy loop,
-a shutdown that hangs), ui/stop_watchdog.py ends the process anyway.
+closes the demo (removing its sandbox).  When the signal comes because the
+terminal has gone (a closed window), the driver is told first, so nothing
+waits on output to a dead terminal (ui/terminal_driver.py).  If the exit
+cannot happen (a busy loop, a shutdown that hangs), ui/stop_watchdog.py ends
+the process anyway.
 """
 
 from __future__ import annotations
@@ -71,12 +74,23 @@ class QuitFlow:
         loop = asyncio.get_running_loop()
 
         def graceful(signum: int) -> None:
+            self.check_terminal()
             try:
                 loop.call_soon_threadsafe(self.on_signal, signum)
             except RuntimeError:  # the loop is closed: the watchdog ends the process
                 pass
 
         self._uninstall_signals = stop_watchdog.install(graceful, SIGNAL_GRACE + WATCHDOG_SLACK)
+
+    def check_terminal(self) -> None:
+        """On a stop signal, from its handler: a terminal that has gone (closed window) is not written to again.
+
+        Otherwise the exit would wait on output to a dead terminal (ui/terminal_driver.py).
+        """
+        driver = getattr(self.app, "_driver", None)  # Textual keeps the running driver there
+        check = getattr(driver, "check_terminal", None)
+        if check is not None:
+            check()
 
     def uninstall_signal_handlers(self) -> None:
         if self._uninstall_signals is not None:
@@ -89,6 +103,16 @@ class QuitFlow:
         self.stopping = True
         log.info("signal %s: pausing transfers and quitting", signal.Signals(signum).name)
         self.app.run_worker(self._stop(signum), group="quit", exit_on_error=False)
+
+    def on_terminal_gone(self) -> None:
+        """The terminal went away with no signal to say so (yet): stop as its SIGHUP would have."""
+        if self.stopping:
+            return
+        self.stopping = True
+        log.info("the terminal has gone: pausing transfers and quitting")
+        if self.app.exit_grace is not None:  # the `sshdeck` command's own process (not a test's)
+            stop_watchdog.arm(signal.SIGHUP, SIGNAL_GRACE + WATCHDOG_SLACK)
+        self.app.run_worker(self._stop(signal.SIGHUP), group="quit", exit_on_error=False)
 
     async def _stop(self, signum: int) -> None:
         try:

@@ -188,6 +188,27 @@ async def test_sigterm_pauses_running_transfers_and_exits_with_143(tmp_path: Pat
     assert record.state == "interrupted"
 
 
+async def test_a_terminal_gone_without_a_signal_pauses_running_transfers_and_exits_with_129(tmp_path: Path) -> None:
+    """The driver found the terminal closed (a failed write) before any SIGHUP: the same pause, then exit."""
+    import signal
+
+    from sshdeck.ui.terminal_driver import TerminalGone
+
+    local, remote, _data = setup(tmp_path)
+    app = make_app(local, remote)
+    async with app.run_test(size=(80, 24)) as pilot:
+        job = await start_paused_upload(pilot, app, local)
+        app.transfers.toggle_pause(job.key)  # running again
+        app.post_message(TerminalGone())  # as the driver sends it
+        await until_exited(app)
+    assert app.return_code == 128 + signal.SIGHUP
+    assert job.state == "interrupted"
+    partial = remote / ".big.bin.sshdeck-part"
+    assert 0 < partial.stat().st_size < SIZE and not (remote / "big.bin").exists()
+    [record] = Journal().unfinished()
+    assert record.state == "interrupted"
+
+
 async def test_resume_connects_to_a_saved_host_on_demand_asking_about_its_key(tmp_path: Path, openssh_server) -> None:
     """A job to a saved host (OpenSSH's sshd): listed by the host's name, connected when resumed."""
     from sshdeck.core.hosts.profile_store import ProfileStore

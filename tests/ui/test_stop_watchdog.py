@@ -109,3 +109,25 @@ def test_the_watchdog_ends_the_process_even_when_the_terminal_cannot_be_restored
     finally:
         process.kill()
     assert not sandbox.exists()
+
+
+@pytest.mark.parametrize("interrupted", ["make_sample_tree", "DemoServer"])
+def test_a_stop_signal_while_the_demo_sandbox_is_being_made_leaves_no_sandbox(tmp_path: Path, monkeypatch,
+                                                                              interrupted: str) -> None:
+    """Seen: a terminal closed 0.4 s after `sshdeck --demo` started left a sshdeck-demo-* folder behind."""
+    import tempfile
+
+    from sshdeck.core.ssh import demo, remote_source
+    from sshdeck.cli import _exit_on_signal
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def signal_arrives(*args, **kwargs):  # what sshdeck's start-up handler does on SIGHUP, mid-way
+        _exit_on_signal(signal.SIGHUP, None)
+
+    module = demo if interrupted == "make_sample_tree" else remote_source
+    monkeypatch.setattr(module, interrupted, signal_arrives)
+    with pytest.raises(SystemExit) as stopped:
+        remote_source.DemoSource(None)
+    assert stopped.value.code == 128 + signal.SIGHUP
+    assert list(tmp_path.glob("sshdeck-demo-*")) == []

@@ -281,7 +281,11 @@ class DemoSandbox:
         self.created = folder is None
         if folder is None:
             self.path = Path(tempfile.mkdtemp(prefix="sshdeck-demo-"))
-            make_sample_tree(self.path)
+            try:
+                make_sample_tree(self.path)
+            except BaseException:  # a stop signal during start-up (SystemExit) too: no sandbox left behind
+                shutil.rmtree(self.path, ignore_errors=True)
+                raise
         else:
             self.path = Path(folder).expanduser().resolve()
             if not self.path.is_dir():

@@ -79,7 +79,11 @@ class DemoSource:
 
     def __init__(self, folder: Path | None = None) -> None:
         self.sandbox = DemoSandbox(folder)
-        self.server = DemoServer(self.sandbox.path)
+        try:
+            self.server = DemoServer(self.sandbox.path)
+        except BaseException:  # a stop signal during start-up (SystemExit) too: no sandbox left behind
+            self.sandbox.cleanup()
+            raise
         self._direct: DirectSftpSource | None = None
 
     async def open(self) -> tuple[FileSystem, str]:
