@@ -41,10 +41,12 @@ from benchmarks.shipped import Bench, compile_package, sshdeck_argv  # noqa: E40
 from tests.support.openssh import OpenSSHServer  # noqa: E402
 
 SESSION = "sshdeck-app-frame"
+SOCKET = f"sshdeck-app-frame-{os.getpid()}"
 
 
 def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
+    # A tmux server of its own (-L): another run of this benchmark, or a user's tmux, never shares its session.
+    return subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True, check=False).stdout
 
 
 class Checkout:
