@@ -28,7 +28,7 @@ if __package__ in (None, ""):  # run as a script: make `sshdeck` importable from
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.terminal import COLS, ROWS  # noqa: E402
-from benchmarks.terminal_ssh import LATENCY_TARGET_MS, SHELL, stats  # noqa: E402
+from benchmarks.terminal_ssh import LATENCY_TARGET_MS, SHELL, headless_terminal_app, stats  # noqa: E402
 
 MIB = 1 << 20
 
@@ -95,8 +95,6 @@ class EchoProbe:
 
 
 async def run(size_mib: int, repeats: int) -> list[str]:
-    from textual.app import App
-
     from sshdeck.core.ssh.bulk import BulkLink
     from sshdeck.core.ssh.bulk_routes import BulkRecipe, BulkRoutes
     from sshdeck.core.ssh.session import ConnectSpec, Session
@@ -105,11 +103,7 @@ async def run(size_mib: int, repeats: int) -> list[str]:
     from sshdeck.ui.widgets.terminal_view import TerminalView
     from tests.support.openssh import OpenSSHServer
 
-    class Headless(App):
-        CSS = "TerminalView { width: 1fr; height: 1fr; }"
-
-        def compose(self):
-            yield TerminalView()
+    Headless = headless_terminal_app()
 
     with tempfile.TemporaryDirectory(prefix="sshdeck-echo-bench-") as tmp:
         work = Path(tmp)

@@ -40,12 +40,11 @@ def make_text_file(path: Path, size: int) -> None:
     path.write_bytes(b"".join(lines)[:size])
 
 
-async def ssh_parts() -> list[str]:
-    import asyncssh
+def headless_terminal_app():
+    """An app class showing one TerminalView over the whole screen (this benchmark's and echo.py's)."""
     from textual.app import App
 
     from sshdeck.ui.widgets.terminal_view import TerminalView
-    from tests.support.openssh import OpenSSHServer
 
     class Headless(App):
         CSS = "TerminalView { width: 1fr; height: 1fr; }"
@@ -53,6 +52,15 @@ async def ssh_parts() -> list[str]:
         def compose(self):
             yield TerminalView()
 
+    return Headless
+
+
+async def ssh_parts() -> list[str]:
+    import asyncssh
+    from sshdeck.ui.widgets.terminal_view import TerminalView
+    from tests.support.openssh import OpenSSHServer
+
+    Headless = headless_terminal_app()
     with tempfile.TemporaryDirectory(prefix="sshdeck-terminal-bench-") as tmp:
         work = Path(tmp)
         big = work / "big.log"

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from pathlib import Path
+
+import pytest
 
 from sshdeck.app import SshdeckApp
 from sshdeck.core.fs.base import Entry, EntryKind
@@ -170,38 +173,27 @@ def test_quit_dialog_fits_80_by_24(snap_compare, hermetic_home: Path) -> None:
     assert snap_compare(app, terminal_size=(80, 24), run_before=ask)
 
 
-async def test_sigterm_pauses_running_transfers_and_exits_with_143(tmp_path: Path) -> None:
-    import signal
-
-    local, remote, _data = setup(tmp_path)
-    app = make_app(local, remote)
-    async with app.run_test(size=(80, 24)) as pilot:
-        job = await start_paused_upload(pilot, app, local)
-        app.transfers.toggle_pause(job.key)  # running again: the signal must stop it mid-flight
-        app.quitting.on_signal(signal.SIGTERM)  # what the loop's handler calls
-        await until_exited(app)
-    assert app.return_code == 128 + signal.SIGTERM
-    assert job.state == "interrupted"
-    partial = remote / ".big.bin.sshdeck-part"
-    assert 0 < partial.stat().st_size < SIZE and not (remote / "big.bin").exists()
-    [record] = Journal().unfinished()
-    assert record.state == "interrupted"
+def stop_by_sigterm(app) -> None:
+    app.quitting.on_signal(signal.SIGTERM)  # what the loop's handler calls
 
 
-async def test_a_terminal_gone_without_a_signal_pauses_running_transfers_and_exits_with_129(tmp_path: Path) -> None:
-    """The driver found the terminal closed (a failed write) before any SIGHUP: the same pause, then exit."""
-    import signal
-
+def stop_by_terminal_gone(app) -> None:
     from sshdeck.ui.terminal_driver import TerminalGone
 
+    app.post_message(TerminalGone())  # as the driver sends it: a failed write found the terminal closed, no SIGHUP
+
+
+@pytest.mark.parametrize(("stop", "status"), [(stop_by_sigterm, 143), (stop_by_terminal_gone, 129)])
+async def test_a_stop_pauses_running_transfers_and_exits_with_its_status(stop, status, tmp_path: Path) -> None:
+    """SIGTERM, or the terminal gone without a signal: the running upload is paused, its partial kept."""
     local, remote, _data = setup(tmp_path)
     app = make_app(local, remote)
     async with app.run_test(size=(80, 24)) as pilot:
         job = await start_paused_upload(pilot, app, local)
-        app.transfers.toggle_pause(job.key)  # running again
-        app.post_message(TerminalGone())  # as the driver sends it
+        app.transfers.toggle_pause(job.key)  # running again: the stop must end it mid-flight
+        stop(app)
         await until_exited(app)
-    assert app.return_code == 128 + signal.SIGHUP
+    assert app.return_code == status
     assert job.state == "interrupted"
     partial = remote / ".big.bin.sshdeck-part"
     assert 0 < partial.stat().st_size < SIZE and not (remote / "big.bin").exists()
