@@ -1,6 +1,6 @@
 """The child process that lists the folder named at start while the app is still loading (ui/prelist.py).
 
-Run as `python -P -c "from sshdeck.ui.prelist_child import main; main()" TARGET [SSH_CONFIG]`
+Run as `python -P -c "…; from sshdeck.ui.prelist_child import main; main()" TARGET [SSH_CONFIG]` (prelist_spawn.py)
 by the `sshdeck` command before it imports Textual: on the machine's other
 core it imports asyncssh, connects to TARGET exactly as the app's main
 screen would (same profile, ssh_config, known_hosts and pins), finds the

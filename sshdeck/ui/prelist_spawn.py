@@ -11,7 +11,12 @@ import os
 import subprocess
 import sys
 
-_CHILD = "from sshdeck.ui.prelist_child import main; main()"
+# asyncssh first, so that asyncio loads without Python's TLS module (and shutil without bz2/lzma), as in a
+# subcommand (core/ssh/quick_import.py): the child only speaks SSH, and its start delays the first frame.
+_CHILD = (
+    "from sshdeck.core.ssh.quick_import import import_asyncssh; import_asyncssh(without_tls=True); "
+    "from sshdeck.ui.prelist_child import main; main()"
+)
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 PIPE_SIZE = 1 << 20  # Linux's default most for an unprivileged process (/proc/sys/fs/pipe-max-size)
 

@@ -307,3 +307,27 @@ async def test_the_child_queues_its_frames_while_the_app_is_not_reading_up_to_a_
 async def _send_all(pipe, messages: list[tuple]) -> None:
     for message in messages:
         await pipe.send(message)
+
+
+def test_the_child_lists_without_loading_tls(tmp_path, openssh_server, monkeypatch) -> None:
+    """The child is a process of its own that only speaks SSH: asyncio is loaded without Python's TLS module
+    (and shutil without bz2/lzma), as in a subcommand, since every ms of its start delays the first frame."""
+    from sshdeck.ui import prelist_spawn
+
+    probe = tmp_path / "modules"
+    monkeypatch.setenv("SSHDECK_TEST_PROBE", str(probe))
+    monkeypatch.setattr(prelist_spawn, "_CHILD", (
+        "import os, sys\n"
+        "_exit = os._exit\n"
+        "def report(code):\n"
+        "    loaded = sorted(m for m in ('ssl', '_ssl', 'bz2', 'lzma') if m in sys.modules)\n"
+        "    open(os.environ['SSHDECK_TEST_PROBE'], 'w').write(' '.join(loaded) or 'none')\n"
+        "    _exit(code)\n"
+        "os._exit = report\n"
+    ) + prelist_spawn._CHILD.replace("; ", "\n"))
+    folder = listed_folder(tmp_path)
+    config = ssh_config(tmp_path, openssh_server)
+    trust_the_server(openssh_server)
+    messages = child_messages(spawn_for(f"box:{folder}", None, str(config)))
+    assert messages[0][0] == "start" and messages[-2][0] == "end"  # it listed the folder all the same
+    assert probe.read_text() == "none"
