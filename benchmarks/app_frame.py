@@ -7,7 +7,9 @@ alternately runs
 - sshdeck: the app itself, `sshdeck bench:FOLDER`, in a tmux window of
   120×40, timed from the launch until the terminal shows the remote pane's
   complete listing (its first rows and the status line "0 folders, 100000
-  files"), read with `tmux capture-pane` every few milliseconds.
+  files"), read with `tmux capture-pane` every few milliseconds through one
+  control-mode client (a `tmux` process per read cost the app's two cores
+  ~0.37 s of CPU per second).
 Prints each run, medians, the ratio OpenSSH ÷ sshdeck (issue #12's target:
 the app's first full frame no slower than `sftp ls -1`, i.e. ≥ 1.0).
 
@@ -23,6 +25,7 @@ written to) and run with that checkout's `.venv/bin/python` when it has one.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import shutil
@@ -41,12 +44,12 @@ from benchmarks.shipped import Bench, compile_package, sshdeck_argv  # noqa: E40
 from tests.support.openssh import OpenSSHServer  # noqa: E402
 
 SESSION = "sshdeck-app-frame"
-SOCKET = f"sshdeck-app-frame-{os.getpid()}"
+SOCKET = os.path.join(tempfile.gettempdir(), f"sshdeck-app-frame-{os.getpid()}.tmux")  # removed at the end
 
 
 def tmux(*args: str) -> str:
-    # A tmux server of its own (-L): another run of this benchmark, or a user's tmux, never shares its session.
-    return subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True, check=False).stdout
+    # A tmux server of its own (-S): another run of this benchmark, or a user's tmux, never shares its session.
+    return subprocess.run(["tmux", "-S", SOCKET, *args], capture_output=True, text=True, check=False).stdout
 
 
 class Checkout:
@@ -96,16 +99,52 @@ def app_first_frame(bench: Bench, port: int, folder: Path, entries: int, checkou
     # from this checkout it would import this checkout's package whatever `--checkout` said.
     tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", "-c", str(bench.work), command)
     pid = int(tmux("display-message", "-p", "-t", SESSION, "#{pane_pid}").strip() or 0)
+    watcher = ScreenWatcher(SESSION)
     try:
         while time.perf_counter() - start < timeout:
-            screen = tmux("capture-pane", "-p", "-t", SESSION)
+            screen = watcher.capture()
             if done in screen and "entry-000000.txt" in screen:
                 return time.perf_counter() - start, cpu_seconds(pid)
             time.sleep(0.005)
         raise SystemExit(f"the app did not show the listing within {timeout:.0f} s:\n{screen}")
     finally:
+        watcher.close()
         tmux("kill-session", "-t", SESSION)
         end_process(pid)
+
+
+class ScreenWatcher:
+    """Reads the pane's screen through one tmux control-mode client (`tmux -C`, its output notifications off).
+
+    A `tmux capture-pane` process every 5 ms cost ~0.37 s of CPU per second (the client's fork and exec, and
+    this script), taken from the two cores the app, its child and sshd share while the `sftp` runs had
+    no such load; through one client the same polling costs this script ~0.02 s per second.
+    """
+
+    def __init__(self, session: str) -> None:
+        self.process = subprocess.Popen(
+            ["tmux", "-S", SOCKET, "-C", "attach-session", "-t", session, "-f", "no-output,read-only"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1,
+        )
+        self.session = session
+
+    def capture(self) -> str:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"capture-pane -p -t {self.session}\n")
+        self.process.stdin.flush()
+        lines: list[str] | None = None
+        while line := self.process.stdout.readline():
+            if line.startswith("%begin"):
+                lines = []
+            elif lines is not None and line.startswith(("%end", "%error")):
+                return "".join(lines)
+            elif lines is not None:
+                lines.append(line)
+        return ""  # the session is gone
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
 
 
 KILLED: list[int] = []  # apps still running a few seconds after their terminal closed
@@ -137,6 +176,14 @@ def main() -> int:
     args = parser.parse_args()
     if not shutil.which("tmux"):
         raise SystemExit("tmux is needed (apt-get install tmux)")
+    try:
+        return measure(args)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(SOCKET)
+
+
+def measure(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="sshdeck-app-frame-") as tmp:
         work = Path(tmp)
         checkouts = [Checkout(root, work) for root in (args.checkout or [REPO])]
