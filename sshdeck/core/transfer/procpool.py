@@ -34,6 +34,20 @@ GATE_POLL = 0.1
 # Every worker process running in this process, whatever file it helps: `workers_max` caps them all together.
 LIVE: set["ProcWorker"] = set()
 
+# Interactive sessions open in this process (the app's shell tabs): while any is, no worker starts.  A worker
+# takes the core that the shell's echo needs: with one, the keystroke echo p99 during a 1 GiB transfer on the
+# transfers' own connection went from 21-29 ms to 27-52 ms (benchmarks/echo.py, alternating).
+HOLDS: set[int] = set()
+
+
+def hold_workers(holder: object) -> None:
+    """`holder` (a shell tab) needs the cores for its echo: no worker process starts until it is released."""
+    HOLDS.add(id(holder))
+
+
+def release_workers(holder: object) -> None:
+    HOLDS.discard(id(holder))
+
 
 class WorkerLost(Exception):
     """The worker cannot (or can no longer) copy: the parent copies the range itself."""

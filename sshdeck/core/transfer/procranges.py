@@ -17,7 +17,8 @@ back to the queue (each copied again from its start by the parent's
 channels): the file completes on the parent, nothing lost or counted twice.
 Pause is passed on to the workers; cancel, an error or the end of the file
 stops them.  No worker runs under a bandwidth limit (it would not obey it),
-between two servers, or when the endpoint has no way to make a ticket.
+between two servers, when the endpoint has no way to make a ticket, or while
+the app has a shell tab open (procpool.HOLDS: its echo needs the cores).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from sshdeck.core.transfer.procpool import LIVE, ProcWorker, WorkerLost, cpu_share, idle_seconds, process_cpu
+from sshdeck.core.transfer.procpool import HOLDS, LIVE, ProcWorker, WorkerLost, cpu_share, idle_seconds, process_cpu
 from sshdeck.core.transfer.pump import LATENCY_THRESHOLD
 
 if TYPE_CHECKING:
@@ -105,9 +106,11 @@ class WorkerHelp:
             # ... and a core to spare: on a machine busy with other work a worker only adds contention
             # (measured: a forced worker made a loopback get 35-50 % slower with both cores taken).
             spare = now[2] is None or began[2] is None or (now[2] - began[2]) / (now[1] - began[1]) >= SPARE
-            if busy and spare:
+            if busy and spare and not HOLDS:  # and no shell tab open: its echo needs the cores (procpool.HOLDS)
                 break
             began = now
+        if HOLDS:
+            return  # a shell tab is open (workers started at once, as in tests)
         setup = self._setup()
         if setup is None:
             return
