@@ -16,6 +16,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `sshdeck` importable from the checkout
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.echo_probe import EchoProbe  # noqa: E402
 from benchmarks.terminal import COLS, ROWS  # noqa: E402
 
 # -- through a real SSH channel --------------------------------------------------------
@@ -110,61 +111,9 @@ async def _measure_cat(conn, view, pilot, big: Path) -> list[str]:
 
 async def _measure_latency(conn, view, blob: Path, copy: Path) -> list[str]:
     shell = await conn.create_process(SHELL, term_type="xterm-256color", term_size=(COLS, ROWS), encoding=None)
-    view.send = shell.stdin.write
-    expected: list[bytes] = []
-    echoed = asyncio.Event()
-    render = view.render_line
-    seen = False
-
-    def drawn(y: int):  # the compositor drawing a line after the echo arrived ends the measurement
-        nonlocal seen
-        if seen:
-            seen = False
-            echoed.set()
-        return render(y)
-
-    view.render_line = drawn
-
-    async def pump() -> None:
-        nonlocal seen
-        while data := await shell.stdout.read(65536):
-            view.feed(data)
-            if expected and expected[0] in data:
-                expected.clear()
-                seen = True
-            await view.pace()
-
-    reader = asyncio.create_task(pump())
+    probe = EchoProbe(shell, view)
     await asyncio.sleep(0.5)  # the prompt
-
-    async def keystroke(n: int) -> float | None:
-        key = bytes([ord("a") + n % 26])
-        if n % 40 == 39:
-            shell.stdin.write(b"\x15")  # Ctrl+U keeps the line short
-            await asyncio.sleep(0.02)
-        echoed.clear()
-        expected[:] = [key]
-        sent = time.perf_counter()
-        view.write(key)
-        try:
-            await asyncio.wait_for(echoed.wait(), 2)
-        except asyncio.TimeoutError:
-            return None
-        return (time.perf_counter() - sent) * 1000
-
-    async def sample(count: int | None, while_task: asyncio.Task | None = None) -> list[float]:
-        rng = random.Random(1)
-        out: list[float] = []
-        n = 0
-        while (count is not None and n < count) or (while_task is not None and not while_task.done()):
-            ms = await keystroke(n)
-            if ms is not None and (while_task is None or not while_task.done()):
-                out.append(ms)
-            n += 1
-            await asyncio.sleep(rng.uniform(0.01, 0.03))
-        return out
-
-    idle = await sample(60)
+    idle = await probe.sample(60)
     runs = []
     for name, options in GET_OPTIONS.items():
         busy, took = [], 0.0
@@ -172,16 +121,13 @@ async def _measure_latency(conn, view, blob: Path, copy: Path) -> list[str]:
             sftp = await conn.start_sftp_client()
             started = time.perf_counter()
             transfer = asyncio.create_task(sftp.get(str(blob), str(copy), **options))
-            busy += await sample(None, transfer)
+            busy += await probe.sample(None, transfer)
             await transfer
             took += time.perf_counter() - started
             sftp.exit()
             copy.unlink(missing_ok=True)
         runs.append((name, busy, took / TRANSFER_REPEATS))
-    shell.stdin.write(b"\x15exit\r")
-    reader.cancel()
-    shell.close()
-    del view.render_line
+    probe.close()
 
     print(f"\nkeystroke echo latency in bash (key sent -> echoed line rendered by Textual), {COLS}x{ROWS}")
     idle_med, idle_p99 = stats(idle)
