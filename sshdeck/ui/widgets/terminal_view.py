@@ -45,6 +45,7 @@ from sshdeck.core.terminal import (
     encode_paste,
 )
 from sshdeck.ui.widgets.terminal_lines import TerminalLines
+from sshdeck.ui.widgets.prompt_frame import ECHO_WINDOW, draw_now
 from sshdeck.ui.widgets.terminal_mouse import MouseHandler
 from sshdeck.ui.widgets.terminal_render import clean_label, corner_label, restyle
 
@@ -140,6 +141,7 @@ class TerminalView(Widget, can_focus=True):
         self._last_flush = 0.0
         self._sync_since: float | None = None
         self._busy_since = self._last_pace = self._last_bell = 0.0
+        self._typed_at = -ECHO_WINDOW  # when a key was last sent: output soon after it is its echo, drawn at once
 
     # -- output from the remote side ------------------------------------------------
 
@@ -183,7 +185,11 @@ class TerminalView(Widget, can_focus=True):
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return  # fed outside the app (a benchmark): flush() is called by hand
-        delay = max(0.0, self._last_flush + FRAME - time.monotonic())
+        now = time.monotonic()
+        delay = max(0.0, self._last_flush + FRAME - now)
+        if not delay and now - self._typed_at < ECHO_WINDOW:
+            self.flush()  # a key's echo: no turn of the loop between its arrival and its frame
+            return
         self._flush_handle = loop.call_later(delay, self.flush)
 
     def flush(self) -> None:
@@ -203,6 +209,8 @@ class TerminalView(Widget, can_focus=True):
         try:
             self._apply_dirty()
             self._handle_events()
+            if now - self._typed_at < ECHO_WINDOW and self.is_mounted:
+                draw_now(self)
         except Exception:  # noqa: BLE001 - a drawing bug must not take the app down
             log.exception("terminal view: refreshing failed")
             self.lines.clear(history=False)
@@ -325,6 +333,7 @@ class TerminalView(Widget, can_focus=True):
             return
         self.follow()
         self.mouse.clear_selection()
+        self._typed_at = time.monotonic()
         self.send(data)
 
     def on_key(self, event: events.Key) -> None:
