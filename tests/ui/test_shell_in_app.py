@@ -78,3 +78,29 @@ async def test_ctrl_o_shows_the_hosts_shell_again_and_from_a_shell_opens_a_secon
         await until(pilot, lambda: len(app.screen.query(ShellTab)) == 2, "a second shell")
         second = list(app.screen.query(ShellTab))[1]
         assert second.host_label == f"{first.host_label} (2)"
+
+
+async def test_back_from_a_shell_the_keys_act_on_the_pane_that_had_the_focus(tmp_path: Path, demo_root: Path) -> None:
+    # As Midnight Commander keeps its active panel: F5 after Ctrl+], Left (the Files tab, the tab bar
+    # still focused) copies from the right pane the user was in, and closing the tab focuses it again.
+    from sshdeck.ui.screens.copy_dialog import CopyDialog
+
+    async with demo_app(tmp_path, demo_root) as (app, pilot, right):
+        right.file_list.cursor = [e.display for e in right.file_list.entries].index("projects")
+        await pilot.press("ctrl+o")
+        await first_shell_tab(app, pilot)
+        await until(pilot, lambda: isinstance(app.focused, TerminalView), "the terminal")
+        await pilot.press("ctrl+right_square_bracket", "left")
+        tabs = app.screen.query_one("#tabs", TabbedContent)
+        await until(pilot, lambda: tabs.active == "files-tab", "the Files tab")
+        assert not isinstance(app.focused, FilePane) and right not in app.focused.ancestors  # the tab bar has it
+        await pilot.press("f5")
+        dialog = await until(pilot, lambda: isinstance(app.screen, CopyDialog) and app.screen, "the copy dialog")
+        assert dialog.summary.names == ["projects"]
+        await pilot.press("escape")
+        await pilot.press("right")  # the shell's tab again
+        await until(pilot, lambda: tabs.active != "files-tab", "the shell tab")
+        await until(pilot, lambda: isinstance(app.focused, TerminalView), "the terminal")
+        await pilot.press("ctrl+right_square_bracket", "ctrl+w")
+        await until(pilot, lambda: not app.screen.query(ShellTab), "the tab to close")
+        assert app.focused is right.file_list

@@ -76,6 +76,7 @@ class MainScreen(Connecting, PaneActions, Screen):
         self.sync_browsing = False
         self._shells = None
         self._keys = None
+        self._last_pane = "left"  # the pane that last had the focus: F5 acts on it from the tab bar, as MC's active panel
 
     def compose(self) -> ComposeResult:
         fs, path = self.left
@@ -153,7 +154,13 @@ class MainScreen(Connecting, PaneActions, Screen):
         for pane in self.query(FilePane):
             if focused is not None and (focused is pane or pane in focused.ancestors):
                 return pane
-        return self.query_one("#left", FilePane)
+        return self.query_one(f"#{self._last_pane}", FilePane)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        pane = event.widget if isinstance(event.widget, FilePane) else next(
+            (a for a in event.widget.ancestors if isinstance(a, FilePane)), None)
+        if pane is not None and pane.id:
+            self._last_pane = pane.id
 
     # -- the demo (or any RemoteSource given at start) ---------------------------------
 
