@@ -251,3 +251,27 @@ def test_the_stem_of_a_dotfile_is_the_whole_name() -> None:
     assert stem_span(".bashrc") == (0, 7)
     assert stem_span("archive.tar.gz") == (0, 11)
     assert stem_span("Makefile") == (0, 8)
+
+
+async def test_a_key_right_behind_tab_acts_on_the_pane_tab_went_to(tmp_path: Path, demo_root: Path) -> None:
+    # Tab F5 typed fast (read in one go, as MC users do): F5 copies from the other pane, not the one left.
+    from textual import events
+
+    from sshdeck.ui.screens.copy_dialog import CopyDialog
+
+    app = make_app(tmp_path, demo_root)
+    (tmp_path / "local" / "mine.txt").write_text("x")
+    async with app.run_test(size=(120, 36)) as pilot:
+        left, right = await idle(pilot, app)
+        right.file_list.focus()
+        await pilot.pause()
+        await go_to(pilot, left, "mine.txt")
+        app.post_message(events.Key("tab", "\t"))
+        app.post_message(events.Key("f5", None))
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if isinstance(app.screen, CopyDialog):
+                break
+        assert isinstance(app.screen, CopyDialog)
+        assert app.screen.summary.names == ["mine.txt"]
+        await pilot.press("escape")

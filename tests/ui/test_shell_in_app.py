@@ -6,7 +6,7 @@ import pytest
 
 from pathlib import Path
 
-from textual.widgets import TabbedContent
+from textual.widgets import TabbedContent, Tabs
 
 from sshdeck.app import SshdeckApp
 from sshdeck.ui.widgets.file_pane import FilePane
@@ -81,22 +81,29 @@ async def test_ctrl_o_shows_the_hosts_shell_again_and_from_a_shell_opens_a_secon
 
 
 async def test_back_from_a_shell_the_keys_act_on_the_pane_that_had_the_focus(tmp_path: Path, demo_root: Path) -> None:
-    # As Midnight Commander keeps its active panel: F5 after Ctrl+], Left (the Files tab, the tab bar
-    # still focused) copies from the right pane the user was in, and closing the tab focuses it again.
+    # As Midnight Commander keeps its active panel: Ctrl+], Left (the Files tab) gives the keys to the
+    # right pane the user was in, as a shell tab's terminal takes them when its tab is shown; F5 then
+    # copies from it, and closing the shell tab focuses it again.
     from sshdeck.ui.screens.copy_dialog import CopyDialog
 
     async with demo_app(tmp_path, demo_root) as (app, pilot, right):
-        right.file_list.cursor = [e.display for e in right.file_list.entries].index("projects")
+        names = [e.display for e in right.file_list.entries]
         await pilot.press("ctrl+o")
         await first_shell_tab(app, pilot)
         await until(pilot, lambda: isinstance(app.focused, TerminalView), "the terminal")
         await pilot.press("ctrl+right_square_bracket", "left")
         tabs = app.screen.query_one("#tabs", TabbedContent)
         await until(pilot, lambda: tabs.active == "files-tab", "the Files tab")
-        assert not isinstance(app.focused, FilePane) and right not in app.focused.ancestors  # the tab bar has it
+        await until(pilot, lambda: app.focused is right.file_list, "the right pane to have the keys")
+        while names[right.file_list.cursor] != "projects":
+            await pilot.press("down")
         await pilot.press("f5")
         dialog = await until(pilot, lambda: isinstance(app.screen, CopyDialog) and app.screen, "the copy dialog")
         assert dialog.summary.names == ["projects"]
+        await pilot.press("escape")
+        app.screen.query_one(Tabs).focus()  # the tab bar, as Ctrl+] leaves it: F5 still means the right pane
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, CopyDialog), "the copy dialog from the tab bar")
         await pilot.press("escape")
         await pilot.press("right")  # the shell's tab again
         await until(pilot, lambda: tabs.active != "files-tab", "the shell tab")

@@ -98,6 +98,19 @@ async def test_the_leave_key_returns_focus_to_sshdeck_and_is_in_the_footer() -> 
         assert app.check_action("quit", ()) is True  # outside the terminal, the app's keys work again
 
 
+async def test_a_key_right_behind_the_leave_key_goes_to_sshdeck_not_the_shell() -> None:
+    # Ctrl+] and Left read in one go (a fast typist, a paste, a slow terminal): Left switches the tab.
+    app = ViewApp()
+    async with app.run_test(size=(60, 16)) as pilot:
+        await pilot.pause()
+        app.post_message(events.Key(LEAVE_KEY, None))
+        app.post_message(events.Key("left", None))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.sent == []
+        assert app.query_one(TabbedContent).active == "files-tab"
+
+
 async def test_arrows_follow_application_cursor_mode() -> None:
     app = ViewApp()
     async with app.run_test(size=(60, 16)) as pilot:

@@ -222,6 +222,18 @@ class MainScreen(Connecting, PaneActions, Screen):
         self._update_tab_bar()
         self._active_pane().file_list.focus()
 
+    @on(TabbedContent.TabActivated, "#tabs")
+    def _files_tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        # The Files tab gives the keys to the pane that last had them, as a shell tab gives them to its terminal.
+        if event.pane.id == "files-tab":
+            self._focus_files()
+
+    def _focus_files(self) -> None:
+        files = self.query_one("#files-tab", TabPane)
+        focused = self.focused
+        if files.display and (focused is None or files not in focused.ancestors):
+            self.set_focus(self._active_pane().file_list)
+
     def _update_tab_bar(self) -> None:
         # One tab needs no tab bar: the two panes get the rows back.
         tabs = self.query_one("#tabs", TabbedContent)
@@ -315,7 +327,7 @@ class MainScreen(Connecting, PaneActions, Screen):
     def action_switch_pane(self) -> None:
         left, right = self.query_one("#left", FilePane), self.query_one("#right", FilePane)
         target = right if self._active_pane() is left else left
-        target.file_list.focus()
+        self.set_focus(target.file_list)  # at once, not after the keys already read: Tab F5 copies from `target`
 
     def action_toggle_sidebar(self) -> None:
         sidebar = self.query_one(HostSidebar)

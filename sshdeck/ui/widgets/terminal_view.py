@@ -364,7 +364,9 @@ class TerminalView(Widget, can_focus=True):
             if isinstance(ancestor, TabbedContent):
                 tabs = ancestor.query_one(Tabs)
                 if tabs.display:
-                    tabs.focus()
+                    # At once, not as `focus()` does after the events already queued: a key read
+                    # together with Ctrl+] (Left, to the Files tab) is sshdeck's, not the shell's.
+                    self.screen.set_focus(tabs)
                     return
         self.screen.focus_next()
         if self.screen.focused is self:
