@@ -134,8 +134,8 @@ class ScreenWatcher:
         self.process.stdin.flush()
         lines: list[str] | None = None
         while line := self.process.stdout.readline():
-            if line.startswith("%begin"):
-                lines = []
+            if line.startswith("%begin") and line.split()[3:4] == ["1"]:  # flags 1: this client's command
+                lines = []  # (attaching answers with a block of its own, flags 0, which is no capture)
             elif lines is not None and line.startswith(("%end", "%error")):
                 return "".join(lines)
             elif lines is not None:
