@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.app import ComposeResult
+from textual.widgets import Static
 
 from sshdeck.core.fs.base import EntryKind
 from sshdeck.core.fs.local import LocalFS
@@ -107,6 +108,40 @@ async def test_panel_redraws_at_most_ten_times_a_second(tmp_path: Path) -> None:
         elapsed = time.monotonic() - started
         assert 1 <= panel.draws - before <= int(elapsed * 10) + 1
         assert panel.rows.rows[0].fraction == pytest.approx(199 * 1024 / (40 * 1024 * 1024))
+
+
+async def test_panel_is_not_redrawn_while_its_tab_is_hidden_and_catches_up_when_shown(tmp_path: Path) -> None:
+    # A shell tab in front of the Files tab: progress redraws there cost the app a layout of the whole
+    # screen each (the panel's text changes size), frames the shell's echo waited behind.
+    from textual.widgets import TabbedContent, TabPane
+
+    class Tabbed(TransferApp):
+        def compose(self) -> ComposeResult:
+            with TabbedContent(id="tabs"):
+                with TabPane("Files", id="files-tab"):
+                    yield TransferPanel(self.controller)
+                with TabPane("Shell", id="shell-tab"):
+                    yield Static("a shell")
+
+    app = Tabbed()
+    async with app.run_test(size=(100, 30)) as pilot:
+        panel = app.query_one(TransferPanel)
+        panel.add_job(1, "Copy 3 items → demo:/uploads")
+        await pilot.pause(0.2)
+        app.query_one(TabbedContent).active = "shell-tab"
+        await pilot.pause(0.2)
+        before = panel.draws
+        for step in range(20):
+            panel.show_progress(1, progress_snapshot(step * mib_step()))
+            await pilot.pause(0.05)
+        assert panel.draws == before
+        app.query_one(TabbedContent).active = "files-tab"
+        await wait_for(pilot, lambda: panel.draws > before, "the panel drawn once shown")
+        assert panel.rows.rows[0].fraction == pytest.approx(19 * mib_step() / (40 * 1024 * 1024))
+
+
+def mib_step() -> int:
+    return 1024 * 1024
 
 
 def failed_report() -> TransferReport:

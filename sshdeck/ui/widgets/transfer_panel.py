@@ -59,6 +59,7 @@ class TransferPanel(Vertical):
         self._last_draw = 0.0
         self._ready = False  # children composed: drawing can start
         self._return_focus: Widget | None = None
+        self._stale = False  # progress came while its tab was hidden
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="transfer-head"):
@@ -78,6 +79,10 @@ class TransferPanel(Vertical):
         # A job that stops moving (a conflict question, a stalled server) must turn to "waiting"
         # even though no progress arrives to trigger a redraw.
         self.set_interval(1.0, self._tick)
+
+    def on_show(self) -> None:
+        if self._stale:
+            self._draw()
 
     def on_descendant_focus(self) -> None:
         self._title()
@@ -176,6 +181,12 @@ class TransferPanel(Vertical):
             self._timer = None
         if not self._ready:
             return
+        if any(not node.display for node in self.ancestors if isinstance(node, Widget)):
+            # Its tab is hidden (a shell in front): a redraw would cost a layout of the whole screen,
+            # frames the shell's echo waits behind.  Drawn when shown again (on_show).
+            self._stale = True
+            return
+        self._stale = False
         self._last_draw = time.monotonic()
         self.draws += 1
         views = list(self.jobs.values())
