@@ -40,7 +40,7 @@ async def run(size_mib: int, repeats: int) -> list[str]:
     from sshdeck.core.ssh.session import ConnectSpec, Session
     from sshdeck.core.transfer import LocalEndpoint, SftpEndpoint, Transfer, TransferOptions
     from sshdeck.core.trust import TrustStore
-    from sshdeck.core.transfer.procpool import hold_workers, release_workers
+    from sshdeck.core.transfer.procpool import shell_closed, shell_opened
     from sshdeck.ui.widgets.terminal_view import TerminalView
     from tests.support.openssh import OpenSSHServer
 
@@ -69,7 +69,7 @@ async def run(size_mib: int, repeats: int) -> list[str]:
                     shell = await session.create_process(SHELL, term_type="xterm-256color", term_size=(COLS, ROWS),
                                                          encoding=None)
                     probe = EchoProbe(shell, view)
-                    hold_workers(probe)  # as the app's shell tab does: no worker process takes the echo's cores
+                    shell_opened(probe)  # as the app's shell tab does: big files go to a worker process
                     await asyncio.sleep(0.5)  # the prompt
                     idle = await probe.sample(60)
                     results: dict[tuple[str, str], tuple[list[float], float, list[float]]] = {}
@@ -81,7 +81,7 @@ async def run(size_mib: int, repeats: int) -> list[str]:
                                 old = results.get((direction, route), ([], 0.0, []))
                                 results[(direction, route)] = (old[0] + busy, old[1] + took, old[2] + lags)
                     probe.close()
-                    release_workers(probe)
+                    shell_closed(probe)
                 await link.close()
     return _report(size_mib, repeats, idle, results, link.opened)
 

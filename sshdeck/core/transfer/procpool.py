@@ -34,19 +34,20 @@ GATE_POLL = 0.1
 # Every worker process running in this process, whatever file it helps: `workers_max` caps them all together.
 LIVE: set["ProcWorker"] = set()
 
-# Interactive sessions open in this process (the app's shell tabs): while any is, no worker starts.  A worker
-# takes the core that the shell's echo needs: with one, the keystroke echo p99 during a 1 GiB transfer on the
-# transfers' own connection went from 21-29 ms to 27-52 ms (benchmarks/echo.py, alternating).
-HOLDS: set[int] = set()
+# Interactive sessions open in this process (the app's shell tabs).  While any is, a big file goes to one
+# worker process that copies it alone (procranges.py): copied in the app's event loop, a 1 GiB transfer kept
+# that loop ~95 % busy and a shell's echo waited behind it (p99 45-67 ms in a real terminal,
+# benchmarks/echo_app.py); in another process the kernel runs the app as soon as a key arrives.
+SHELLS: set[int] = set()
 
 
-def hold_workers(holder: object) -> None:
-    """`holder` (a shell tab) needs the cores for its echo: no worker process starts until it is released."""
-    HOLDS.add(id(holder))
+def shell_opened(holder: object) -> None:
+    """`holder` (a shell tab) is open: big files are copied by a worker process alone until it is closed."""
+    SHELLS.add(id(holder))
 
 
-def release_workers(holder: object) -> None:
-    HOLDS.discard(id(holder))
+def shell_closed(holder: object) -> None:
+    SHELLS.discard(id(holder))
 
 
 class WorkerLost(Exception):

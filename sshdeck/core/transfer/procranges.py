@@ -17,8 +17,14 @@ back to the queue (each copied again from its start by the parent's
 channels): the file completes on the parent, nothing lost or counted twice.
 Pause is passed on to the workers; cancel, an error or the end of the file
 stops them.  No worker runs under a bandwidth limit (it would not obey it),
-between two servers, when the endpoint has no way to make a ticket, or while
-the app has a shell tab open (procpool.HOLDS: its echo needs the cores).
+between two servers, or when the endpoint has no way to make a ticket.
+
+While the app has a shell tab open (procpool.SHELLS) a worker starts at once,
+whatever the CPU use, and copies the file alone: the parent's channels take
+no range while it is ready, so the app's event loop stays free for the
+shell's echo.  One such worker at a time (each takes a core, as `sftp` copies
+one file at a time): another big file waits for it, its channels idle.  A
+worker that cannot start or is lost leaves the ranges to the parent as above.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from sshdeck.core.transfer.procpool import HOLDS, LIVE, ProcWorker, WorkerLost, cpu_share, idle_seconds, process_cpu
+from sshdeck.core.transfer.procpool import SHELLS, LIVE, ProcWorker, WorkerLost, cpu_share, idle_seconds, process_cpu
 from sshdeck.core.transfer.pump import LATENCY_THRESHOLD
 
 if TYPE_CHECKING:
@@ -43,6 +49,8 @@ WATCH = 0.25
 SLOTS = 2
 # Idle cores (from /proc/stat) a worker needs besides this process's own.
 SPARE = 0.4
+# Worker processes at once while a shell tab is open: the other big files wait for it.
+ALONE_MAX = 1
 # Not worth a process (its start and login cost ~0.3 s of a core) for less than this share of `workers_from` left.
 WORTH = 0.5
 
@@ -65,6 +73,13 @@ class WorkerHelp:
         self.copied = 0  # their bytes
         self._task: asyncio.Task[None] | None = None
         self._slots: list[asyncio.Task[None]] = []
+        self.exclusive = False  # started for a shell tab: the worker copies alone while one is open
+        self.waiting = False  # for another file's worker to end (one at a time while a shell is open)
+
+    def copies_alone(self) -> bool:
+        """Whether the parent's channels leave the ranges to a worker: a shell tab is open and the worker is
+        ready, or this file waits for one."""
+        return self.exclusive and bool(SHELLS) and (self.waiting or any(worker.ready for worker in self.workers))
 
     def begin(self) -> None:
         if self._setup() is not None:
@@ -98,6 +113,8 @@ class WorkerHelp:
         transfer, options = copy.transfer, copy.transfer.options
         began = (process_cpu(), wall_clock(), idle_seconds())
         while options.workers_when_busy > 0:  # 0: at once (tests)
+            if SHELLS:
+                break  # a shell tab is open: a worker copies alone, at once, and this loop stays free for its echo
             await asyncio.sleep(WATCH)
             if self._left() < options.workers_from * WORTH:
                 return
@@ -106,11 +123,10 @@ class WorkerHelp:
             # ... and a core to spare: on a machine busy with other work a worker only adds contention
             # (measured: a forced worker made a loopback get 35-50 % slower with both cores taken).
             spare = now[2] is None or began[2] is None or (now[2] - began[2]) / (now[1] - began[1]) >= SPARE
-            if busy and spare and not HOLDS:  # and no shell tab open: its echo needs the cores (procpool.HOLDS)
+            if busy and spare:
                 break
             began = now
-        if HOLDS:
-            return  # a shell tab is open (workers started at once, as in tests)
+        self.exclusive = bool(SHELLS)
         setup = self._setup()
         if setup is None:
             return
@@ -123,8 +139,17 @@ class WorkerHelp:
         if ticket is None:
             return
         block = max(min(transfer.source.block_size, transfer.dest.block_size), 1)
-        for _ in range(options.workers_max):
-            if len(LIVE) >= options.workers_max:
+        if self.exclusive:
+            # One worker at a time while a shell is open (each takes a core, as `sftp` copies one file at a
+            # time): this file waits for the running one to end, and its own channels copy nothing meanwhile.
+            self.waiting = True
+            try:
+                while len(LIVE) >= ALONE_MAX and SHELLS:
+                    await asyncio.sleep(WATCH)
+            finally:
+                self.waiting = False
+        for _ in range(1 if self.exclusive else options.workers_max):
+            if len(LIVE) >= (ALONE_MAX if self.exclusive else options.workers_max):
                 return  # other files' workers already use the cores this machine can spare
             worker = ProcWorker()
             self.workers.append(worker)

@@ -44,6 +44,8 @@ DOWNLOAD_FAR = 0.040
 COPIES_PER_CHANNEL = 2
 # Throughput must grow by this factor for the channel just added to count as useful.
 GROWTH = 1.10
+# How often a channel that leaves the ranges to a worker process (a shell tab is open) looks again.
+ALONE_POLL = 0.05
 
 
 def merge(spans: list[Span]) -> list[Span]:
@@ -169,6 +171,7 @@ class RangedCopy:
         self._closing: asyncio.Task[None] | None = None
         self._early: list[asyncio.Task[bool]] = []  # a download's extra channels, opened with the main file
         self.main_reader = self.main_writer = None  # the main channel's handles (set by `run`)
+        self.helpers: WorkerHelp | None = None  # set by `run`
 
     def _record(self, span: Span) -> None:
         self.done = merge(self.done + [span])
@@ -181,6 +184,9 @@ class RangedCopy:
         transfer, stat, item = self.transfer, self.stat, self.item
         block = min(transfer.source.block_size, transfer.dest.block_size)
         while self.pending:
+            if self.helpers is not None and self.helpers.copies_alone():
+                await asyncio.sleep(ALONE_POLL)  # a worker process copies while a shell tab is open (procranges.py)
+                continue
             span = self.pending.take()
             got = 0
 
@@ -301,7 +307,7 @@ class RangedCopy:
             if getattr(main_writer, "threaded", False):
                 main_writer.threaded = False
         self._start_channel(main_reader, main_writer)
-        helpers = WorkerHelp(self)  # worker processes, when this thread's CPU is the limit (procranges.py)
+        helpers = self.helpers = WorkerHelp(self)  # worker processes, when this thread's CPU is the limit (procranges.py)
         adding: list[asyncio.Task[bool]] = []
         try:
             # The first channel copies while the others open (a channel costs a few round trips): all at once.

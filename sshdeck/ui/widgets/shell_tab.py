@@ -32,7 +32,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Static, TabbedContent, TabPane
 
 from sshdeck.core.inert import inert
-from sshdeck.core.transfer.procpool import hold_workers, release_workers
+from sshdeck.core.transfer.procpool import shell_closed, shell_opened
 from sshdeck.ui.inert_content import shown
 from sshdeck.ui.widgets.terminal_render import clean_label
 from sshdeck.ui.widgets.terminal_view import TerminalView
@@ -185,7 +185,7 @@ class ShellTab(TabPane):
         return self.query_one(TerminalView)
 
     def on_mount(self) -> None:
-        hold_workers(self)  # no worker process takes the cores this tab's echo needs (core/transfer/procpool.py)
+        shell_opened(self)  # big files go to a worker process: the app's loop stays free for the echo (procpool.py)
         view = self.view
         view.send = self._send
         view.on_terminal_resize = self._resize
@@ -209,7 +209,7 @@ class ShellTab(TabPane):
         self.screen.set_focus(self.view)
 
     async def on_unmount(self) -> None:
-        release_workers(self)
+        shell_closed(self)
         self._close_channel()
 
     # -- the process ---------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""While a shell tab is open, big transfers start no worker process (core/transfer/procpool.py HOLDS)."""
+"""While a shell tab is open, big files are copied by a worker process alone (core/transfer/procpool.py SHELLS)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from tests.ui.demo_shells import demo_app, shell_at_its_prompt
 from tests.ui.waiting import until
 
 
-async def test_an_open_shell_tab_holds_worker_processes_back_until_it_is_closed(tmp_path: Path, demo_root: Path) -> None:
+async def test_an_open_shell_tab_counts_until_it_is_closed(tmp_path: Path, demo_root: Path) -> None:
     async with demo_app(tmp_path, demo_root) as (app, pilot, _right):
-        assert procpool.HOLDS == set()
+        assert procpool.SHELLS == set()
         tab = await shell_at_its_prompt(app, pilot)
-        assert procpool.HOLDS == {id(tab)}
+        assert procpool.SHELLS == {id(tab)}
         await pilot.press("ctrl+right_square_bracket", "ctrl+w")  # the keys back from the terminal, then close
         await until(pilot, lambda: not app.screen.query(ShellTab), "the tab closed")
-        assert procpool.HOLDS == set()
+        assert procpool.SHELLS == set()

@@ -1,0 +1,64 @@
+"""While the app has a shell tab open (procpool.SHELLS), a big file is copied by a worker process alone.
+
+Copied in the app's own event loop, a 1 GiB transfer kept that loop ~95% busy
+(py-spy) and a shell tab's echo waited behind it: p99 45 ms for a get and
+67 ms for a put in a real terminal (benchmarks/echo_app.py).  In a worker
+process the kernel's scheduler runs the app as soon as a key arrives, as it
+does `ssh` beside OpenSSH's `sftp`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import sshdeck.core.transfer.ranges as ranges_module
+from sshdeck.core.transfer import procpool
+from tests.core.worker_support import SIZE, Workers, copy_through_workers, options, sha
+
+MIB = 1024 * 1024
+
+
+@pytest.mark.parametrize("direction", ["get", "put"])
+async def test_with_a_shell_open_a_worker_copies_the_big_file_alone(
+        openssh_server, trust_store, tmp_path: Path, monkeypatch, direction: str) -> None:
+    monkeypatch.setattr(procpool, "SHELLS", set())
+    import sshdeck.core.transfer.procranges as procranges
+
+    monkeypatch.setattr(procranges, "SHELLS", procpool.SHELLS)
+    shell = object()
+    procpool.shell_opened(shell)
+    workers = Workers(monkeypatch)
+    parent = []
+    held_pump = ranges_module.pump
+
+    async def counted_pump(*args, **kwargs):
+        parent.append(kwargs["start"])
+        return await held_pump(*args, **kwargs)
+
+    monkeypatch.setattr(ranges_module, "pump", counted_pump)
+    # Whatever this process's CPU use: the shell alone starts the worker (workers_when_busy is not 0 here).
+    report, data, arrived = await copy_through_workers(openssh_server, trust_store, tmp_path, direction,
+                                                       options(workers_when_busy=0.85))
+    procpool.shell_closed(shell)
+    assert report.ok, [i.error for i in report.failed]
+    assert len(workers.started) == 1
+    ranges = -(-SIZE // MIB)
+    # The parent took one range before the worker was ready (it waits for the worker's first), then none.
+    assert len(parent) <= 1 and workers.ranges == ranges - len(parent)
+    assert sha(arrived.read_bytes()) == sha(data)
+    assert procpool.SHELLS == set()
+
+
+async def test_without_a_shell_the_parent_copies_until_its_cpu_is_the_limit(
+        openssh_server, trust_store, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(procpool, "SHELLS", set())
+    workers = Workers(monkeypatch)
+    workers.settled.set()  # nothing to wait for: no worker is expected
+    # A CPU share no process reaches: the parent copies alone, as a small transfer or a slow machine does.
+    report, data, arrived = await copy_through_workers(openssh_server, trust_store, tmp_path, "get",
+                                                       options(workers_when_busy=2.0))
+    assert report.ok, [i.error for i in report.failed]
+    assert workers.started == []
+    assert sha(arrived.read_bytes()) == sha(data)
