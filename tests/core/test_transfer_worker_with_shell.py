@@ -62,3 +62,59 @@ async def test_without_a_shell_the_parent_copies_until_its_cpu_is_the_limit(
     assert report.ok, [i.error for i in report.failed]
     assert workers.started == []
     assert sha(arrived.read_bytes()) == sha(data)
+
+
+async def test_with_a_shell_open_two_big_files_take_turns_with_one_worker(
+        openssh_server, trust_store, tmp_path: Path, monkeypatch) -> None:
+    # One worker at a time (each takes a core, as `sftp` copies one file at a time): the second file waits,
+    # its own channel copying nothing meanwhile, and gets a worker when the first one's ends.
+    import os
+
+    from sshdeck.core.ssh.auth import ConnectCallbacks
+    from sshdeck.core.ssh.session import Session
+    from sshdeck.core.ssh.worker_ticket import ticket_for
+    from sshdeck.core.transfer import LocalEndpoint, SftpEndpoint, Transfer
+    from tests.core.worker_support import sshd_spec, trust_once
+
+    monkeypatch.setattr(procpool, "SHELLS", set())
+    import sshdeck.core.transfer.procranges as procranges
+
+    monkeypatch.setattr(procranges, "SHELLS", procpool.SHELLS)
+    procpool.shell_opened(tmp_path)
+    workers = Workers(monkeypatch)
+    most = 0
+    real_copy = procpool.ProcWorker.copy
+
+    async def watched(worker, span, landed):
+        nonlocal most
+        most = max(most, len(procpool.LIVE))
+        return await real_copy(worker, span, landed)
+
+    monkeypatch.setattr(procpool.ProcWorker, "copy", watched)
+    parent = []
+    held_pump = ranges_module.pump
+
+    async def counted_pump(*args, **kwargs):
+        parent.append(kwargs["start"])
+        return await held_pump(*args, **kwargs)
+
+    monkeypatch.setattr(ranges_module, "pump", counted_pump)
+    there, here = tmp_path / "there", tmp_path / "here"
+    there.mkdir()
+    here.mkdir()
+    blobs = {name: os.urandom(SIZE) for name in ("one.bin", "two.bin")}
+    for name, data in blobs.items():
+        (there / name).write_bytes(data)
+    async with Session(sshd_spec(openssh_server), ConnectCallbacks(decide_host_key=trust_once),
+                       trust=trust_store) as session:
+        remote = SftpEndpoint(await session.sftp(), os.fsencode(str(there)), label="sshd")
+        remote.worker_ticket = lambda: ticket_for(session)
+        request = [((name.encode(),), (name.encode(),)) for name in blobs]
+        report = await Transfer(remote, LocalEndpoint(here), request, options(workers_when_busy=0.85)).run()
+    procpool.shell_closed(tmp_path)
+    assert report.ok, [i.error for i in report.failed]
+    assert len(workers.started) == 2 and most == 1
+    ranges = 2 * -(-SIZE // MIB)
+    assert len(parent) <= 2 and workers.ranges == ranges - len(parent)  # each parent channel: its first range at most
+    for name, data in blobs.items():
+        assert sha((here / name).read_bytes()) == sha(data)

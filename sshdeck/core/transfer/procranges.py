@@ -51,6 +51,8 @@ SLOTS = 2
 SPARE = 0.4
 # Worker processes at once while a shell tab is open: the other big files wait for it.
 ALONE_MAX = 1
+# Files whose worker is starting while a shell tab is open (counted with LIVE's running ones).
+STARTING: set["WorkerHelp"] = set()
 # Not worth a process (its start and login cost ~0.3 s of a core) for less than this share of `workers_from` left.
 WORTH = 0.5
 
@@ -109,8 +111,7 @@ class WorkerHelp:
         return sum(end - start for start, end in self.copy.pending.spans)
 
     async def _run(self) -> None:
-        copy = self.copy
-        transfer, options = copy.transfer, copy.transfer.options
+        options = self.copy.transfer.options
         began = (process_cpu(), wall_clock(), idle_seconds())
         while options.workers_when_busy > 0:  # 0: at once (tests)
             if SHELLS:
@@ -127,6 +128,17 @@ class WorkerHelp:
                 break
             began = now
         self.exclusive = bool(SHELLS)
+        # With a shell open this file's channels copy nothing from here until its worker is ready, or failed.
+        self.waiting = self.exclusive
+        try:
+            await self._start_workers()
+        finally:
+            self.waiting = False
+            STARTING.discard(self)
+
+    async def _start_workers(self) -> None:
+        copy = self.copy
+        transfer, options = copy.transfer, copy.transfer.options
         setup = self._setup()
         if setup is None:
             return
@@ -141,15 +153,12 @@ class WorkerHelp:
         block = max(min(transfer.source.block_size, transfer.dest.block_size), 1)
         if self.exclusive:
             # One worker at a time while a shell is open (each takes a core, as `sftp` copies one file at a
-            # time): this file waits for the running one to end, and its own channels copy nothing meanwhile.
-            self.waiting = True
-            try:
-                while len(LIVE) >= ALONE_MAX and SHELLS:
-                    await asyncio.sleep(WATCH)
-            finally:
-                self.waiting = False
+            # time): this file waits for the running one to end, its own channels idle meanwhile.
+            while len(LIVE) + len(STARTING) >= ALONE_MAX and SHELLS:
+                await asyncio.sleep(WATCH)
+            STARTING.add(self)  # no await since the check: two waiting files cannot both take the one place
         for _ in range(1 if self.exclusive else options.workers_max):
-            if len(LIVE) >= (ALONE_MAX if self.exclusive else options.workers_max):
+            if len(LIVE) >= (ALONE_MAX if self.exclusive else options.workers_max) and self not in STARTING:
                 return  # other files' workers already use the cores this machine can spare
             worker = ProcWorker()
             self.workers.append(worker)
