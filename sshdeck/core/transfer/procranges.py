@@ -85,6 +85,8 @@ class WorkerHelp:
 
     def begin(self) -> None:
         if self._setup() is not None:
+            # With a shell open, from the start: the parent's channels (not running yet) take no first range.
+            self.exclusive = self.waiting = bool(SHELLS)
             self._task = asyncio.ensure_future(self._run())
 
     def _setup(self):
