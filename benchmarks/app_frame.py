@@ -173,7 +173,11 @@ def main() -> int:
     parser.add_argument("--entries", type=int, default=100_000, help="entries in the folder (default 100,000)")
     parser.add_argument("--checkout", action="append", type=Path, metavar="DIR",
                         help="time this checkout's app (repeatable; default: this one), alternating with the others")
-    args = parser.parse_args()
+    return with_tmux(measure, parser.parse_args())
+
+
+def with_tmux(measure, args: argparse.Namespace) -> int:
+    """Run `measure(args)` with this script's own tmux server, whose socket is removed at the end."""
     if not shutil.which("tmux"):
         raise SystemExit("tmux is needed (apt-get install tmux)")
     try:

@@ -24,7 +24,6 @@ transfer.  Never asserted in tests.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import queue
 import random
@@ -42,7 +41,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.app_frame import SOCKET, end_process, tmux  # noqa: E402
+from benchmarks.app_frame import SOCKET, end_process, tmux, with_tmux  # noqa: E402
 from benchmarks.shipped import Bench, compile_package, sshdeck_argv  # noqa: E402
 from tests.support.openssh import OpenSSHServer  # noqa: E402
 
@@ -263,14 +262,7 @@ def main() -> int:
     parser.add_argument("--direction", choices=("get", "put"), action="append",
                         help="only this direction (repeatable; default both)")
     parser.add_argument("--no-openssh", action="store_true", help="time the app only (a diagnosis, not the figure)")
-    args = parser.parse_args()
-    if not shutil.which("tmux"):
-        raise SystemExit("tmux is needed (apt-get install tmux)")
-    try:
-        return measure(args)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(SOCKET)
+    return with_tmux(measure, parser.parse_args())
 
 
 def measure(args: argparse.Namespace) -> int:

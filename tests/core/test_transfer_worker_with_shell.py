@@ -20,24 +20,30 @@ from tests.core.worker_support import SIZE, Workers, copy_through_workers, optio
 MIB = 1024 * 1024
 
 
-@pytest.mark.parametrize("direction", ["get", "put"])
-async def test_with_a_shell_open_a_worker_copies_the_big_file_alone(
-        openssh_server, trust_store, tmp_path: Path, monkeypatch, direction: str) -> None:
-    monkeypatch.setattr(procpool, "SHELLS", set())
+def shell_open(monkeypatch, holder: object) -> list[int]:
+    """A shell tab open (a fresh SHELLS for this test); the starts of the ranges the parent's channels copy."""
     import sshdeck.core.transfer.procranges as procranges
 
+    monkeypatch.setattr(procpool, "SHELLS", set())
     monkeypatch.setattr(procranges, "SHELLS", procpool.SHELLS)
-    shell = object()
-    procpool.shell_opened(shell)
-    workers = Workers(monkeypatch)
-    parent = []
-    held_pump = ranges_module.pump
+    procpool.shell_opened(holder)
+    parent: list[int] = []
+    pump = ranges_module.pump  # Workers' hold on the parent's first range, when Workers came first
 
     async def counted_pump(*args, **kwargs):
         parent.append(kwargs["start"])
-        return await held_pump(*args, **kwargs)
+        return await pump(*args, **kwargs)
 
     monkeypatch.setattr(ranges_module, "pump", counted_pump)
+    return parent
+
+
+@pytest.mark.parametrize("direction", ["get", "put"])
+async def test_with_a_shell_open_a_worker_copies_the_big_file_alone(
+        openssh_server, trust_store, tmp_path: Path, monkeypatch, direction: str) -> None:
+    shell = object()
+    workers = Workers(monkeypatch)
+    parent = shell_open(monkeypatch, shell)
     # Whatever this process's CPU use: the shell alone starts the worker (workers_when_busy is not 0 here).
     report, data, arrived = await copy_through_workers(openssh_server, trust_store, tmp_path, direction,
                                                        options(workers_when_busy=0.85))
@@ -76,12 +82,8 @@ async def test_with_a_shell_open_two_big_files_take_turns_with_one_worker(
     from sshdeck.core.transfer import LocalEndpoint, SftpEndpoint, Transfer
     from tests.core.worker_support import sshd_spec, trust_once
 
-    monkeypatch.setattr(procpool, "SHELLS", set())
-    import sshdeck.core.transfer.procranges as procranges
-
-    monkeypatch.setattr(procranges, "SHELLS", procpool.SHELLS)
-    procpool.shell_opened(tmp_path)
     workers = Workers(monkeypatch)
+    parent = shell_open(monkeypatch, tmp_path)
     most = 0
     real_copy = procpool.ProcWorker.copy
 
@@ -91,14 +93,6 @@ async def test_with_a_shell_open_two_big_files_take_turns_with_one_worker(
         return await real_copy(worker, span, landed)
 
     monkeypatch.setattr(procpool.ProcWorker, "copy", watched)
-    parent = []
-    held_pump = ranges_module.pump
-
-    async def counted_pump(*args, **kwargs):
-        parent.append(kwargs["start"])
-        return await held_pump(*args, **kwargs)
-
-    monkeypatch.setattr(ranges_module, "pump", counted_pump)
     there, here = tmp_path / "there", tmp_path / "here"
     there.mkdir()
     here.mkdir()

@@ -13,7 +13,7 @@ import asyncio
 
 from sshdeck.ui.widgets.prompt_frame import ECHO_WINDOW
 from sshdeck.ui.widgets.terminal_view import FRAME, TerminalView
-from tests.ui.test_terminal_view import ViewApp, rendered
+from tests.ui.test_terminal_view import FrameCount, ViewApp, rendered
 from tests.ui.waiting import until
 
 
@@ -79,17 +79,9 @@ async def test_a_flood_after_a_key_is_still_drawn_at_most_once_a_frame() -> None
         view = app.query_one(TerminalView)
         await pilot.press("x")
         await asyncio.sleep(FRAME * 2)
-        frames = 0
-        refresh = view._apply_dirty
-
-        def counting() -> None:
-            nonlocal frames
-            frames += 1
-            refresh()
-
-        view._apply_dirty = counting
+        frames = FrameCount(view)
         for n in range(300):
             view.feed(b"\r\nline %d" % n)  # all in one turn: the first is drawn at once, the rest wait a frame
-        assert frames == 1
+        assert frames.count == 1
         await until(pilot, lambda: any("line 299" in row for row in rendered(view)), "the flood's last line drawn")
-        assert frames == 2
+        assert frames.count == 2
