@@ -80,6 +80,7 @@ async def test_with_a_shell_open_two_big_files_take_turns_with_one_worker(
     from sshdeck.core.ssh.session import Session
     from sshdeck.core.ssh.worker_ticket import ticket_for
     from sshdeck.core.transfer import LocalEndpoint, SftpEndpoint, Transfer
+    import sshdeck.core.transfer.procranges as procranges
     from tests.core.worker_support import sshd_spec, trust_once
 
     workers = Workers(monkeypatch)
@@ -87,9 +88,12 @@ async def test_with_a_shell_open_two_big_files_take_turns_with_one_worker(
     most = 0
     real_copy = procpool.ProcWorker.copy
 
+    nices = set()
+
     async def watched(worker, span, landed):
         nonlocal most
         most = max(most, len(procpool.LIVE))
+        nices.add(os.getpriority(os.PRIO_PROCESS, worker.pid))
         return await real_copy(worker, span, landed)
 
     monkeypatch.setattr(procpool.ProcWorker, "copy", watched)
@@ -108,6 +112,8 @@ async def test_with_a_shell_open_two_big_files_take_turns_with_one_worker(
     procpool.shell_closed(tmp_path)
     assert report.ok, [i.error for i in report.failed]
     assert len(workers.started) == 2 and most == 1
+    # Below the app's priority, so the kernel runs the app first when a key arrives on two busy cores.
+    assert nices == {os.getpriority(os.PRIO_PROCESS, 0) + procranges.SHELL_NICE}
     ranges = 2 * -(-SIZE // MIB)
     assert parent == [] and workers.ranges == ranges  # the second file's channel waited, copying nothing
     for name, data in blobs.items():

@@ -71,8 +71,11 @@ class ProcWorker:
         return self.process.pid if self.process is not None else None
 
     async def start(self, ticket: dict[str, Any], *, direction: str, remote: bytes, fd: int, size: int, block: int,
-                    read_window: int, write_window: int, deep: int, gate: asyncio.Event | None = None) -> None:
-        """Start the process and wait until it is connected; WorkerLost when it is refused or fails."""
+                    read_window: int, write_window: int, deep: int, gate: asyncio.Event | None = None,
+                    nice: int = 0) -> None:
+        """Start the process and wait until it is connected; WorkerLost when it is refused or fails.
+
+        `nice`: how much lower the worker's scheduling priority is than this process's (`nice(1)`)."""
         LIVE.add(self)
         try:
             self.process = await asyncio.create_subprocess_exec(
@@ -84,6 +87,11 @@ class ProcWorker:
             LIVE.discard(self)
             self.reason = f"cannot start ({exc.strerror or exc})"
             raise WorkerLost(self.reason) from None
+        if nice:
+            try:  # before its interpreter starts a thread (they inherit it)
+                os.setpriority(os.PRIO_PROCESS, self.process.pid, os.getpriority(os.PRIO_PROCESS, 0) + nice)
+            except OSError:
+                pass
         hello = {"ticket": ticket, "direction": direction, "remote": remote.decode("utf-8", "surrogateescape"),
                  "fd": fd, "size": size, "block": block, "read_window": read_window, "write_window": write_window, "deep": deep}
         self._send(hello)
