@@ -10,6 +10,7 @@ answer to a key keeps Textual's pace.
 from __future__ import annotations
 
 import asyncio
+import time
 
 from sshdeck.ui.widgets.prompt_frame import ECHO_WINDOW
 from sshdeck.ui.widgets.terminal_view import FRAME, TerminalView
@@ -80,8 +81,12 @@ async def test_a_flood_after_a_key_is_still_drawn_at_most_once_a_frame() -> None
         await pilot.press("x")
         await asyncio.sleep(FRAME * 2)
         frames = FrameCount(view)
+        began = time.monotonic()
         for n in range(300):
             view.feed(b"\r\nline %d" % n)  # all in one turn: the first is drawn at once, the rest wait a frame
-        assert frames.count == 1
+        # One frame per FRAME at most (a loaded machine may take more than one FRAME over the 300 feeds).
+        most = 1 + int((time.monotonic() - began) / FRAME)
+        assert 1 <= frames.count <= most
+        drawn = frames.count
         await until(pilot, lambda: any("line 299" in row for row in rendered(view)), "the flood's last line drawn")
-        assert frames.count == 2
+        assert frames.count <= drawn + 1  # the rest in one more frame (none if the last feed came a FRAME on)
