@@ -165,8 +165,8 @@ class WorkerHelp:
                 await asyncio.sleep(WATCH)
             STARTING.add(self)  # no await since the check: two waiting files cannot both take the one place
         for _ in range(1 if self.exclusive else options.workers_max):
-            if len(LIVE) >= (ALONE_MAX if self.exclusive else options.workers_max) and self not in STARTING:
-                return  # other files' workers already use the cores this machine can spare
+            if not self.exclusive and len(LIVE) >= options.workers_max:
+                return  # other files' workers already use the cores this machine can spare (a shell's file has its place)
             worker = ProcWorker()
             self.workers.append(worker)
             try:
